@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Cli.Commands;
+
+/// <summary>
+/// `zoo bench torch`: GEMM throughput at VAE shapes and the cost, phase by phase, of one training step of the
+/// 784-500-500-20-500-500-784 MLP autoencoder (softplus, Bernoulli loss, Adam) at batch 100.
+/// </summary>
+internal static class TorchBenchmark
+{
+    internal sealed record Result(double GemmGflops784, double GemmGflops500, double StepMs, double ForwardMs, double BackwardMs, double AdamMs, double StepGflops);
+
+    private static readonly long[] Sizes = [784, 500, 500, 20, 500, 500, 784];
+    private const int Batch = 100;
+
+    public static Result Run(int steps, TextWriter log)
+    {
+        log.WriteLine($"libtorch {version}, intra-op threads {get_num_threads()}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: PASSIVE set natively)"}");
+        log.WriteLine($"BLAS: {Threading.BlasConfig} (threads {Threading.BlasThreads})");
+        log.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}");
+
+        var g784 = Gemm(Batch, 784, 500, log);
+        var g500 = Gemm(Batch, 500, 500, log);
+
+        using var gen = new Generator(0);
+        using var model = nn.MLP(Sizes, Activation.Softplus, generator: gen);
+        using var adam = optim.Adam(model.parameters(), lr: 1e-3);
+        using var x = rand([Batch, 784], gen).gt(0.5).to(float32);
+        double fwd = 0, bwd = 0, opt = 0;
+        var sw = new Stopwatch();
+        int warm = Math.Min(20, steps / 5);
+        var times = new List<double>();
+        for (int i = 0; i < steps + warm; i++)
+        {
+            using var scope = NewDisposeScope();
+            var t0 = Stopwatch.GetTimestamp();
+            adam.zero_grad();
+            var logits = model.forward(x);
+            var loss = -nn.functional.bernoulli_log_prob(logits, x).mean();
+            var t1 = Stopwatch.GetTimestamp();
+            loss.backward();
+            var t2 = Stopwatch.GetTimestamp();
+            adam.step();
+            var t3 = Stopwatch.GetTimestamp();
+            if (i < warm) continue;
+            fwd += Ms(t0, t1); bwd += Ms(t1, t2); opt += Ms(t2, t3);
+            times.Add(Ms(t0, t3));
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        // GEMM work of one step: forward 2·B·Σ in·out; backward dW for every layer and dX for all but the first.
+        double fwdFlops = 0, firstLayer = 2.0 * Batch * Sizes[0] * Sizes[1];
+        for (int l = 0; l + 1 < Sizes.Length; l++) fwdFlops += 2.0 * Batch * Sizes[l] * Sizes[l + 1];
+        double stepFlops = fwdFlops * 3 - firstLayer;
+        double stepGflops = stepFlops / (median * 1e6);
+        double gemm = (g784 + g500) / 2;
+        log.WriteLine($"MLP AE step (batch {Batch}, {string.Join("-", Sizes)}, softplus, Bernoulli, Adam), {steps} steps:");
+        log.WriteLine($"  median {median:F2} ms  [forward {fwd / steps:F2} | backward {bwd / steps:F2} | adam {opt / steps:F2}] (means)");
+        log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes ({gemm:F1} GFLOP/s)");
+        log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
+        return new Result(g784, g500, median, fwd / steps, bwd / steps, opt / steps, stepGflops);
+    }
+
+    private static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>GFLOP/s of x[m,k] @ W[n,k]^T, as a Linear layer computes it (median of repeated runs).</summary>
+    private static double Gemm(long m, long k, long n, TextWriter log)
+    {
+        using var scope = NewDisposeScope();
+        using var gen = new Generator(1);
+        var a = randn([m, k], gen);
+        var w = randn([n, k], gen);
+        var wt = w.t();
+        var times = new List<double>();
+        for (int i = 0; i < 220; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            using var c = a.mm(wt);
+            if (i >= 20) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
+        }
+        times.Sort();
+        double gflops = 2.0 * m * k * n / (times[times.Count / 2] * 1e6);
+        log.WriteLine($"GEMM {m}x{k}x{n}: {gflops:F1} GFLOP/s (median of {times.Count})");
+        return gflops;
+    }
+}

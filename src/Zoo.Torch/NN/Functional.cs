@@ -1,0 +1,71 @@
+using Zoo.Torch.Native;
+using N = Zoo.Torch.Native.NativeMethods;
+
+namespace Zoo.Torch;
+
+public static partial class torch
+{
+    public static partial class nn
+    {
+        /// <summary>How a loss reduces over elements (codes of at::Reduction).</summary>
+        public enum Reduction { None = 0, Mean = 1, Sum = 2 }
+
+        public static class functional
+        {
+            /// <summary>x W^T + b.</summary>
+            public static Tensor linear(Tensor x, Tensor weight, Tensor? bias = null) =>
+                linear(x, weight, bias, Activation.Identity);
+
+            /// <summary>
+            /// act(x W^T + b) as one fused autograd node for 2-D float32 input (one GEMM and one vectorised pass
+            /// forward; two GEMMs, one pass and a column sum backward, and no dX when x needs no gradient);
+            /// other shapes and dtypes fall back to libtorch's ops with the same result.
+            /// </summary>
+            public static Tensor linear(Tensor x, Tensor weight, Tensor? bias, Activation activation)
+            {
+                var r = N.zt_linear_act(x.Handle, weight.Handle, bias?.Handle ?? IntPtr.Zero, (int)activation.Kind, activation.Parameter);
+                GC.KeepAlive(x); GC.KeepAlive(weight); GC.KeepAlive(bias);
+                return Tensor.New(r);
+            }
+
+            public static Tensor relu(Tensor x) => x.relu();
+            public static Tensor leaky_relu(Tensor x, double negative_slope = 0.01) => x.leaky_relu(negative_slope);
+            public static Tensor elu(Tensor x, double alpha = 1.0) => x.elu(alpha);
+            public static Tensor softplus(Tensor x, double beta = 1, double threshold = 20) => x.softplus(beta, threshold);
+            public static Tensor tanh(Tensor x) => x.tanh();
+            public static Tensor sigmoid(Tensor x) => x.sigmoid();
+
+            public static Tensor log_softmax(Tensor x, long dim) => Tensor.WithScalar(x, dim, (h, d) => N.zt_log_softmax(h, (long)d));
+            public static Tensor softmax(Tensor x, long dim) => Tensor.WithScalar(x, dim, (h, d) => N.zt_softmax(h, (long)d));
+
+            /// <summary>One-hot encoding of int64 labels (int64 result; convert with .to(float32)).</summary>
+            public static Tensor one_hot(Tensor labels, long num_classes = -1) =>
+                Tensor.WithScalar(labels, num_classes, (h, n) => N.zt_one_hot(h, (long)n));
+
+            public static Tensor binary_cross_entropy_with_logits(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean)
+            {
+                var r = N.zt_bce_with_logits(logits.Handle, target.Handle, (int)reduction);
+                GC.KeepAlive(logits); GC.KeepAlive(target);
+                return Tensor.New(r);
+            }
+
+            public static Tensor mse_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
+            {
+                var r = N.zt_mse_loss(input.Handle, target.Handle, (int)reduction);
+                GC.KeepAlive(input); GC.KeepAlive(target);
+                return Tensor.New(r);
+            }
+
+            /// <summary>
+            /// Per-row Bernoulli log-likelihood sum_j [t log σ(l) + (1−t) log(1−σ(l))] of float32 logits (batch, ...),
+            /// fused into one pass (equal to −BCE-with-logits summed over each row).
+            /// </summary>
+            public static Tensor bernoulli_log_prob(Tensor logits, Tensor target)
+            {
+                var r = N.zt_bernoulli_log_prob_rows(logits.Handle, target.Handle);
+                GC.KeepAlive(logits); GC.KeepAlive(target);
+                return Tensor.New(r);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using static Zoo.Torch.torch;
+
+namespace Zoo.Torch.Modules;
+
+/// <summary>
+/// y = act(x W^T + b) with PyTorch's default initialisation (kaiming_uniform(a=√5) on W, which is
+/// U(±1/√in), and U(±1/√in) on b). With an activation the layer runs as one fused autograd node.
+/// </summary>
+public sealed class Linear : torch.nn.Module<torch.Tensor, torch.Tensor>
+{
+    public Parameter weight { get; }
+    public Parameter? bias { get; }
+    public Activation Activation { get; }
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+
+    public Linear(long inFeatures, long outFeatures, bool hasBias = true, Activation? activation = null, Generator? generator = null)
+        : base("Linear")
+    {
+        if (inFeatures < 1 || outFeatures < 1)
+            throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear({inFeatures}, {outFeatures}): sizes must be positive");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Activation = activation ?? Activation.Identity;
+        var bound = 1.0 / Math.Sqrt(inFeatures);
+        weight = register_parameter("weight", UniformParameter([outFeatures, inFeatures], bound, generator));
+        if (hasBias) bias = register_parameter("bias", UniformParameter([outFeatures], bound, generator));
+    }
+
+    private static Parameter UniformParameter(long[] shape, double bound, Generator? g)
+    {
+        using var _ = no_grad();
+        using var t = empty(shape);
+        t.uniform_(-bound, bound, g);
+        return new Parameter(t);
+    }
+
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias, Activation);
+
+    public override string ToString() => $"Linear({InFeatures} → {OutFeatures}{(Activation.Kind == ActivationKind.Identity ? "" : ", " + Activation)})";
+}
+
+/// <summary>An activation as a module, for Sequential.</summary>
+public sealed class ActivationLayer(Activation activation) : torch.nn.Module<torch.Tensor, torch.Tensor>(activation.ToString())
+{
+    public Activation Activation { get; } = activation;
+    public override Tensor forward(Tensor x) => Activation.Apply(x);
+}
+
+/// <summary>Runs its modules in order; submodules are named "0", "1", ... as in PyTorch.</summary>
+public sealed class Sequential : torch.nn.Module<torch.Tensor, torch.Tensor>
+{
+    private readonly List<torch.nn.Module<torch.Tensor, torch.Tensor>> layers = [];
+
+    public Sequential(params torch.nn.Module<torch.Tensor, torch.Tensor>[] modules) : base("Sequential")
+    {
+        for (int i = 0; i < modules.Length; i++) layers.Add(register_module(i.ToString(), modules[i]));
+    }
+
+    public int Count => layers.Count;
+    public torch.nn.Module<torch.Tensor, torch.Tensor> this[int i] => layers[i];
+
+    public override Tensor forward(Tensor x)
+    {
+        // Intermediates are freed as soon as the next layer has consumed them (autograd keeps what it needs).
+        var h = layers[0].forward(x);
+        for (int i = 1; i < layers.Count; i++)
+        {
+            var next = layers[i].forward(h);
+            h.Dispose();
+            h = next;
+        }
+        return h;
+    }
+}
+
+

@@ -1,0 +1,131 @@
+namespace Zoo.Torch;
+
+public static partial class torch
+{
+    public static partial class nn
+    {
+        /// <summary>
+        /// Base of every network: owns named parameters and submodules (registered explicitly, in order),
+        /// train/eval mode, state dicts and saving. Disposing a module disposes its parameters.
+        /// </summary>
+        public abstract class Module : IDisposable
+        {
+            private readonly List<(string Name, Parameter Param)> ownParameters = [];
+            private readonly List<(string Name, Module Module)> modules = [];
+            private bool disposed;
+
+            protected Module(string name) => Name = name;
+
+            public string Name { get; }
+            public bool training { get; private set; } = true;
+
+            protected Parameter register_parameter(string name, Parameter p)
+            {
+                CheckName(name);
+                ownParameters.Add((name, p));
+                return p;
+            }
+
+            protected T register_module<T>(string name, T module) where T : Module
+            {
+                CheckName(name);
+                modules.Add((name, module));
+                return module;
+            }
+
+            private void CheckName(string name)
+            {
+                if (string.IsNullOrEmpty(name) || name.Contains('.'))
+                    throw new ArgumentException($"invalid module/parameter name '{name}': must be non-empty and contain no '.'");
+                if (ownParameters.Any(p => p.Name == name) || modules.Any(m => m.Name == name))
+                    throw new ArgumentException($"'{name}' is already registered in {Name}");
+            }
+
+            /// <summary>All parameters, depth first, named by their dotted path ("encoder.0.weight").</summary>
+            public IEnumerable<(string name, Parameter parameter)> named_parameters()
+            {
+                foreach (var (n, p) in ownParameters) yield return (n, p);
+                foreach (var (mn, m) in modules)
+                    foreach (var (n, p) in m.named_parameters()) yield return ($"{mn}.{n}", p);
+            }
+
+            /// <summary>All parameters, depth first.</summary>
+            public IReadOnlyList<Parameter> parameters() => named_parameters().Select(p => p.parameter).ToList();
+
+            public IEnumerable<(string name, Module module)> named_children() => modules.Select(m => (m.Name, m.Module));
+
+            public long ParameterCount() => parameters().Sum(p => p.numel());
+
+            /// <summary>Sets training mode here and in every submodule.</summary>
+            public Module train(bool on = true)
+            {
+                training = on;
+                foreach (var (_, m) in modules) m.train(on);
+                return this;
+            }
+
+            public Module eval() => train(false);
+
+            public void zero_grad(bool set_to_none = true)
+            {
+                foreach (var p in parameters()) p.zero_grad(set_to_none);
+            }
+
+            /// <summary>Name → parameter (the module's own tensors, not copies: don't dispose them).</summary>
+            public Dictionary<string, Tensor> state_dict() => named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+
+            /// <summary>Copies values into the parameters by name; with strict, missing or extra keys and shape mismatches throw.</summary>
+            public void load_state_dict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+            {
+                var own = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                if (strict)
+                {
+                    var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
+                    var extra = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
+                    if (missing.Count > 0 || extra.Count > 0)
+                        throw new InvalidDataException(
+                            $"state dict does not match {Name}: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", extra)}]");
+                }
+                using var _ = no_grad();
+                foreach (var (name, p) in own)
+                {
+                    if (!state.TryGetValue(name, out var src)) continue;
+                    var (want, have) = (p.shape, src.shape);
+                    if (!want.SequenceEqual(have))
+                        throw new InvalidDataException(
+                            $"state dict entry '{name}': expected shape [{string.Join(", ", want)}], found [{string.Join(", ", have)}]");
+                    p.copy_(src);
+                }
+            }
+
+            /// <summary>Saves the parameters as a safetensors file (atomically).</summary>
+            public void save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+                SafeTensors.Save(path, state_dict(), metadata);
+
+            /// <summary>Loads parameters saved by <see cref="save"/>.</summary>
+            public void load(string path, bool strict = true)
+            {
+                var loaded = SafeTensors.Load(path);
+                try { load_state_dict(loaded.Tensors, strict); }
+                finally { loaded.Dispose(); }
+            }
+
+            public void Dispose()
+            {
+                if (disposed) return;
+                disposed = true;
+                foreach (var (_, p) in ownParameters) p.Dispose();
+                foreach (var (_, m) in modules) m.Dispose();
+                GC.SuppressFinalize(this);
+            }
+        }
+
+        /// <summary>A module with a typed forward (TorchSharp's Module&lt;T, TResult&gt;).</summary>
+        public abstract class Module<T, TResult> : Module
+        {
+            protected Module(string name) : base(name) { }
+            public abstract TResult forward(T input);
+            public TResult call(T input) => forward(input);
+        }
+    }
+}

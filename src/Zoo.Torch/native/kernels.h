@@ -1,0 +1,26 @@
+// Fused float32 kernels used by the shim's custom autograd functions and optimizers.
+// Kept free of torch headers so kernels.cpp compiles in seconds with vectorising flags.
+#pragma once
+#include <cstdint>
+
+namespace zoo_kernels {
+
+// Activation codes shared with the managed side (Zoo.Torch.Activation).
+enum Act : int32_t { None = 0, Relu = 1, LeakyRelu = 2, Elu = 3, Softplus = 4, Tanh = 5, Sigmoid = 6 };
+
+// y = act(y) in place; `param` is the leaky slope or the ELU alpha.
+void act_forward_inplace(float* y, int64_t n, int32_t act, float param);
+
+// g_pre = g_out * act'(pre), written from the activation's *output* y, so the pre-activation need not be kept.
+void act_backward_from_output(const float* g_out, const float* y, float* g_pre, int64_t n, int32_t act, float param);
+
+// One Adam step over a flat parameter: PyTorch's torch.optim.Adam semantics (L2 weight decay added to the gradient).
+void adam_update(float* p, const float* g, float* m, float* v, int64_t n,
+                 float lr, float beta1, float beta2, float eps, float weight_decay,
+                 float bias_correction1, float bias_correction2);
+
+// Per-element Bernoulli log-likelihood terms for logits l and targets t: t*l - softplus(l) (= -BCE-with-logits).
+// Returns the row sums in out_rows (n_rows values) and writes d(sum)/dl = t - sigmoid(l) into grad (may be null).
+void bernoulli_loglik_rows(const float* l, const float* t, int64_t rows, int64_t cols, float* out_rows, float* grad);
+
+}  // namespace zoo_kernels

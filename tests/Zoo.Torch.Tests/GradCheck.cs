@@ -1,0 +1,52 @@
+namespace Zoo.Torch.Tests;
+
+/// <summary>
+/// Finite-difference gradient checks in float64: the analytic gradient of L(x) = Σ f(x)·r (r a fixed random
+/// projection, so no symmetry can hide an error) against central differences, element by element.
+/// </summary>
+internal static class GradCheck
+{
+    public static void Check(Func<Tensor[], Tensor> f, params Tensor[] inputs) => Check(f, 1e-6, 1e-5, 1e-7, inputs);
+
+    public static void Check(Func<Tensor[], Tensor> f, double eps, double rtol, double atol, params Tensor[] inputs)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var x in inputs) x.requires_grad = true;
+        using var gen = new Generator(1234);
+        var y0 = f(inputs);
+        var r = randn(y0.shape, gen, y0.dtype);
+        var loss = (y0 * r).sum();
+        loss.backward();
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            var x = inputs[k];
+            var analytic = x.grad!.data<double>();
+            var values = x.detach().data<double>();
+            var shape = x.shape;
+            for (int i = 0; i < values.Length; i++)
+            {
+                double Eval(double delta)
+                {
+                    using var s = NewDisposeScope();
+                    using var _ = no_grad();
+                    var v = (double[])values.Clone();
+                    v[i] += delta;
+                    var args = inputs.Select((t, j) => j == k ? tensor(v, shape) : t.detach()).ToArray();
+                    return (f(args) * r).sum().item<double>();
+                }
+                var numeric = (Eval(eps) - Eval(-eps)) / (2 * eps);
+                var tol = atol + rtol * Math.Abs(numeric);
+                if (!(Math.Abs(analytic[i] - numeric) <= tol))
+                    throw new Xunit.Sdk.XunitException(
+                        $"input {k}, element {i}: analytic gradient {analytic[i]:G10} differs from finite difference {numeric:G10} by more than {tol:G3}");
+            }
+        }
+    }
+
+    /// <summary>A float64 tensor with values in [lo, hi), from a fixed seed.</summary>
+    public static Tensor Uniform(long[] shape, double lo, double hi, ulong seed = 7)
+    {
+        using var g = new Generator(seed);
+        return (rand(shape, g, float64) * (hi - lo) + lo).detach();
+    }
+}
