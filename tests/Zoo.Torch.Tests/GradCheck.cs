@@ -1,8 +1,9 @@
 namespace Zoo.Torch.Tests;
 
 /// <summary>
-/// Finite-difference gradient checks in float64: the analytic gradient of L(x) = Σ f(x)·r (r a fixed random
-/// projection, so no symmetry can hide an error) against central differences, element by element.
+/// Finite-difference gradient checks: the analytic gradient of L(x) = Σ f(x)·r (r a fixed random projection, so
+/// no symmetry can hide an error) against central differences, element by element. Inputs keep their dtype
+/// (float64 for tight checks, float32 for the fused kernels); L is accumulated in float64.
 /// </summary>
 internal static class GradCheck
 {
@@ -14,14 +15,13 @@ internal static class GradCheck
         foreach (var x in inputs) x.requires_grad = true;
         using var gen = new Generator(1234);
         var y0 = f(inputs);
-        var r = randn(y0.shape, gen, y0.dtype);
-        var loss = (y0 * r).sum();
-        loss.backward();
+        var r = randn(y0.shape, gen, float64);
+        (y0 * r.to(y0.dtype)).sum().backward();
         for (int k = 0; k < inputs.Length; k++)
         {
             var x = inputs[k];
-            var analytic = x.grad!.data<double>();
-            var values = x.detach().data<double>();
+            var analytic = x.grad!.to(float64).data<double>();
+            var values = x.detach().to(float64).data<double>();
             var shape = x.shape;
             for (int i = 0; i < values.Length; i++)
             {
@@ -31,8 +31,8 @@ internal static class GradCheck
                     using var _ = no_grad();
                     var v = (double[])values.Clone();
                     v[i] += delta;
-                    var args = inputs.Select((t, j) => j == k ? tensor(v, shape) : t.detach()).ToArray();
-                    return (f(args) * r).sum().item<double>();
+                    var args = inputs.Select((t, j) => j == k ? tensor(v, shape).to(x.dtype) : t.detach()).ToArray();
+                    return (f(args).to(float64) * r).sum().item<double>();
                 }
                 var numeric = (Eval(eps) - Eval(-eps)) / (2 * eps);
                 var tol = atol + rtol * Math.Abs(numeric);

@@ -122,34 +122,8 @@ public class GradientTests
         var activation = Activation.Parse(act);
         // float32 differences are coarse: eps 1e-2 with a 2% relative tolerance (still fails on a wrong derivative).
         using var scope = NewDisposeScope();
-        var x = U(-1.5, 1.5, 4, 6).to(float32);
-        var w = U2(-1, 1, 5, 6).to(float32);
-        var b = U(-0.5, 0.5, 5).to(float32);
-        foreach (var t in new[] { x, w, b }) t.requires_grad = true;
-        var y = nn.functional.linear(x, w, b, activation);
-        using var g = new Generator(5);
-        var r = randn(y.shape, g);
-        (y * r).sum().backward();
-        foreach (var (t, name) in new[] { (x, "x"), (w, "W"), (b, "b") })
-        {
-            var analytic = t.grad!.data<float>();
-            var vals = t.detach().data<float>();
-            for (int i = 0; i < vals.Length; i++)
-            {
-                double L(float d)
-                {
-                    using var s = NewDisposeScope();
-                    using var _ = no_grad();
-                    var v = (float[])vals.Clone();
-                    v[i] += d;
-                    var tt = tensor(v, t.shape);
-                    var (xx, ww, bb) = name == "x" ? (tt, w.detach(), b.detach()) : name == "W" ? (x.detach(), tt, b.detach()) : (x.detach(), w.detach(), tt);
-                    return (nn.functional.linear(xx, ww, bb, activation).to(float64) * r.to(float64)).sum().item<double>();
-                }
-                var numeric = (L(1e-2f) - L(-1e-2f)) / 2e-2;
-                Math.Abs(analytic[i] - numeric).ShouldBeLessThanOrEqualTo(2e-3 + 2e-2 * Math.Abs(numeric), $"d/d{name}[{i}] of linear+{act}");
-            }
-        }
+        GradCheck.Check(t => nn.functional.linear(t[0], t[1], t[2], activation), eps: 1e-2, rtol: 2e-2, atol: 2e-3,
+            U(-1.5, 1.5, 4, 6).to(float32), U2(-1, 1, 5, 6).to(float32), U(-0.5, 0.5, 5).to(float32));
     }
 
     /// <summary>... and equal to libtorch's own composed ops (forward and all three gradients), to float32 rounding.</summary>
