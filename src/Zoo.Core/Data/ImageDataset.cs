@@ -1,0 +1,87 @@
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Data;
+
+/// <summary>
+/// Grey images with integer labels, held as float32 [N, H·W] pixels in [0, 1] and int64 [N] labels.
+/// The tensors belong to the dataset: dispose it when done.
+/// </summary>
+public sealed class ImageDataset : IDisposable
+{
+    public string Name { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public Tensor Images { get; }
+    public Tensor Labels { get; }
+    public int Count { get; }
+
+    private ImageDataset(string name, int height, int width, Tensor images, Tensor labels)
+    {
+        (Name, Height, Width, Images, Labels) = (name, height, width, images, labels);
+        Count = (int)images.size(0);
+    }
+
+    /// <summary>Loads an IDX image file [N, H, W] and its IDX label file [N], checking they agree.</summary>
+    public static ImageDataset FromIdx(string name, string imagesPath, string labelsPath, int? height = 28, int? width = 28)
+    {
+        var images = Idx.Read(imagesPath);
+        var labels = Idx.Read(labelsPath);
+        if (images.Dims.Length != 3)
+            throw new IdxFormatException(imagesPath, $"expected images with 3 dimensions [N, H, W], found [{string.Join(", ", images.Dims)}]");
+        if (labels.Dims.Length != 1)
+            throw new IdxFormatException(labelsPath, $"expected labels with 1 dimension [N], found [{string.Join(", ", labels.Dims)}]");
+        if ((height is { } h && images.Dims[1] != h) || (width is { } w && images.Dims[2] != w))
+            throw new IdxFormatException(imagesPath, $"expected {height}x{width} images, found {images.Dims[1]}x{images.Dims[2]}");
+        if (images.Count != labels.Count)
+            throw new IdxFormatException(labelsPath, $"{labels.Count} labels for {images.Count} images in {imagesPath}");
+        int n = images.Count, hw = images.Dims[1] * images.Dims[2];
+        var pixels = new float[(long)n * hw];
+        for (long i = 0; i < pixels.Length; i++) pixels[i] = images.Data[i] / 255f;
+        var lab = new long[n];
+        for (int i = 0; i < n; i++) lab[i] = labels.Data[i];
+        return new ImageDataset(name, images.Dims[1], images.Dims[2],
+            tensor(pixels, [n, hw]).DetachFromDisposeScope(), tensor(lab).DetachFromDisposeScope());
+    }
+
+    /// <summary>A dataset over the first <paramref name="n"/> examples (copies; for tests and quick runs).</summary>
+    public ImageDataset Take(int n)
+    {
+        n = Math.Min(n, Count);
+        return new ImageDataset(Name, Height, Width, Images.narrow(0, 0, n).clone().DetachFromDisposeScope(),
+            Labels.narrow(0, 0, n).clone().DetachFromDisposeScope());
+    }
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+    }
+}
+
+/// <summary>How [0, 1] pixels become the model's input (seeds 003/004 threshold; stochastic is redrawn each epoch).</summary>
+public enum Binarization { None, Threshold, Stochastic }
+
+public static class Batches
+{
+    /// <summary>Applies a binarisation to a batch of [0, 1] pixels; Stochastic draws from <paramref name="gen"/>.</summary>
+    public static Tensor Binarize(Tensor pixels, Binarization mode, Generator? gen = null) => mode switch
+    {
+        Binarization.None => pixels.alias(),
+        Binarization.Threshold => pixels.gt(0.5).to(float32),
+        Binarization.Stochastic => bernoulli(pixels, gen),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
+    /// <summary>
+    /// Index batches of a seeded permutation of 0..count-1 (the last one may be smaller). Each batch joins the
+    /// caller's current dispose scope.
+    /// </summary>
+    public static IEnumerable<Tensor> Shuffled(int count, int batchSize, Generator gen)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1");
+        using var perm = randperm(count, gen).DetachFromDisposeScope();
+        for (long start = 0; start < count; start += batchSize)
+            yield return perm.narrow(0, start, Math.Min(batchSize, count - start));
+    }
+}
