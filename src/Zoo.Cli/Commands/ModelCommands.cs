@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Zoo.Core;
+using Zoo.Core.Data;
+using Zoo.Core.Imaging;
+using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
+using Zoo.Core.Training;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Cli.Commands;
+
+/// <summary>The verbs that use a trained run: sample, reconstruct, encode, latent-plot.</summary>
+internal static class ModelCommands
+{
+    private static TrainedRun Open(string runDir, ServiceProvider services) =>
+        TrainedRun.Open(runDir, services.GetRequiredService<PluginCatalog>());
+
+    public static int Sample(string runDir, string? outPath, int count, int seed, TextWriter stdout)
+    {
+        if (count is < 1 or > 10000) throw new ArgumentOutOfRangeException(nameof(count), count, "--count must be in [1, 10000]");
+        using var services = ZooServices.Build();
+        using var run = Open(runDir, services);
+        using var gen = new Generator((ulong)seed);
+        var path = outPath ?? Path.Combine(runDir, "samples.png");
+        ModelPictures.Samples(run.Model, run.Shape, count, gen).Save(path);
+        stdout.WriteLine($"wrote {path}: {count} images decoded from z ~ p(z) ({run.Plugin.Name}, epoch {run.Epoch})");
+        return 0;
+    }
+
+    public static int Reconstruct(string runDir, string? outPath, int count, TextWriter stdout)
+    {
+        if (count is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(count), count, "--count must be in [1, 1000]");
+        using var services = ZooServices.Build();
+        using var run = Open(runDir, services);
+        using var data = run.LoadData();
+        using var x = data.Test.narrow(0, 0, Math.Min(count, data.Test.size(0)));
+        var path = outPath ?? Path.Combine(runDir, "reconstructions.png");
+        ModelPictures.Reconstructions(run.Model, x, run.Shape).Save(path);
+        stdout.WriteLine($"wrote {path}: {x.size(0)} test images (odd rows) and their reconstructions (even rows)");
+        return 0;
+    }
+
+    public static int Encode(string runDir, string? outPath, string split, TextWriter stdout)
+    {
+        if (split is not ("train" or "test")) throw new ArgumentException($"--split must be train or test, found '{split}'");
+        using var services = ZooServices.Build();
+        using var run = Open(runDir, services);
+        using var data = run.LoadData();
+        var images = split == "test" ? data.Test : data.Train.Images;
+        var labels = split == "test" ? data.TestSet.Labels : data.Train.Labels;
+        using var means = EncodeMeans(run.Model, images, split == "train" ? run.Training.Binarization : Binarization.None);
+        var z = means.data<float>();
+        var y = labels.data<long>();
+        int d = run.Model.LatentDim;
+        var csv = new StringBuilder("index,label," + string.Join(",", Enumerable.Range(0, d).Select(i => $"z{i}")) + "\n");
+        for (int i = 0; i < y.Length; i++)
+        {
+            csv.Append(i).Append(',').Append(y[i]);
+            for (int k = 0; k < d; k++) csv.Append(',').Append(z[i * d + k].ToString("R", CultureInfo.InvariantCulture));
+            csv.Append('\n');
+        }
+        var path = outPath ?? Path.Combine(runDir, $"latents-{split}.csv");
+        AtomicFile.WriteAllText(path, csv.ToString());
+        stdout.WriteLine($"wrote {path}: posterior means of {y.Length} {split} examples, {d} dimensions");
+        return 0;
+    }
+
+    public static int LatentPlot(string runDir, string? outDir, TextWriter stdout)
+    {
+        using var services = ZooServices.Build();
+        using var run = Open(runDir, services);
+        if (run.Model.LatentDim != 2)
+            throw new ArgumentException($"latent-plot needs a 2-D latent; {runDir} has {run.Model.LatentDim} (train with latent=2)");
+        using var data = run.LoadData();
+        WriteLatentPlots(run.Model, data, outDir ?? runDir, stdout);
+        return 0;
+    }
+
+    internal static void WriteLatentPlots(IVaeModel model, TrainingData data, string dir, TextWriter stdout)
+    {
+        using var means = EncodeMeans(model, data.Test, Binarization.None);
+        ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(dir, "latent.png"));
+        ModelPictures.Manifold(model, data.Shape).Save(Path.Combine(dir, "manifold.png"));
+        stdout.WriteLine($"wrote {dir}/latent.png (test means by label) and manifold.png (decoded over [-3,3]²)");
+    }
+
+    /// <summary>Posterior means in batches, without gradients; training pixels are binarised as in training (thresholded; stochastic with a fixed seed).</summary>
+    private static Tensor EncodeMeans(IVaeModel model, Tensor x, Binarization binarization)
+    {
+        using var _ = no_grad();
+        using var gen = new Generator(0x5EED_7E57);
+        var parts = new List<Tensor>();
+        try
+        {
+            for (long start = 0; start < x.size(0); start += Trainer.EvalBatch)
+            {
+                using var scope = NewDisposeScope();
+                var batch = Batches.Binarize(x.narrow(0, start, Math.Min(Trainer.EvalBatch, x.size(0) - start)), binarization, gen);
+                parts.Add(model.Encode(batch).Mean.clone().DetachFromDisposeScope());
+            }
+            return cat(parts);
+        }
+        finally
+        {
+            foreach (var p in parts) p.Dispose();
+        }
+    }
+}

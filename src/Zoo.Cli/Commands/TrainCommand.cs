@@ -1,0 +1,114 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Zoo.Core.Configuration;
+using Zoo.Core.Imaging;
+using Zoo.Core.Plugins;
+using Zoo.Core.Training;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Cli.Commands;
+
+/// <summary>`zoo train MODEL [key=value ...]`: trains, then writes samples.png and reconstructions.png (and the latent plots for a 2-D latent).</summary>
+internal static class TrainCommand
+{
+    public static int Run(string modelName, string[] settings, string? outDir, bool resume, bool plain, TextWriter stdout)
+    {
+        using var services = ZooServices.Build();
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        var plugin = catalog.Model(modelName);
+        var overrides = ConfigSchema.ParseAssignments(settings);
+        var runDir = outDir ?? Path.Combine("runs", modelName);
+        var config = resume ? ResumedConfig(plugin, runDir, overrides) : plugin.Config.Bind(overrides, $"{modelName} config");
+        var cfg = (ITrainingConfig)config;
+
+        stdout.WriteLine($"zoo train {modelName}: {cfg.Dataset} ({cfg.Binarization.ToString().ToLowerInvariant()}), {cfg.Epochs} epochs, batch {cfg.BatchSize}, " +
+                         $"Adam {cfg.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {cfg.Seed}; libtorch {version}, {get_num_threads()} threads → {runDir}");
+        var changed = plugin.Config.Values(config).Where(kv => plugin.Config.Keys.First(k => k.Name == kv.Key).Default != kv.Value);
+        stdout.WriteLine($"  config: {string.Join(" ", changed.Select(kv => $"{kv.Key}={kv.Value}").DefaultIfEmpty("(defaults)"))}");
+
+        var trainer = new Trainer(plugin, config);
+        TrainingResult result;
+        if (!plain && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            result = null!;
+            AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx => result = trainer.Run(runDir, resume, new ProgressObserver(ctx), WritePictures(runDir, stdout)));
+        }
+        else
+            result = trainer.Run(runDir, resume, new LogObserver(stdout), WritePictures(runDir, stdout));
+
+        var last = result.Metrics[^1];
+        stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test ELBO {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
+                         $"wrote {runDir}/metrics.csv, curves.png, samples.png, reconstructions.png, checkpoint/");
+        return 0;
+    }
+
+    /// <summary>The checkpoint's config with the overrides applied; only the number of epochs may change.</summary>
+    private static object ResumedConfig(IModelPlugin plugin, string runDir, IReadOnlyList<KeyValuePair<string, string>> overrides)
+    {
+        var state = CheckpointState.Load(CheckpointState.Locate(runDir));
+        if (state.Model != plugin.Name)
+            throw new ArgumentException($"{runDir} holds a '{state.Model}' run, not '{plugin.Name}'");
+        var saved = plugin.Config.FromJson(state.ConfigJson, CheckpointState.StatePath(runDir));
+        var values = plugin.Config.Values(saved).ToDictionary();
+        foreach (var (key, value) in overrides)
+        {
+            if (key != "epochs" && values.TryGetValue(key, out var old) && old != value)
+                throw new ArgumentException($"--resume: {key} is {old} in {runDir}'s checkpoint; only epochs may change when resuming");
+            values[key] = value;
+        }
+        return plugin.Config.Bind(values, $"{plugin.Name} config");
+    }
+
+    private static Action<IVaeModel, TrainingData> WritePictures(string runDir, TextWriter stdout) => (model, data) =>
+    {
+        var cfg = data.Shape;
+        using var gen = new Generator(0);
+        ModelPictures.Samples(model, cfg, 100, gen).Save(Path.Combine(runDir, "samples.png"));
+        using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
+            ModelPictures.Reconstructions(model, x, cfg).Save(Path.Combine(runDir, "reconstructions.png"));
+        if (model.LatentDim == 2) ModelCommands.WriteLatentPlots(model, data, runDir, stdout);
+    };
+
+    private static string Line(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {m.Epoch}/{epochs}: train ELBO {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | " +
+        $"test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | live tensors {m.LiveTensors}");
+
+    /// <summary>Plain log lines, for redirected output and CI logs.</summary>
+    private sealed class LogObserver(TextWriter stdout) : ITrainingObserver
+    {
+        private int epochs;
+        public void EpochStarted(int epoch, int epochs, int batches) => this.epochs = epochs;
+        public void BatchDone(int epoch, int batch, double loss) { }
+        public void EpochDone(EpochMetrics m) { stdout.WriteLine(Line(m, epochs)); stdout.Flush(); }
+    }
+
+    /// <summary>A Spectre.Console progress bar per epoch, with the epoch's line printed above it when done.</summary>
+    private sealed class ProgressObserver(ProgressContext ctx) : ITrainingObserver
+    {
+        private ProgressTask? task;
+        private int epochs;
+
+        public void EpochStarted(int epoch, int epochs, int batches)
+        {
+            this.epochs = epochs;
+            task = ctx.AddTask($"epoch {epoch}/{epochs}", maxValue: batches);
+        }
+
+        public void BatchDone(int epoch, int batch, double loss)
+        {
+            if (task is null) return;
+            task.Value = batch;
+            if (batch % 20 == 0) task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{epochs} loss {loss:F2}");
+        }
+
+        public void EpochDone(EpochMetrics m)
+        {
+            task?.StopTask();
+            AnsiConsole.WriteLine(Line(m, epochs));
+        }
+    }
+}

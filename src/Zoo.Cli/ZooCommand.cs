@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Zoo.Cli.Commands;
+using Zoo.Core.Configuration;
+using Zoo.Torch;
+
+namespace Zoo.Cli;
+
+/// <summary>The `zoo` command line: verbs, options, and the rule that user mistakes end in one line and exit 1.</summary>
+public static class ZooCommand
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("zoo: a model zoo of variational autoencoders on libtorch");
+        var runOpt = () => new Option<string>("--run") { Description = "run folder written by `zoo train`", Required = true };
+        var outFile = (string what) => new Option<string?>("--out") { Description = $"output file (default: {what} in the run folder)" };
+
+        var list = new Command("list", "Models and plugins with their config keys and defaults");
+        list.SetAction(_ => ListCommand.Run(stdout));
+        root.Subcommands.Add(list);
+
+        var train = new Command("train", "Train a model on its data set: metrics.csv, curves.png, checkpoint/, samples.png, reconstructions.png");
+        var modelArg = new Argument<string>("model") { Description = "model name (see `zoo list`)" };
+        var settingsArg = new Argument<string[]>("settings") { Description = "config overrides as key=value (see `zoo list`)", Arity = ArgumentArity.ZeroOrMore };
+        var trainOut = new Option<string?>("--out") { Description = "run folder (default runs/MODEL)" };
+        var resumeOpt = new Option<bool>("--resume") { Description = "continue the run in --out from its checkpoint (settings may only raise epochs)" };
+        var plainOpt = new Option<bool>("--plain") { Description = "log lines instead of a progress bar (the default when output is redirected)" };
+        train.Arguments.Add(modelArg);
+        train.Arguments.Add(settingsArg);
+        train.Options.Add(trainOut);
+        train.Options.Add(resumeOpt);
+        train.Options.Add(plainOpt);
+        train.SetAction(r => TrainCommand.Run(r.GetValue(modelArg)!, r.GetValue(settingsArg) ?? [], r.GetValue(trainOut),
+            r.GetValue(resumeOpt), r.GetValue(plainOpt), stdout));
+        root.Subcommands.Add(train);
+
+        var sample = new Command("sample", "PNG grid of images generated from the prior");
+        var sRun = runOpt();
+        var sOut = outFile("samples.png");
+        var countOpt = new Option<int>("--count") { Description = "how many images", DefaultValueFactory = _ => 100 };
+        var seedOpt = new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+        sample.Options.Add(sRun); sample.Options.Add(sOut); sample.Options.Add(countOpt); sample.Options.Add(seedOpt);
+        sample.SetAction(r => ModelCommands.Sample(r.GetValue(sRun)!, r.GetValue(sOut), r.GetValue(countOpt), r.GetValue(seedOpt), stdout));
+        root.Subcommands.Add(sample);
+
+        var recon = new Command("reconstruct", "PNG of test inputs (odd rows) above their reconstructions (even rows)");
+        var rRun = runOpt();
+        var rOut = outFile("reconstructions.png");
+        var rCount = new Option<int>("--count") { Description = "how many test images", DefaultValueFactory = _ => 50 };
+        recon.Options.Add(rRun); recon.Options.Add(rOut); recon.Options.Add(rCount);
+        recon.SetAction(r => ModelCommands.Reconstruct(r.GetValue(rRun)!, r.GetValue(rOut), r.GetValue(rCount), stdout));
+        root.Subcommands.Add(recon);
+
+        var encode = new Command("encode", "Latent means of a data split to CSV (index, label, z0, z1, ...)");
+        var eRun = runOpt();
+        var eOut = outFile("latents-SPLIT.csv");
+        var splitOpt = new Option<string>("--split") { Description = "train or test", DefaultValueFactory = _ => "test" };
+        encode.Options.Add(eRun); encode.Options.Add(eOut); encode.Options.Add(splitOpt);
+        encode.SetAction(r => ModelCommands.Encode(r.GetValue(eRun)!, r.GetValue(eOut), r.GetValue(splitOpt)!, stdout));
+        root.Subcommands.Add(encode);
+
+        var latentPlot = new Command("latent-plot", "For a 2-D latent: scatter of test means by label (latent.png) and the decoded manifold over [-3,3]² (manifold.png)");
+        var lRun = runOpt();
+        var lOut = new Option<string?>("--out-dir") { Description = "folder for latent.png and manifold.png (default: the run folder)" };
+        latentPlot.Options.Add(lRun); latentPlot.Options.Add(lOut);
+        latentPlot.SetAction(r => ModelCommands.LatentPlot(r.GetValue(lRun)!, r.GetValue(lOut), stdout));
+        root.Subcommands.Add(latentPlot);
+
+        var bench = new Command("bench", "Benchmarks");
+        var benchTorch = new Command("torch", "GEMM throughput and one MLP-autoencoder training step, phase by phase");
+        var stepsOpt = new Option<int>("--steps") { Description = "training steps to time", DefaultValueFactory = _ => 300 };
+        benchTorch.Options.Add(stepsOpt);
+        benchTorch.SetAction(r => { TorchBenchmark.Run(r.GetValue(stepsOpt), stdout); return 0; });
+        bench.Subcommands.Add(benchTorch);
+        var benchVae = new Command("vae", "Seed 003's set-up (bernoulli-vae 784-500-500-20 on thresholded MNIST): seconds per epoch and test ELBO");
+        var vaeEpochs = new Option<int>("--epochs") { Description = "epochs", DefaultValueFactory = _ => 5 };
+        var vaeJson = new Option<string?>("--json") { Description = "also write the figures to this JSON file" };
+        benchVae.Options.Add(vaeEpochs); benchVae.Options.Add(vaeJson);
+        benchVae.SetAction(r => VaeBenchmark.Run(r.GetValue(vaeEpochs), r.GetValue(vaeJson), stdout));
+        bench.Subcommands.Add(benchVae);
+        root.Subcommands.Add(bench);
+
+        // User mistakes end with one clear line and a non-zero exit, never a stack trace.
+        try
+        {
+            var parsed = root.Parse(args);
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or TorchException or FormatException
+                                      or InvalidOperationException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            stderr.WriteLine($"zoo: error: {e.Message}");
+            return 1;
+        }
+    }
+}

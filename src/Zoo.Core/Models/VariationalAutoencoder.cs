@@ -1,0 +1,86 @@
+using Zoo.Core.Plugins;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Models;
+
+/// <summary>How the KL term of the ELBO is computed (seed 004: closed form; seed 002: Monte Carlo).</summary>
+public enum KlEstimator { Analytic, MonteCarlo }
+
+/// <summary>
+/// The ELBO's options: KL in closed form or as the Monte Carlo estimate E_q[log q(z|x) − log p(z)], the number L
+/// of z samples per example, and β, the weight of the KL in the training loss (β = 1 is the ELBO).
+/// </summary>
+public sealed record ElboOptions(KlEstimator Kl = KlEstimator.Analytic, int Samples = 1, double Beta = 1.0);
+
+/// <summary>
+/// A VAE composed from plugins: encoder q(z|x), an MLP decoder to the likelihood's parameters, likelihood
+/// p(x|z) and prior p(z). Per example the ELBO is (1/L) Σ_l log p(x|z_l) − KL, with z_l reparameterised draws;
+/// KL is closed-form or (1/L) Σ_l [log q(z_l|x) − log p(z_l)]. The loss is −mean(reconstruction − β·KL).
+/// </summary>
+public sealed class VariationalAutoencoder : nn.Module, IVaeModel
+{
+    private readonly IEncoder encoder;
+    private readonly nn.Module<Tensor, Tensor> decoder;
+
+    public ILikelihood Likelihood { get; }
+    public IPrior Prior { get; }
+    public ElboOptions Options { get; }
+    public int LatentDim { get; }
+    public nn.Module Module => this;
+
+    public VariationalAutoencoder(string name, IEncoder encoder, nn.Module<Tensor, Tensor> decoder, ILikelihood likelihood,
+        IPrior prior, int latentDim, ElboOptions options) : base(name)
+    {
+        if (options.Samples < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Samples, "the ELBO needs at least one sample");
+        this.encoder = encoder;
+        this.decoder = decoder;
+        (Likelihood, Prior, LatentDim, Options) = (likelihood, prior, latentDim, options);
+        register_module("encoder", encoder.Module);
+        register_module("decoder", decoder);
+    }
+
+    public ElboTerms Loss(Tensor x, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var q = encoder.Encode(x);
+        Tensor? analytic = Options.Kl == KlEstimator.Analytic
+            ? Prior.AnalyticKl(q) ?? throw new InvalidOperationException($"{Name}: the prior has no closed-form KL; use kl=monte-carlo")
+            : null;
+        Tensor rec = null!, mcKl = null!;
+        for (int l = 0; l < Options.Samples; l++)
+        {
+            var z = q.Sample(generator);
+            var r = Likelihood.LogProb(decoder.forward(z), x);
+            rec = l == 0 ? r : rec + r;
+            if (analytic is null)
+            {
+                var k = q.LogProb(z) - Prior.LogProb(z);
+                mcKl = l == 0 ? k : mcKl + k;
+            }
+        }
+        if (Options.Samples > 1)
+        {
+            rec = rec / Options.Samples;
+            if (analytic is null) mcKl = mcKl / Options.Samples;
+        }
+        var kl = analytic ?? mcKl;
+        var elbo = rec - kl;
+        var loss = Options.Beta == 1.0 ? -elbo.mean() : -(rec - kl * Options.Beta).mean();
+        return new ElboTerms(loss.MoveToOuterDisposeScope(), rec.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope(), elbo.MoveToOuterDisposeScope());
+    }
+
+    public DiagonalGaussian Encode(Tensor x) => encoder.Encode(x);
+
+    public Tensor Decode(Tensor z)
+    {
+        using var output = decoder.forward(z);
+        return Likelihood.Mean(output);
+    }
+
+    public Tensor Sample(long n, Generator generator)
+    {
+        using var z = Prior.Sample(n, LatentDim, generator);
+        return Decode(z);
+    }
+}

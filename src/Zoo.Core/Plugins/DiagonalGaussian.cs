@@ -1,0 +1,36 @@
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Plugins;
+
+/// <summary>N(μ, diag(exp(log σ²))) over the last dimension, batched over the first.</summary>
+public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
+{
+    private static readonly double Log2Pi = Math.Log(2 * Math.PI);
+
+    /// <summary>The reparameterised draw μ + σ·ε, ε ~ N(0, I), differentiable in μ and log σ².</summary>
+    public Tensor Sample(Generator generator)
+    {
+        using var eps = randn(Mean.shape, generator);
+        using var std = (LogVar * 0.5).exp();
+        using var scaled = std * eps;
+        return Mean + scaled;
+    }
+
+    /// <summary>log q(z) summed over the last dimension: [N].</summary>
+    public Tensor LogProb(Tensor z)
+    {
+        using var scope = NewDisposeScope();
+        var diff = z - Mean;
+        var quad = diff.square() * (-LogVar).exp();
+        return ((quad + LogVar + Log2Pi).sum(-1) * -0.5).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>KL(this || N(0, I)) in closed form: ½ Σ (μ² + σ² − log σ² − 1), per example [N].</summary>
+    public Tensor KlToStandardNormal()
+    {
+        using var scope = NewDisposeScope();
+        var t = Mean.square() + LogVar.exp() - LogVar - 1.0;
+        return (t.sum(-1) * 0.5).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Training;
+
+/// <summary>
+/// A run's checkpoint folder: model.safetensors, optimizer.safetensors and state.json (model name, config, epoch,
+/// generator state, metrics so far). Written into a fresh sibling folder that then replaces the old one by
+/// renames, so a reader (or a crash at any point) sees either the previous complete checkpoint or the new one.
+/// </summary>
+public sealed record CheckpointState(string Model, string ConfigJson, int Epoch, byte[] GeneratorState, IReadOnlyList<EpochMetrics> Metrics)
+{
+    public const string Folder = "checkpoint";
+
+    public static string ModelPath(string dir) => Path.Combine(dir, "model.safetensors");
+    public static string OptimizerPath(string dir) => Path.Combine(dir, "optimizer.safetensors");
+    public static string StatePath(string dir) => Path.Combine(dir, "state.json");
+
+    /// <summary>Writes the checkpoint of <paramref name="runDir"/> atomically (see the type's summary).</summary>
+    public void Save(string runDir, nn.Module model, Zoo.Torch.Modules.Adam? optimizer)
+    {
+        var final = Path.Combine(runDir, Folder);
+        var tmp = Path.Combine(runDir, $"{Folder}.tmp-{Environment.ProcessId}");
+        var old = Path.Combine(runDir, $"{Folder}.old");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(tmp);
+        model.save(ModelPath(tmp), new Dictionary<string, string> { ["model"] = Model, ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        optimizer?.save(OptimizerPath(tmp));
+        var json = new JsonObject
+        {
+            ["model"] = Model,
+            ["epoch"] = Epoch,
+            ["config"] = JsonNode.Parse(ConfigJson),
+            ["generator"] = Convert.ToBase64String(GeneratorState),
+            ["metrics"] = new JsonArray(Metrics.Select(m => (JsonNode)JsonSerializer.SerializeToNode(m)!).ToArray()),
+        };
+        File.WriteAllText(StatePath(tmp), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        if (Directory.Exists(final)) Directory.Move(final, old);
+        Directory.Move(tmp, final);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>The checkpoint folder of a run: checkpoint/, or checkpoint.old/ if a crash came between the two renames.</summary>
+    public static string Locate(string runDir)
+    {
+        foreach (var name in new[] { Folder, $"{Folder}.old" })
+        {
+            var dir = Path.Combine(runDir, name);
+            if (File.Exists(StatePath(dir))) return dir;
+        }
+        throw new FileNotFoundException($"no checkpoint in {runDir}: expected {Path.Combine(runDir, Folder, "state.json")} (train a model there first)");
+    }
+
+    /// <summary>Reads state.json of a checkpoint folder, with a one-line error naming the file and problem.</summary>
+    public static CheckpointState Load(string checkpointDir)
+    {
+        var path = StatePath(checkpointDir);
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException("expected a JSON object");
+            string Str(string key) => json[key]?.GetValue<string>() ?? throw new InvalidDataException($"missing key '{key}'");
+            var metrics = (json["metrics"] as JsonArray ?? throw new InvalidDataException("missing key 'metrics'"))
+                .Select(m => m.Deserialize<EpochMetrics>() ?? throw new InvalidDataException("null metrics row")).ToList();
+            return new CheckpointState(Str("model"), json["config"]?.ToJsonString() ?? throw new InvalidDataException("missing key 'config'"),
+                json["epoch"]?.GetValue<int>() ?? throw new InvalidDataException("missing key 'epoch'"),
+                Convert.FromBase64String(Str("generator")), metrics);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: malformed checkpoint state ({e.Message})");
+        }
+    }
+}
