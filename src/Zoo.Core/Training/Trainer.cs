@@ -16,7 +16,8 @@ public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> M
 /// test ELBO, reconstruction and KL to metrics.csv, redraws curves.png and writes an atomic checkpoint (model,
 /// optimizer, config, generator state, epoch, metrics), so a resumed run continues exactly where it stopped and
 /// reaches the same numbers as an uninterrupted one. A NaN or infinite loss stops training with an error naming
-/// the epoch and batch.
+/// the epoch and batch. Denormal floats are flushed to zero while it trains: as the weights of unused latent
+/// units decay, denormals reach the GEMMs and slowed an epoch of seed 003's set-up from ~4 s to ~7 s.
 /// </summary>
 public sealed class Trainer(IModelPlugin plugin, object config)
 {
@@ -38,6 +39,15 @@ public sealed class Trainer(IModelPlugin plugin, object config)
         Action<IVaeModel, TrainingData>? afterTraining = null, CancellationToken cancel = default)
     {
         var total = Stopwatch.StartNew();
+        var flushed = Threading.FlushDenormal;
+        Threading.SetFlushDenormal(true);
+        try { return Train(runDir, resume, observer, afterTraining, total, cancel); }
+        finally { Threading.SetFlushDenormal(flushed); }
+    }
+
+    private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer,
+        Action<IVaeModel, TrainingData>? afterTraining, Stopwatch total, CancellationToken cancel)
+    {
         Directory.CreateDirectory(runDir);
         if (!resume && Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)))
             throw new IOException($"{runDir} already holds a trained run: resume it with --resume, or choose another --out");
@@ -76,8 +86,7 @@ public sealed class Trainer(IModelPlugin plugin, object config)
                 using var batchIndex = index;  // made before this batch's scope opened
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var pixels = data.Train.Images.index_select(0, index);
-                var x = Batches.Binarize(pixels, cfg.Binarization, gen);
+                var x = data.TrainBatch(index, gen);
                 adam.zero_grad();
                 var terms = model.Loss(x, gen);
                 var value = terms.Loss.item<double>();

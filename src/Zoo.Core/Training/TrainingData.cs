@@ -8,11 +8,18 @@ namespace Zoo.Core.Training;
 /// <summary>
 /// A config's data: the training split as [0, 1] pixels (binarised per batch, so stochastic binarisation is
 /// redrawn every epoch), and the test split binarised once (stochastically with a fixed seed) so that test figures
-/// compare across epochs and runs.
+/// compare across epochs and runs. Thresholding is deterministic, so the training inputs are thresholded once
+/// rather than per batch.
 /// </summary>
 public sealed class TrainingData : IDisposable
 {
     public required ImageDataset Train { get; init; }
+    /// <summary>
+    /// The training inputs before per-batch binarisation: thresholded pixels for Threshold, [0, 1] pixels otherwise
+    /// (Stochastic draws each batch from them). Use <see cref="TrainBatch"/>.
+    /// </summary>
+    public required Tensor TrainInputs { get; init; }
+    public required Binarization Binarization { get; init; }
     public required ImageDataset TestSet { get; init; }
     /// <summary>The test inputs as the model sees them: [N, D].</summary>
     public required Tensor Test { get; init; }
@@ -24,11 +31,21 @@ public sealed class TrainingData : IDisposable
         var test = Limit(DataSources.Load(cfg.Dataset, "test"), cfg.TestLimit);
         using var gen = new Generator(0x5EED_7E57);
         var x = Batches.Binarize(test.Images, cfg.Binarization, gen).DetachFromDisposeScope();
+        var inputs = (cfg.Binarization == Binarization.Threshold ? Batches.Binarize(train.Images, Binarization.Threshold) : train.Images.alias())
+            .DetachFromDisposeScope();
         return new TrainingData
         {
-            Train = train, TestSet = test, Test = x,
+            Train = train, TrainInputs = inputs, Binarization = cfg.Binarization, TestSet = test, Test = x,
             Shape = new DataShape(train.Height * train.Width, train.Height, train.Width, 10),
         };
+    }
+
+    /// <summary>The model inputs of the training examples at <paramref name="index"/> (stochastic binarisation drawn from <paramref name="gen"/>).</summary>
+    public Tensor TrainBatch(Tensor index, Generator gen)
+    {
+        var x = TrainInputs.index_select(0, index);
+        if (Binarization != Binarization.Stochastic) return x;
+        using (x) return Batches.Binarize(x, Binarization.Stochastic, gen);
     }
 
     private static ImageDataset Limit(ImageDataset d, int limit)
@@ -42,6 +59,7 @@ public sealed class TrainingData : IDisposable
     public void Dispose()
     {
         Train.Dispose();
+        TrainInputs.Dispose();
         TestSet.Dispose();
         Test.Dispose();
     }
