@@ -88,7 +88,9 @@ public static class ZooCommand
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or TorchException or FormatException
                                       or InvalidOperationException or UnauthorizedAccessException or OperationCanceledException)
         {
-            stderr.WriteLine($"zoo: error: {e.Message}");
+            // One line even for exceptions whose message spans several (ArgumentOutOfRangeException appends its value).
+            var message = e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+            stderr.WriteLine($"zoo: error: {message.Split('\n')[0].TrimEnd()}");
             return 1;
         }
     }

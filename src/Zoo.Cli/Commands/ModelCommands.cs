@@ -20,7 +20,7 @@ internal static class ModelCommands
 
     public static int Sample(string runDir, string? outPath, int count, int seed, TextWriter stdout)
     {
-        if (count is < 1 or > 10000) throw new ArgumentOutOfRangeException(nameof(count), count, "--count must be in [1, 10000]");
+        if (count is < 1 or > 10000) throw new ArgumentException($"--count must be in [1, 10000], found {count}");
         using var services = ZooServices.Build();
         using var run = Open(runDir, services);
         using var gen = new Generator((ulong)seed);
@@ -32,7 +32,7 @@ internal static class ModelCommands
 
     public static int Reconstruct(string runDir, string? outPath, int count, TextWriter stdout)
     {
-        if (count is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(count), count, "--count must be in [1, 1000]");
+        if (count is < 1 or > 1000) throw new ArgumentException($"--count must be in [1, 1000], found {count}");
         using var services = ZooServices.Build();
         using var run = Open(runDir, services);
         using var data = run.LoadData();

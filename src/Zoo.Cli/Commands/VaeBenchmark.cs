@@ -17,7 +17,7 @@ internal static class VaeBenchmark
 {
     public static int Run(int epochs, string? jsonPath, TextWriter stdout)
     {
-        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "--epochs must be at least 1");
+        if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, found {epochs}");
         using var services = ZooServices.Build();
         var plugin = services.GetRequiredService<PluginCatalog>().Model("bernoulli-vae");
         var config = plugin.Config.Bind([new("epochs", epochs.ToString(CultureInfo.InvariantCulture))], "bench");
