@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Benchmark: Zoo's GEMM throughput and MLP-autoencoder training step, then the same model in PyTorch 1.13
-# (Debian's python3-torch, the peer) on the same machine, in one run.
+# Benchmarks, each side by side with its PyTorch 1.13 peer (Debian's python3-torch) on the same machine, in one run:
+#   1. one training step of the 784-500-500-20-500-500-784 MLP autoencoder, phase by phase (zoo bench torch);
+#   2. seed 003's VAE trained for N epochs on MNIST: seconds per epoch and test ELBO (zoo bench vae).
+# Usage: bash scripts/bench.sh [steps=500] [epochs=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO_APT_EXTRA=python3-torch bash scripts/setup.sh
 steps=${1:-500}
-echo "== Zoo (C#, libtorch shim)"
-dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll bench torch --steps "$steps"
+epochs=${2:-5}
+zoo="dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll"
+torch_version=$(/usr/bin/python3 -c 'import torch; print(torch.__version__)')
+echo "== step: Zoo (C#, libtorch shim)"
+$zoo bench torch --steps "$steps"
 # PyTorch's best configuration here is 1 intra-op thread (2 spin-wait badly against OpenBLAS's threads).
 for t in 1 2; do
-  echo "== PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') (Python), $t intra-op thread(s)"
+  echo "== step: PyTorch $torch_version (Python), $t intra-op thread(s)"
   /usr/bin/python3 bench/pytorch_step.py --steps "$steps" --threads "$t"
 done
+echo "== VAE, $epochs epochs: Zoo (zoo bench vae; the trainer flushes denormals to zero)"
+$zoo bench vae --epochs "$epochs"
+echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, defaults"
+/usr/bin/python3 bench/pytorch_vae.py --epochs "$epochs" --threads 1
+echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, torch.set_flush_denormal(True) as Zoo"
+/usr/bin/python3 bench/pytorch_vae.py --epochs "$epochs" --threads 1 --flush-denormal

@@ -68,10 +68,16 @@ public static class Batches
     public static Tensor Binarize(Tensor pixels, Binarization mode, Generator? gen = null) => mode switch
     {
         Binarization.None => pixels.alias(),
-        Binarization.Threshold => pixels.gt(0.5).to(float32),
+        Binarization.Threshold => Threshold(pixels),
         Binarization.Stochastic => bernoulli(pixels, gen),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
+
+    private static Tensor Threshold(Tensor pixels)
+    {
+        using var mask = pixels.gt(0.5);
+        return mask.to(float32);
+    }
 
     /// <summary>
     /// Index batches of a seeded permutation of 0..count-1 (the last one may be smaller). Each batch joins the
