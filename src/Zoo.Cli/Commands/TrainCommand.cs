@@ -52,7 +52,7 @@ internal static class TrainCommand
         var state = CheckpointState.Load(CheckpointState.Locate(runDir));
         if (state.Model != plugin.Name)
             throw new ArgumentException($"{runDir} holds a '{state.Model}' run, not '{plugin.Name}'");
-        var saved = plugin.Config.FromJson(state.ConfigJson, CheckpointState.StatePath(runDir));
+        var saved = plugin.Config.FromJson(state.ConfigJson, CheckpointState.StatePath(CheckpointState.Locate(runDir)));
         var values = plugin.Config.Values(saved).ToDictionary();
         foreach (var (key, value) in overrides)
         {
