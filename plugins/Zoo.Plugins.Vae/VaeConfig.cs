@@ -82,10 +82,7 @@ public abstract record VaeConfig : ITrainingConfig, IValidatableConfig
 
     public virtual IEnumerable<string> Validate()
     {
-        string? problem = null;
-        try { Zoo.Torch.Activation.Parse(Activation); }
-        catch (FormatException e) { problem = $"activation: {e.Message}"; }
-        if (problem is not null) yield return problem;
+        if (ConfigRules.Activation("activation", Activation) is { } problem) yield return problem;
         if (Kl == KlEstimator.MonteCarlo && Samples == 1 && Beta == 0)
             yield return "kl = monte-carlo with beta = 0 ignores the KL entirely; use kl = analytic";
     }

@@ -47,10 +47,7 @@ public sealed record GaussianMlpEncoderConfig : IValidatableConfig
 
     public IEnumerable<string> Validate()
     {
-        string? problem = null;
-        try { Zoo.Torch.Activation.Parse(Activation); }
-        catch (FormatException e) { problem = $"activation: {e.Message}"; }
-        if (problem is not null) yield return problem;
+        if (ConfigRules.Activation("activation", Activation) is { } problem) yield return problem;
     }
 }
 

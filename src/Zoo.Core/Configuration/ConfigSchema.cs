@@ -17,6 +17,17 @@ public interface IValidatableConfig
     IEnumerable<string> Validate();
 }
 
+/// <summary>Cross-key rules several config records share.</summary>
+public static class ConfigRules
+{
+    /// <summary>A problem message when <paramref name="text"/> is not an activation Zoo.Torch can parse, else null.</summary>
+    public static string? Activation(string key, string text)
+    {
+        try { Zoo.Torch.Activation.Parse(text); return null; }
+        catch (FormatException e) { return $"{key}: {e.Message}"; }
+    }
+}
+
 /// <summary>One hyperparameter: its key (kebab-case), type, default, allowed range or values, and documentation.</summary>
 public sealed record ConfigKey(string Name, string TypeName, string Default, string Description, string? Range, IReadOnlyList<string>? Allowed);
 
