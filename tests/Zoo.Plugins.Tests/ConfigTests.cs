@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core.Configuration;
 using Zoo.Core.Models;
 using Zoo.Core.Plugins;
@@ -8,21 +10,22 @@ namespace Zoo.Plugins.Tests;
 
 public class ConfigTests
 {
-    private static readonly ConfigSchema Bernoulli = ConfigSchema.For<BernoulliVaeConfig>();
+    private static readonly ConfigSchema<BernoulliVaeConfig> Bernoulli = BernoulliVaeConfig.Schema;
 
     [Fact]
     public void Defaults_are_seed_003s_set_up()
     {
-        var c = (BernoulliVaeConfig)Bernoulli.Default();
+        var c = Bernoulli.Default();
         (c.Dataset, c.Latent, c.BatchSize, c.LearningRate, c.Activation, c.Binarize).ShouldBe(("mnist", 20, 100, 1e-3, "softplus", Core.Data.Binarization.Threshold));
         c.Hidden.ShouldBe([500, 500]);
-        ((GaussianVaeConfig)ConfigSchema.For<GaussianVaeConfig>().Default()).Dataset.ShouldBe("fashion-mnist");
+        GaussianVaeConfig.Schema.Default().Dataset.ShouldBe("fashion-mnist");
+        GaussianVaeConfig.Schema.Keys.First(k => k.Name == "dataset").Default.ShouldBe("fashion-mnist");
     }
 
     [Fact]
     public void Values_bind_by_kebab_case_key_with_every_type()
     {
-        var c = (BernoulliVaeConfig)Bernoulli.Bind(new Dictionary<string, string>
+        var c = Bernoulli.Bind(new Dictionary<string, string>
         {
             ["latent"] = "2", ["hidden"] = "256, 128", ["learning-rate"] = "3e-4", ["kl"] = "monte-carlo", ["binarize"] = "stochastic",
             ["dataset"] = "fashion-mnist", ["activation"] = "leaky_relu:0.2",
@@ -68,10 +71,50 @@ public class ConfigTests
     }
 
     [Fact]
+    public void Required_keys_must_not_be_empty()
+    {
+        var e = Should.Throw<ConfigException>(() => Bernoulli.Bind([new("encoder", " "), new("hidden", "")], "c"));
+        e.Message.ShouldContain("encoder must not be empty");
+        e.Message.ShouldContain("hidden must not be empty");
+    }
+
+    [Fact]
+    public void A_configuration_section_binds_like_key_values()
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["model:latent"] = "3", ["model:hidden:0"] = "64", ["model:hidden:1"] = "32", ["model:kl"] = "monte-carlo",
+        }).Build().GetSection("model");
+        var c = Bernoulli.Bind(section, "appsettings.json model");
+        (c.Latent, c.Kl).ShouldBe((3, KlEstimator.MonteCarlo));
+        c.Hidden.ShouldBe([64, 32]);
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["model:epoch"] = "3" }).Build().GetSection("model");
+        Should.Throw<ConfigException>(() => Bernoulli.Bind(bad, "appsettings.json model")).Message
+            .ShouldStartWith("appsettings.json model: unknown key 'epoch' (did you mean 'epochs'?)");
+    }
+
+    [Fact]
+    public void Each_plugin_assembly_registers_through_its_generated_marker()
+    {
+        // What the host does with an assembly it did not reference at build time: read the marker, run the registration.
+        var services = new ServiceCollection().AddZooCore();
+        var names = new List<string>();
+        foreach (var assembly in new[] { typeof(BernoulliVaeConfig), typeof(Likelihoods.Gaussian.GaussianLikelihoodConfig),
+                     typeof(Priors.StandardNormal.StandardNormalPriorPlugin), typeof(Encoders.GaussianMlp.GaussianMlpEncoderConfig) }
+                     .Select(t => t.Assembly))
+            names.AddRange(services.AddZooPluginAssembly(assembly).Plugins);
+        names.Order().ShouldBe(["encoder gaussian-mlp", "likelihood bernoulli", "likelihood gaussian", "model bernoulli-vae", "model gaussian-vae", "prior standard-normal"]);
+        using var sp = services.BuildServiceProvider();
+        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(6);
+        Should.Throw<InvalidOperationException>(() => new ServiceCollection().AddZooPluginAssembly(typeof(ConfigTests).Assembly))
+            .Message.ShouldContain("has no [assembly: ZooPluginAssembly]");
+    }
+
+    [Fact]
     public void Assignments_must_be_key_equals_value()
     {
-        ConfigSchema.ParseAssignments(["a=1", "b = x=y"]).ShouldBe([new("a", "1"), new("b", "x=y")]);
-        Should.Throw<ConfigException>(() => ConfigSchema.ParseAssignments(["latent"])).Message.ShouldBe("expected key=value, found 'latent'");
+        ConfigText.ParseAssignments(["a=1", "b = x=y"]).ShouldBe([new("a", "1"), new("b", "x=y")]);
+        Should.Throw<ConfigException>(() => ConfigText.ParseAssignments(["latent"])).Message.ShouldBe("expected key=value, found 'latent'");
     }
 
     [Fact]

@@ -118,7 +118,7 @@ public class TrainerTests
         public PluginKind Kind => inner.Kind;
         public string Name => inner.Name;
         public string Description => inner.Description;
-        public ConfigSchema Config => inner.Config;
+        public IConfigSchema Config => inner.Config;
         public IVaeModel Create(object config, DataShape data, Generator generator) => new Model(inner.Create(config, data, generator), calls);
 
         private sealed class Model(IVaeModel inner, int nanAt) : IVaeModel

@@ -11,7 +11,7 @@ namespace Zoo.Plugins.Tests;
 internal static class Zoo
 {
     public static ServiceProvider Services() => new ServiceCollection()
-        .AddZooCore().AddZooLikelihoods().AddZooPriors().AddZooEncoders().AddZooVaeModels().BuildServiceProvider();
+        .AddZooCore().AddZooPluginsLikelihoods().AddZooPluginsPriors().AddZooPluginsEncoders().AddZooPluginsVae().BuildServiceProvider();
 
     public static PluginCatalog Catalog(this ServiceProvider sp) => sp.GetRequiredService<PluginCatalog>();
 

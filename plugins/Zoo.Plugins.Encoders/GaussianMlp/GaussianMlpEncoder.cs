@@ -36,25 +36,25 @@ public sealed class GaussianMlpEncoder : nn.Module, IEncoder
     }
 }
 
-public sealed record GaussianMlpEncoderConfig : IValidatableConfig
+[ZooConfig]
+[ConfigRule(nameof(CheckActivation))]
+public sealed partial record GaussianMlpEncoderConfig
 {
     [Description("hidden layer sizes, input side first")]
     [Range(1, 65536)]
+    [Required]
     public int[] Hidden { get; init; } = [500, 500];
 
     [Description("activation between layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    [Required]
     public string Activation { get; init; } = "softplus";
 
-    public IEnumerable<string> Validate()
-    {
-        if (ConfigRules.Activation("activation", Activation) is { } problem) yield return problem;
-    }
+    private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
 }
 
-public sealed class GaussianMlpEncoderPlugin : EncoderPlugin<GaussianMlpEncoderConfig>
+[ZooPlugin("gaussian-mlp", Description = "diagonal Gaussian q(z|x) from an MLP with shared hidden layers and a [μ | log σ²] head")]
+public sealed partial class GaussianMlpEncoderPlugin : EncoderPlugin<GaussianMlpEncoderConfig>
 {
-    public override string Name => "gaussian-mlp";
-    public override string Description => "diagonal Gaussian q(z|x) from an MLP with shared hidden layers and a [μ | log σ²] head";
 
     protected override IEncoder Create(GaussianMlpEncoderConfig config, int inputDim, int latentDim, Generator generator) =>
         new GaussianMlpEncoder(inputDim, config.Hidden, Activation.Parse(config.Activation), latentDim, generator);

@@ -21,9 +21,8 @@ public sealed class BernoulliLikelihood : ILikelihood
     }
 }
 
-public sealed class BernoulliLikelihoodPlugin : LikelihoodPlugin<NoConfig>
+[ZooPlugin("bernoulli", Description = "Bernoulli on logits, for binary data (one decoder output per dimension)")]
+public sealed partial class BernoulliLikelihoodPlugin : LikelihoodPlugin<NoConfig>
 {
-    public override string Name => "bernoulli";
-    public override string Description => "Bernoulli on logits, for binary data (one decoder output per dimension)";
     protected override ILikelihood Create(NoConfig config) => new BernoulliLikelihood();
 }

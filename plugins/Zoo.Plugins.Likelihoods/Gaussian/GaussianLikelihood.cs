@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Zoo.Core.Configuration;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -51,16 +52,16 @@ public sealed class GaussianLikelihood(double minVariance) : ILikelihood
     }
 }
 
-public sealed record GaussianLikelihoodConfig
+[ZooConfig]
+public sealed partial record GaussianLikelihoodConfig
 {
     [Description("floor of the learned variance σ² (smooth), which keeps the likelihood finite on constant pixels")]
     [Range(1e-8, 1.0)]
     public double MinVariance { get; init; } = 1e-3;
 }
 
-public sealed class GaussianLikelihoodPlugin : LikelihoodPlugin<GaussianLikelihoodConfig>
+[ZooPlugin("gaussian", Description = "Gaussian with learned diagonal variance, for continuous data (decoder emits μ and log σ²)")]
+public sealed partial class GaussianLikelihoodPlugin : LikelihoodPlugin<GaussianLikelihoodConfig>
 {
-    public override string Name => "gaussian";
-    public override string Description => "Gaussian with learned diagonal variance, for continuous data (decoder emits μ and log σ²)";
     protected override ILikelihood Create(GaussianLikelihoodConfig config) => new GaussianLikelihood(config.MinVariance);
 }

@@ -21,9 +21,8 @@ public sealed class StandardNormalPrior : IPrior
     public Tensor? AnalyticKl(DiagonalGaussian q) => q.KlToStandardNormal();
 }
 
-public sealed class StandardNormalPriorPlugin : PriorPlugin<NoConfig>
+[ZooPlugin("standard-normal", Description = "N(0, I), with the closed-form KL from a diagonal Gaussian")]
+public sealed partial class StandardNormalPriorPlugin : PriorPlugin<NoConfig>
 {
-    public override string Name => "standard-normal";
-    public override string Description => "N(0, I), with the closed-form KL from a diagonal Gaussian";
     protected override IPrior Create(NoConfig config) => new StandardNormalPrior();
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using Zoo.Core.Configuration;
 using Zoo.Core.Data;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
@@ -12,7 +13,8 @@ namespace Zoo.Plugins.Vae.GaussianVae;
 /// standard normal prior, Gaussian MLP encoder. Defaults to Fashion-MNIST (the Frey faces of seed 001 are not
 /// packaged here).
 /// </summary>
-public sealed record GaussianVaeConfig : VaeConfig
+[ZooConfig]
+public sealed partial record GaussianVaeConfig : VaeConfig
 {
     public GaussianVaeConfig() => Dataset = "fashion-mnist";
 
@@ -23,10 +25,9 @@ public sealed record GaussianVaeConfig : VaeConfig
     public override Binarization Binarization => Binarization.None;
 }
 
-public sealed class GaussianVaePlugin(IServiceProvider services) : ModelPlugin<GaussianVaeConfig>
+[ZooPlugin("gaussian-vae", Description = "VAE for continuous data: Gaussian likelihood with learned variance, N(0,I) prior, Gaussian MLP encoder (seed 001)")]
+public sealed partial class GaussianVaePlugin(IServiceProvider services) : ModelPlugin<GaussianVaeConfig>
 {
-    public override string Name => "gaussian-vae";
-    public override string Description => "VAE for continuous data: Gaussian likelihood with learned variance, N(0,I) prior, Gaussian MLP encoder (seed 001)";
 
     protected override IVaeModel Create(GaussianVaeConfig config, DataShape data, torch.Generator generator) =>
         VaeBuilder.Build(Name, config, "gaussian",

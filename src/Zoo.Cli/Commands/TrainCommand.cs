@@ -18,7 +18,7 @@ internal static class TrainCommand
         using var services = ZooServices.Build();
         var catalog = services.GetRequiredService<PluginCatalog>();
         var plugin = catalog.Model(modelName);
-        var overrides = ConfigSchema.ParseAssignments(settings);
+        var overrides = ConfigText.ParseAssignments(settings);
         var runDir = outDir ?? Path.Combine("runs", modelName);
         var config = resume ? ResumedConfig(plugin, runDir, overrides) : plugin.Config.Bind(overrides, $"{modelName} config");
         var cfg = (ITrainingConfig)config;

@@ -17,7 +17,7 @@ public interface IPlugin
     PluginKind Kind { get; }
     string Name { get; }
     string Description { get; }
-    ConfigSchema Config { get; }
+    IConfigSchema Config { get; }
 }
 
 /// <summary>
