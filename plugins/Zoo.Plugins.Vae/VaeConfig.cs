@@ -95,11 +95,16 @@ public abstract partial record VaeConfig : ITrainingConfig
         : null;
 }
 
-/// <summary>Builds a VAE from a <see cref="VaeConfig"/> and the plugins it names.</summary>
-internal static class VaeBuilder
+/// <summary>
+/// Builds a VAE from a <see cref="VaeConfig"/> and the plugins it names: the encoder and the prior by the config's
+/// keys (with the prior's own keys from <paramref name="priorValues"/>), the likelihood the model fixes, and an MLP
+/// decoder mirroring the encoder. Public so that models in other plugin assemblies compose the same way.
+/// </summary>
+public static class VaeBuilder
 {
     public static VariationalAutoencoder Build(string modelName, VaeConfig cfg, string likelihoodName,
-        IEnumerable<KeyValuePair<string, string>> likelihoodValues, DataShape data, Generator generator, IServiceProvider services)
+        IEnumerable<KeyValuePair<string, string>> likelihoodValues, DataShape data, Generator generator, IServiceProvider services,
+        IEnumerable<KeyValuePair<string, string>>? priorValues = null)
     {
         var catalog = services.GetRequiredService<PluginCatalog>();
         var encoderPlugin = catalog.Encoder(cfg.Encoder);
@@ -109,12 +114,20 @@ internal static class VaeBuilder
         var likelihoodPlugin = catalog.Likelihood(likelihoodName);
         var likelihood = likelihoodPlugin.Create(likelihoodPlugin.Config.Bind(likelihoodValues, $"{modelName}: likelihood '{likelihoodName}' config"));
         var priorPlugin = catalog.Prior(cfg.Prior);
-        var prior = priorPlugin.Create(priorPlugin.Config.Default());
+        var prior = priorPlugin.Create(priorPlugin.Config.Bind(priorValues ?? [], $"{modelName}: prior '{cfg.Prior}' config"));
+        if (cfg.Kl == KlEstimator.Analytic && !HasAnalyticKl(prior, cfg.Latent))
+            throw new ConfigException($"{modelName}: prior '{cfg.Prior}' has no closed-form KL; set kl=monte-carlo");
 
         var encoder = encoderPlugin.Create(encoderConfig, data.Dimensions, cfg.Latent, generator);
         long[] decoderSizes = [cfg.Latent, .. cfg.Hidden.Reverse().Select(h => (long)h), (long)likelihood.OutputsPerDimension * data.Dimensions];
         var decoder = nn.MLP(decoderSizes, Zoo.Torch.Activation.Parse(cfg.Activation), generator: generator);
         return new VariationalAutoencoder(modelName, encoder, decoder, likelihood, prior, cfg.Latent,
             new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta));
+    }
+
+    private static bool HasAnalyticKl(IPrior prior, int latent)
+    {
+        using var scope = NewDisposeScope(); // frees the probe's tensors
+        return prior.AnalyticKl(new DiagonalGaussian(zeros(1, latent), zeros(1, latent))) is not null;
     }
 }
