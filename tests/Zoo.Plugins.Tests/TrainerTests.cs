@@ -41,6 +41,49 @@ public class TrainerTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]   // stopped before the first batch of epoch 2
+    [InlineData(5)]   // mid-epoch
+    public void Stopping_mid_epoch_checkpoints_at_the_batch_boundary_and_resuming_reaches_the_same_numbers(int batchesIntoEpoch2)
+    {
+        using var sp = Zoo.Services();
+        var plugin = sp.Catalog().Model("bernoulli-vae");
+        var (a, b) = (Zoo.TempDir(), Zoo.TempDir());
+        try
+        {
+            string[] settings = ["binarize=stochastic", "kl=monte-carlo", "epochs=2"];
+            var full = new Trainer(plugin, Zoo.SmallConfig(plugin, settings)).Run(a, resume: false).Metrics;
+
+            using var cts = new CancellationTokenSource();
+            var stop = new StopAt(2, batchesIntoEpoch2, cts);
+            var e = Should.Throw<TrainingInterruptedException>(() =>
+                new Trainer(plugin, Zoo.SmallConfig(plugin, settings)).Run(b, resume: false, stop, cancel: cts.Token));
+            e.Message.ShouldBe($"bernoulli-vae: stopped at epoch 2, batch {batchesIntoEpoch2} of 12; checkpointed, resume to continue");
+            var state = CheckpointState.Load(CheckpointState.Locate(b));
+            (state.Epoch, state.Partial!.Epoch, state.Partial.BatchesDone).ShouldBe((1, 2, batchesIntoEpoch2));
+
+            var resumed = new Trainer(plugin, Zoo.SmallConfig(plugin, settings)).Run(b, resume: true).Metrics;
+            resumed.Count.ShouldBe(2);
+            for (int i = 0; i < 2; i++)
+                (resumed[i].TrainElbo, resumed[i].TrainLoss, resumed[i].TestElbo, resumed[i].TestKl)
+                    .ShouldBe((full[i].TrainElbo, full[i].TrainLoss, full[i].TestElbo, full[i].TestKl), $"epoch {i + 1}");
+            CheckpointState.Load(CheckpointState.Locate(b)).Partial.ShouldBeNull();
+        }
+        finally
+        {
+            Directory.Delete(a, true);
+            Directory.Delete(b, true);
+        }
+    }
+
+    /// <summary>Requests a stop once the given epoch has done the given number of batches.</summary>
+    private sealed class StopAt(int epoch, int batches, CancellationTokenSource cts) : ITrainingObserver
+    {
+        public void EpochStarted(int e, int epochs, int n) { if (e == epoch && batches == 0) cts.Cancel(); }
+        public void BatchDone(int e, int batch, double loss) { if (e == epoch && batch == batches) cts.Cancel(); }
+        public void EpochDone(EpochMetrics m) { }
+    }
+
     [Fact]
     public void A_trained_run_reopens_with_its_config_and_weights()
     {

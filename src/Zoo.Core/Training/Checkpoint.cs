@@ -10,7 +10,8 @@ namespace Zoo.Core.Training;
 /// generator state, metrics so far). Written into a fresh sibling folder that then replaces the old one by
 /// renames, so a reader (or a crash at any point) sees either the previous complete checkpoint or the new one.
 /// </summary>
-public sealed record CheckpointState(string Model, string ConfigJson, int Epoch, byte[] GeneratorState, IReadOnlyList<EpochMetrics> Metrics)
+public sealed record CheckpointState(string Model, string ConfigJson, int Epoch, byte[] GeneratorState, IReadOnlyList<EpochMetrics> Metrics,
+    PartialEpoch? Partial = null)
 {
     public const string Folder = "checkpoint";
 
@@ -36,6 +37,7 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
             ["generator"] = Convert.ToBase64String(GeneratorState),
             ["metrics"] = new JsonArray(Metrics.Select(m => (JsonNode)JsonSerializer.SerializeToNode(m)!).ToArray()),
         };
+        if (Partial is not null) json["partial"] = JsonSerializer.SerializeToNode(Partial);
         File.WriteAllText(StatePath(tmp), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         if (Directory.Exists(final)) Directory.Move(final, old);
@@ -66,7 +68,7 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
                 .Select(m => m.Deserialize<EpochMetrics>() ?? throw new InvalidDataException("null metrics row")).ToList();
             return new CheckpointState(Str("model"), json["config"]?.ToJsonString() ?? throw new InvalidDataException("missing key 'config'"),
                 json["epoch"]?.GetValue<int>() ?? throw new InvalidDataException("missing key 'epoch'"),
-                Convert.FromBase64String(Str("generator")), metrics);
+                Convert.FromBase64String(Str("generator")), metrics, json["partial"]?.Deserialize<PartialEpoch>());
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or InvalidOperationException)
         {
@@ -74,3 +76,13 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
         }
     }
 }
+
+/// <summary>
+/// An epoch stopped at a batch boundary (graceful shutdown): the epoch, the batches done, the generator state the
+/// epoch started with (it redraws the same shuffle) and the running sums, so a resume finishes the epoch exactly
+/// as an uninterrupted run would. The checkpoint's generator state is then the one after the last batch done.
+/// </summary>
+public sealed record PartialEpoch(int Epoch, int BatchesDone, byte[] EpochStartGenerator, double Loss, double Reconstruction, double Kl, double TrainSeconds);
+
+/// <summary>Training stopped on request at a batch boundary after checkpointing; resuming continues from that batch.</summary>
+public sealed class TrainingInterruptedException(string message, CancellationToken token) : OperationCanceledException(message, token);

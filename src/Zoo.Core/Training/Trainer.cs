@@ -57,6 +57,8 @@ public sealed class Trainer(IModelPlugin plugin, object config)
         using var model = plugin.Create(config, data.Shape, gen);
         using var adam = optim.Adam(model.Module.parameters(), lr: cfg.LearningRate);
         var history = new List<EpochMetrics>();
+        PartialEpoch? partial = null;
+        byte[]? checkpointGenerator = null;
         if (resume)
         {
             var dir = CheckpointState.Locate(runDir);
@@ -67,6 +69,8 @@ public sealed class Trainer(IModelPlugin plugin, object config)
             adam.load(CheckpointState.OptimizerPath(dir));
             using (var g = tensor(state.GeneratorState)) gen.set_state(g);
             history.AddRange(state.Metrics);
+            partial = state.Partial;
+            checkpointGenerator = state.GeneratorState;
         }
         var configJson = plugin.Config.ToJson(config);
         AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
@@ -79,12 +83,39 @@ public sealed class Trainer(IModelPlugin plugin, object config)
             var sw = Stopwatch.StartNew();
             observer?.EpochStarted(epoch, cfg.Epochs, batches);
             model.Module.train();
-            double loss = 0, rec = 0, kl = 0;
+            double loss = 0, rec = 0, kl = 0, earlierSeconds = 0;
             int batch = 0;
-            foreach (var index in Batches.Shuffled(trainCount, cfg.BatchSize, gen))
+            byte[] epochStart;
+            using (var g = gen.get_state()) epochStart = g.data<byte>();
+            var resumeAt = partial is { } p && p.Epoch == epoch ? p : null;
+            partial = null;
+            if (resumeAt is not null)
             {
-                using var batchIndex = index;  // made before this batch's scope opened
-                cancel.ThrowIfCancellationRequested();
+                // Redraw this epoch's shuffle from the state it started with, then continue from the saved state.
+                using (var g = tensor(resumeAt.EpochStartGenerator)) gen.set_state(g);
+                epochStart = resumeAt.EpochStartGenerator;
+                (loss, rec, kl, earlierSeconds) = (resumeAt.Loss, resumeAt.Reconstruction, resumeAt.Kl, resumeAt.TrainSeconds);
+            }
+            using var shuffled = Batches.Shuffled(trainCount, cfg.BatchSize, gen).GetEnumerator();
+            while (shuffled.MoveNext())
+            {
+                using var batchIndex = shuffled.Current;  // made before this batch's scope opened
+                if (resumeAt is not null)
+                {
+                    if (batch < resumeAt.BatchesDone) { batch++; continue; }
+                    using (var g = tensor(checkpointGenerator!)) gen.set_state(g);
+                    resumeAt = null;
+                }
+                if (cancel.IsCancellationRequested)
+                {
+                    // Graceful stop: checkpoint at this batch boundary, mid-epoch, and say where it stopped.
+                    using (var g = gen.get_state())
+                        new CheckpointState(plugin.Name, configJson, epoch - 1, g.data<byte>(), history,
+                            new PartialEpoch(epoch, batch, epochStart, loss, rec, kl, earlierSeconds + sw.Elapsed.TotalSeconds)).Save(runDir, model.Module, adam);
+                    throw new TrainingInterruptedException(
+                        $"{plugin.Name}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
+                }
+                var index = batchIndex;
                 using var scope = NewDisposeScope();
                 var x = data.TrainBatch(index, gen);
                 adam.zero_grad();
@@ -103,7 +134,7 @@ public sealed class Trainer(IModelPlugin plugin, object config)
                 batch++;
                 observer?.BatchDone(epoch, batch, value);
             }
-            var trainSeconds = sw.Elapsed.TotalSeconds;
+            var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
             var (testRec, testKl) = Evaluate(model, data.Test, cfg.Seed);
             var metrics = new EpochMetrics(epoch, (rec - kl) / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
                 testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors);
