@@ -79,6 +79,59 @@ public static class ZooCommand
         bench.Subcommands.Add(benchVae);
         root.Subcommands.Add(bench);
 
+        // The hosted runtime: the job service and its folder queue, and drop-in plugins (all under --home).
+        var homeOpt = () => new Option<string?>("--home") { Description = "runtime folder: plugins/, inbox/, runs/ (default $ZOO_HOME, else .zoo)" };
+        Zoo.Hosting.ZooHome Home(System.CommandLine.ParseResult r, Option<string?> o) => Zoo.Hosting.ZooHome.Resolve(r.GetValue(o));
+
+        var serve = new Command("serve", "Run the background training service in the foreground until Ctrl+C or SIGTERM (running jobs checkpoint, then resume on restart)");
+        var serveHome = homeOpt();
+        var concurrency = new Option<int>("--max-concurrency") { Description = "jobs trained at once", DefaultValueFactory = _ => 1 };
+        serve.Options.Add(serveHome); serve.Options.Add(concurrency);
+        serve.SetAction(r => JobCommands.Serve(Home(r, serveHome), r.GetValue(concurrency)));
+        root.Subcommands.Add(serve);
+
+        var submit = new Command("submit", "Queue a training job for `zoo serve`: MODEL [key=value ...], as for `zoo train`");
+        var submitHome = homeOpt();
+        var submitModel = new Argument<string>("model") { Description = "model name (see `zoo list`)" };
+        var submitSettings = new Argument<string[]>("settings") { Description = "config overrides as key=value", Arity = ArgumentArity.ZeroOrMore };
+        submit.Arguments.Add(submitModel); submit.Arguments.Add(submitSettings); submit.Options.Add(submitHome);
+        submit.SetAction(r => JobCommands.Submit(Home(r, submitHome), r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout));
+        root.Subcommands.Add(submit);
+
+        var jobs = new Command("jobs", "List jobs: id, state (queued, running, interrupted, succeeded, failed, cancelled), epoch, test ELBO, reason");
+        var jobsHome = homeOpt();
+        jobs.Options.Add(jobsHome);
+        jobs.SetAction(r => JobCommands.Jobs(Home(r, jobsHome), stdout));
+        root.Subcommands.Add(jobs);
+
+        var jobId = () => new Argument<string>("id") { Description = "job id (see `zoo jobs`)" };
+        var cancelCmd = new Command("cancel", "Cancel a queued or running job (a running one stops at its next batch, keeping its checkpoint)");
+        var cancelHome = homeOpt();
+        var cancelId = jobId();
+        cancelCmd.Arguments.Add(cancelId); cancelCmd.Options.Add(cancelHome);
+        cancelCmd.SetAction(r => JobCommands.Cancel(Home(r, cancelHome), r.GetValue(cancelId)!, stdout));
+        root.Subcommands.Add(cancelCmd);
+
+        var logs = new Command("logs", "Print a job's log (epochs, state changes)");
+        var logsHome = homeOpt();
+        var logsId = jobId();
+        var follow = new Option<bool>("--follow", "-f") { Description = "keep printing until the job ends" };
+        logs.Arguments.Add(logsId); logs.Options.Add(logsHome); logs.Options.Add(follow);
+        logs.SetAction(r => JobCommands.Logs(Home(r, logsHome), r.GetValue(logsId)!, r.GetValue(follow), stdout));
+        root.Subcommands.Add(logs);
+
+        var plugins = new Command("plugins", "Drop-in plugin assemblies in HOME/plugins: loaded, or skipped with the reason");
+        var pluginsHome = homeOpt();
+        plugins.Options.Add(pluginsHome);
+        plugins.SetAction(r => JobCommands.ListPlugins(Home(r, pluginsHome), stdout));
+        var install = new Command("install", "Copy a plugin's build output (folder or main .dll) into HOME/plugins after checking it loads");
+        var installHome = homeOpt();
+        var installPath = new Argument<string>("path") { Description = "e.g. plugins/Zoo.Plugins.MixtureVae/bin/Release/net10.0" };
+        install.Arguments.Add(installPath); install.Options.Add(installHome);
+        install.SetAction(r => JobCommands.Install(Home(r, installHome), r.GetValue(installPath)!, stdout));
+        plugins.Subcommands.Add(install);
+        root.Subcommands.Add(plugins);
+
         // User mistakes end with one clear line and a non-zero exit, never a stack trace.
         try
         {

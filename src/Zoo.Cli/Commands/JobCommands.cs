@@ -1,0 +1,158 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Zoo.Core.Configuration;
+using Zoo.Core.Plugins;
+using Zoo.Hosting;
+using Zoo.Hosting.Jobs;
+using Zoo.Hosting.PluginLoading;
+
+namespace Zoo.Cli.Commands;
+
+/// <summary>`zoo serve`, `zoo submit`, `zoo jobs`, `zoo cancel`, `zoo logs`: the background training service and its folder queue.</summary>
+internal static class JobCommands
+{
+    /// <summary>Runs the Generic Host with the job service until Ctrl+C or SIGTERM (running jobs checkpoint first).</summary>
+    public static int Serve(ZooHome home, int maxConcurrency)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; });
+        using var startup = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; }));
+        builder.Services.AddZoo(home, startup.CreateLogger("Zoo.Plugins"));
+        builder.Services.AddZooJobService(o => o.MaxConcurrency = maxConcurrency);
+        using var host = builder.Build();
+        host.Run();
+        return 0;
+    }
+
+    public static int Submit(ZooHome home, string model, string[] settings, TextWriter stdout)
+    {
+        var pairs = ConfigText.ParseAssignments(settings);
+        using (var services = ZooServices.Build(home))
+        {
+            var plugin = services.GetRequiredService<PluginCatalog>().Model(model);
+            plugin.Config.Bind(pairs, $"{model} config"); // the same one-line errors as `zoo train`, before anything is queued
+        }
+        var id = new JobStore(home).Submit(new JobSpec(model, pairs.ToDictionary(kv => kv.Key, kv => kv.Value)));
+        stdout.WriteLine($"submitted {id} ({model}); `zoo serve` runs it, `zoo jobs` shows it, results in {Path.Combine(home.Runs, id)}");
+        return 0;
+    }
+
+    public static int Jobs(ZooHome home, TextWriter stdout)
+    {
+        var store = new JobStore(home);
+        var records = store.All();
+        var inbox = store.Inbox();
+        if (records.Count == 0 && inbox.Count == 0) { stdout.WriteLine($"no jobs in {home.Root}"); return 0; }
+        stdout.WriteLine($"{"id",-40} {"state",-12} {"epoch",5} {"test ELBO",10}  reason");
+        foreach (var (id, _) in inbox) stdout.WriteLine($"{id,-40} {"submitted",-12} {"",5} {"",10}  waiting for `zoo serve`");
+        foreach (var r in records)
+            stdout.WriteLine($"{r.Id,-40} {r.State.ToString().ToLowerInvariant(),-12} {r.Epoch,5} " +
+                             $"{(r.TestElbo is { } e ? e.ToString("F2", CultureInfo.InvariantCulture) : ""),10}  {r.Reason}");
+        return 0;
+    }
+
+    public static int Cancel(ZooHome home, string id, TextWriter stdout)
+    {
+        var store = new JobStore(home);
+        var pending = store.Inbox().FirstOrDefault(j => j.Id == id);
+        if (pending.Path is not null)
+        {
+            File.Delete(pending.Path);
+            stdout.WriteLine($"cancelled {id} before the service took it");
+            return 0;
+        }
+        var record = store.Find(id) ?? throw new ArgumentException($"no job '{id}' in {home.Runs} (see `zoo jobs`)");
+        if (record.IsFinal) throw new InvalidOperationException($"job {id} already {record.State.ToString().ToLowerInvariant()}");
+        store.RequestCancel(id);
+        stdout.WriteLine($"cancel requested for {id} ({record.State.ToString().ToLowerInvariant()}); a running job stops at its next batch");
+        return 0;
+    }
+
+    public static int Logs(ZooHome home, string id, bool follow, TextWriter stdout)
+    {
+        var store = new JobStore(home);
+        if (store.Find(id) is null && store.Inbox().All(j => j.Id != id))
+            throw new ArgumentException($"no job '{id}' in {home.Runs} (see `zoo jobs`)");
+        long offset = 0;
+        while (true)
+        {
+            if (File.Exists(store.LogPath(id)))
+            {
+                using var f = new FileStream(store.LogPath(id), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                f.Seek(offset, SeekOrigin.Begin);
+                using var reader = new StreamReader(f);
+                stdout.Write(reader.ReadToEnd());
+                offset = f.Length;
+            }
+            if (!follow || store.Find(id) is { IsFinal: true }) return 0;
+            Thread.Sleep(500);
+        }
+    }
+
+    /// <summary>`zoo plugins`: what the plugins folder holds, loaded or skipped with the reason.</summary>
+    public static int ListPlugins(ZooHome home, TextWriter stdout)
+    {
+        using var services = ZooServices.Build(home);
+        var report = services.GetRequiredService<PluginLoadReport>();
+        stdout.WriteLine($"plugin folder {home.Plugins}:");
+        if (report.Loaded.Count + report.Skipped.Count == 0) stdout.WriteLine("  (empty; add one with `zoo plugins install PATH`)");
+        foreach (var p in report.Loaded) stdout.WriteLine($"  loaded  {p.Path}: {string.Join(", ", p.Plugins)}");
+        foreach (var p in report.Skipped) stdout.WriteLine($"  skipped {p.Path}: {p.Reason}");
+        return 0;
+    }
+
+    /// <summary>
+    /// `zoo plugins install PATH`: copies a plugin's build output (its folder, or its main .dll) into the plugins
+    /// folder, leaving out the assemblies the host provides, after checking that it loads here. Staged in a temp
+    /// folder and renamed into place, so a failed install leaves nothing behind.
+    /// </summary>
+    public static int Install(ZooHome home, string path, TextWriter stdout)
+    {
+        var main = File.Exists(path) ? Path.GetFullPath(path)
+            : Directory.Exists(path) ? Directory.GetFiles(path, "*.deps.json").Select(d => d[..^".deps.json".Length] + ".dll").FirstOrDefault(File.Exists)
+                ?? throw new ArgumentException($"{path}: no NAME.dll beside a NAME.deps.json (expected a plugin's build output, e.g. plugins/X/bin/Release/net10.0)")
+            : throw new FileNotFoundException($"{path}: no such file or folder");
+        var name = Path.GetFileNameWithoutExtension(main);
+        var source = Path.GetDirectoryName(main)!;
+        Directory.CreateDirectory(home.Plugins);
+        var staging = Path.Combine(home.Plugins, $".{name}.tmp-{Environment.ProcessId}");
+        var target = Path.Combine(home.Plugins, name);
+        if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        Directory.CreateDirectory(staging);
+        try
+        {
+            foreach (var file in Directory.GetFiles(source))
+            {
+                var fileName = Path.GetFileName(file);
+                var stem = Path.GetFileNameWithoutExtension(fileName);
+                if (stem != name && PluginLoadContext.IsHostAssembly(stem)) continue; // .dll, .pdb, .xml of assemblies the host has
+                if (fileName == "libzoo_torch.so") continue; // the host's
+                File.Copy(file, Path.Combine(staging, fileName));
+            }
+            var staged = Path.Combine(staging, name + ".dll");
+            var services = new ServiceCollection();
+            var taken = new HashSet<string>();
+            foreach (var a in ZooServices.BuiltIn) foreach (var p in services.AddZooPluginAssembly(a).Plugins) taken.Add(p);
+            foreach (var other in Directory.GetDirectories(home.Plugins).Where(d => Path.GetFileName(d) != name && !Path.GetFileName(d).StartsWith('.')))
+                try { foreach (var p in PluginLoader.LoadOne(new ServiceCollection(), PluginLoader.MainAssembly(other), new HashSet<string>())) taken.Add(p); }
+                catch (Exception) { } // a broken neighbour is `zoo plugins`' business, not this install's
+            IReadOnlyList<string> plugins;
+            try { plugins = PluginLoader.LoadOne(services, staged, taken); }
+            catch (Exception e) { throw new InvalidOperationException($"{main}: not installed: {PluginLoader.Reason(e)}"); }
+            var old = target + ".old";
+            if (Directory.Exists(old)) Directory.Delete(old, true);
+            if (Directory.Exists(target)) Directory.Move(target, old);
+            Directory.Move(staging, target);
+            if (Directory.Exists(old)) Directory.Delete(old, true);
+            stdout.WriteLine($"installed {name} into {target}: {string.Join(", ", plugins)}");
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Zoo.Core.Data;
+using Zoo.Core.Plugins;
+using Zoo.Core.Training;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Imaging;
+
+/// <summary>The pictures a finished training run writes into its folder (the CLI's train verb and the job service share them).</summary>
+public static class RunPictures
+{
+    /// <summary>samples.png and reconstructions.png, plus latent.png and manifold.png for a 2-D latent; returns the file names.</summary>
+    public static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir)
+    {
+        using var gen = new Generator(0);
+        ModelPictures.Samples(model, data.Shape, 100, gen).Save(Path.Combine(runDir, "samples.png"));
+        using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
+            ModelPictures.Reconstructions(model, x, data.Shape).Save(Path.Combine(runDir, "reconstructions.png"));
+        if (model.LatentDim != 2) return ["samples.png", "reconstructions.png"];
+        WriteLatentPlots(model, data, runDir);
+        return ["samples.png", "reconstructions.png", "latent.png", "manifold.png"];
+    }
+
+    /// <summary>latent.png (test means by label) and manifold.png (decoded over [-3,3]²).</summary>
+    public static void WriteLatentPlots(IVaeModel model, TrainingData data, string dir)
+    {
+        using var means = EncodeMeans(model, data.Test, Binarization.None);
+        ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(dir, "latent.png"));
+        ModelPictures.Manifold(model, data.Shape).Save(Path.Combine(dir, "manifold.png"));
+    }
+
+    /// <summary>Posterior means in batches, without gradients; training pixels are binarised as in training (thresholded; stochastic with a fixed seed).</summary>
+    public static Tensor EncodeMeans(IVaeModel model, Tensor x, Binarization binarization)
+    {
+        using var _ = no_grad();
+        using var gen = new Generator(0x5EED_7E57);
+        var parts = new List<Tensor>();
+        try
+        {
+            for (long start = 0; start < x.size(0); start += Trainer.EvalBatch)
+            {
+                using var scope = NewDisposeScope();
+                var batch = Batches.Binarize(x.narrow(0, start, Math.Min(Trainer.EvalBatch, x.size(0) - start)), binarization, gen);
+                parts.Add(model.Encode(batch).Mean.clone().DetachFromDisposeScope());
+            }
+            return cat(parts);
+        }
+        finally
+        {
+            foreach (var p in parts) p.Dispose();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Zoo.Hosting.Jobs;
+
+/// <summary>queued → running → succeeded | failed | cancelled; running → interrupted (stopped with a checkpoint; resumes on restart).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
+public enum JobState { Queued, Running, Interrupted, Succeeded, Failed, Cancelled }
+
+/// <summary>What to train: a model and its config overrides (the same key=value settings as `zoo train`).</summary>
+public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> Settings);
+
+/// <summary>A job's record (runs/ID/job.json), rewritten atomically on every change of state.</summary>
+public sealed record JobRecord(
+    string Id, JobSpec Spec, JobState State, DateTimeOffset Submitted, DateTimeOffset Updated,
+    DateTimeOffset? Started = null, DateTimeOffset? Finished = null, string? Reason = null, int Epoch = 0, int Attempts = 0,
+    double? TestElbo = null)
+{
+    public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+}

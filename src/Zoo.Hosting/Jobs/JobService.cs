@@ -1,0 +1,185 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Zoo.Core.Imaging;
+using Zoo.Core.Plugins;
+using Zoo.Core.Training;
+
+namespace Zoo.Hosting.Jobs;
+
+public sealed class JobServiceOptions
+{
+    /// <summary>Jobs trained at once. 1 on a 2-core machine: libtorch already uses both cores for one job.</summary>
+    public int MaxConcurrency { get; set; } = 1;
+
+    /// <summary>How often the inbox and cancel requests are checked (a FileSystemWatcher also wakes the loop).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// Runs training jobs from the <see cref="JobStore"/> queue with bounded concurrency. On start it requeues jobs a
+/// previous run left running or interrupted (they resume from their checkpoints). On shutdown each running job
+/// stops at its next batch boundary, checkpoints mid-epoch and is marked interrupted. A failing job is recorded
+/// with its reason and never stops the service.
+/// </summary>
+public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<JobServiceOptions> options, ILogger<JobService> logger)
+    : BackgroundService
+{
+    private readonly Dictionary<string, (Task Task, CancellationTokenSource Cancel)> running = [];
+    private readonly SemaphoreSlim wake = new(0);
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var max = Math.Max(1, options.Value.MaxConcurrency);
+        logger.LogInformation("Job service started in {Home} (max {Max} concurrent job(s))", store.Home.Root, max);
+        Recover();
+        Directory.CreateDirectory(store.Home.Inbox);
+        using var watcher = new FileSystemWatcher(store.Home.Inbox, "*.json") { EnableRaisingEvents = true };
+        watcher.Created += (_, _) => wake.Release();
+        watcher.Renamed += (_, _) => wake.Release();
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                Ingest();
+                foreach (var (id, job) in running.ToList())
+                {
+                    if (job.Task.IsCompleted) running.Remove(id);
+                    else if (store.CancelRequested(id)) job.Cancel.Cancel();
+                }
+                foreach (var record in store.All().Where(r => r.State == JobState.Queued && !running.ContainsKey(r.Id)))
+                {
+                    if (store.CancelRequested(record.Id)) { Finish(record, JobState.Cancelled, "cancelled before it started"); continue; }
+                    if (running.Count >= max) break;
+                    var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    running[record.Id] = (Task.Factory.StartNew(() => Run(record, cts.Token), TaskCreationOptions.LongRunning), cts);
+                }
+                try { await wake.WaitAsync(options.Value.PollInterval, stopping); }
+                catch (OperationCanceledException) { }
+            }
+        }
+        finally
+        {
+            // Shutdown: the linked tokens are cancelled; wait while each job checkpoints at its batch boundary.
+            if (running.Count > 0) logger.LogInformation("Stopping: {Count} running job(s) checkpoint at their next batch", running.Count);
+            await Task.WhenAll(running.Values.Select(j => j.Task));
+            foreach (var j in running.Values) j.Cancel.Dispose();
+            logger.LogInformation("Job service stopped");
+        }
+    }
+
+    /// <summary>Jobs a previous service left running (kill -9, power loss) or interrupted go back to the queue.</summary>
+    private void Recover()
+    {
+        foreach (var r in store.All().Where(r => r.State is JobState.Running or JobState.Interrupted))
+        {
+            logger.LogInformation("Job {Id} was {State} when the service stopped; it resumes from its checkpoint", r.Id, r.State);
+            store.Save(r with { State = JobState.Queued, Updated = DateTimeOffset.UtcNow });
+        }
+    }
+
+    /// <summary>Takes job files from the inbox into runs/: queued, or failed with the reason it cannot run.</summary>
+    private void Ingest()
+    {
+        foreach (var (id, path) in store.Inbox())
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (store.Find(id) is not null) { File.Delete(path); continue; } // taken already, then a crash before the delete
+            JobRecord record;
+            try
+            {
+                var spec = JobStore.ReadSpec(path);
+                record = new JobRecord(id, spec, JobState.Queued, now, now);
+                Bind(spec); // a bad model name or config fails the job now, not when it starts
+                logger.LogInformation("Job {Id} queued: {Model} {Settings}", id, spec.Model, Settings(spec));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+            {
+                var spec = TryReadSpec(path) ?? new JobSpec("?", new Dictionary<string, string>());
+                record = new JobRecord(id, spec, JobState.Failed, now, now, Finished: now, Reason: e.Message);
+                logger.LogWarning("Job {Id} rejected: {Reason}", id, e.Message);
+            }
+            store.Save(record);
+            store.AppendLog(id, record.State == JobState.Failed ? $"rejected: {record.Reason}" : $"queued: {record.Spec.Model} {Settings(record.Spec)}");
+            File.Delete(path);
+        }
+    }
+
+    private void Run(JobRecord record, CancellationToken cancel)
+    {
+        var id = record.Id;
+        var runDir = store.RunDir(id);
+        var resume = Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)) || Directory.Exists(Path.Combine(runDir, CheckpointState.Folder + ".old"));
+        record = record with { State = JobState.Running, Started = record.Started ?? DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow, Attempts = record.Attempts + 1 };
+        store.Save(record);
+        store.AppendLog(id, resume ? "resuming from the checkpoint" : "started");
+        logger.LogInformation("Job {Id} {Action}: {Model}", id, resume ? "resuming" : "started", record.Spec.Model);
+        try
+        {
+            var (plugin, config) = Bind(record.Spec);
+            var result = new Trainer(plugin, config).Run(runDir, resume, new Observer(store, logger, id, () => record, r => record = r),
+                (model, data) => store.AppendLog(id, "wrote " + string.Join(", ", RunPictures.Write(model, data, runDir))), cancel);
+            var last = result.Metrics[^1];
+            Finish(record with { TestElbo = last.TestElbo, Epoch = last.Epoch }, JobState.Succeeded,
+                null, $"succeeded: test ELBO {last.TestElbo.ToString("F2", CultureInfo.InvariantCulture)} nats after {last.Epoch} epochs");
+        }
+        catch (OperationCanceledException e)
+        {
+            if (store.CancelRequested(id)) Finish(record, JobState.Cancelled, "cancelled by request", $"cancelled: {e.Message}");
+            else
+            {
+                // Service shutdown: checkpointed mid-epoch; the next start resumes it.
+                store.Save(record with { State = JobState.Interrupted, Reason = e.Message, Updated = DateTimeOffset.UtcNow });
+                store.AppendLog(id, $"interrupted: {e.Message}");
+                logger.LogInformation("Job {Id} interrupted: {Reason}", id, e.Message);
+            }
+        }
+        catch (Exception e)
+        {
+            var reason = e.Message.Split('\n')[0];
+            Finish(record, JobState.Failed, reason);
+            logger.LogError(e, "Job {Id} failed: {Reason}", id, reason);
+        }
+    }
+
+    private void Finish(JobRecord record, JobState state, string? reason, string? logLine = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        store.Save(record with { State = state, Reason = reason, Finished = now, Updated = now });
+        store.AppendLog(record.Id, logLine ?? $"{state.ToString().ToLowerInvariant()}: {reason}");
+        if (state != JobState.Failed) logger.LogInformation("Job {Id} {State}", record.Id, state);
+    }
+
+    private (IModelPlugin Plugin, object Config) Bind(JobSpec spec)
+    {
+        var plugin = catalog.Model(spec.Model);
+        return (plugin, plugin.Config.Bind(spec.Settings, $"{spec.Model} config"));
+    }
+
+    private static JobSpec? TryReadSpec(string path)
+    {
+        try { return JobStore.ReadSpec(path); } catch (Exception) { return null; }
+    }
+
+    private static string Settings(JobSpec spec) =>
+        spec.Settings.Count == 0 ? "(defaults)" : string.Join(" ", spec.Settings.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    /// <summary>Epoch lines into the job's log and record.</summary>
+    private sealed class Observer(JobStore store, ILogger logger, string id, Func<JobRecord> get, Action<JobRecord> set) : ITrainingObserver
+    {
+        public void EpochStarted(int epoch, int epochs, int batches) { }
+        public void BatchDone(int epoch, int batch, double loss) { }
+
+        public void EpochDone(EpochMetrics m)
+        {
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch}: train ELBO {m.TrainElbo:F2} | test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s");
+            store.AppendLog(id, line);
+            var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Updated = DateTimeOffset.UtcNow };
+            set(r);
+            store.Save(r);
+            logger.LogInformation("Job {Id} epoch {Epoch}: test ELBO {TestElbo:F2}", id, m.Epoch, m.TestElbo);
+        }
+    }
+}
