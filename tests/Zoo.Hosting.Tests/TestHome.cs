@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.Extensions.Logging;
+using Zoo.Hosting;
+
+namespace Zoo.Hosting.Tests;
+
+/// <summary>A temporary ZOO_HOME, plugin builds for it, and a logger that keeps what it was told.</summary>
+internal sealed class TestHome : IDisposable
+{
+    public ZooHome Home { get; } = new(Path.Combine(Path.GetTempPath(), "zoo-home-" + Guid.NewGuid().ToString("N")[..8]));
+
+    public TestHome() => Directory.CreateDirectory(Home.Root);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Home.Root, true); } catch (IOException) { }
+    }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Zoo.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Zoo.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The example drop-in plugin's build output (same configuration as these tests), copied in as `zoo plugins install` lays it out.</summary>
+    public void InstallMixtureVae()
+    {
+        var config = AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release";
+        var build = Path.Combine(RepoRoot(), "plugins", "Zoo.Plugins.MixtureVae", "bin", config, "net10.0");
+        var target = Path.Combine(Home.Plugins, "Zoo.Plugins.MixtureVae");
+        Directory.CreateDirectory(target);
+        foreach (var f in new[] { "Zoo.Plugins.MixtureVae.dll", "Zoo.Plugins.MixtureVae.deps.json" })
+            File.Copy(Path.Combine(build, f), Path.Combine(target, f));
+    }
+
+    private static readonly MetadataReference[] References =
+    [
+        .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.") || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll"
+                        or "Zoo.Core.dll" or "Microsoft.Extensions.DependencyInjection.Abstractions.dll")
+            .Select(p => MetadataReference.CreateFromFile(p)),
+    ];
+
+    /// <summary>Compiles <paramref name="source"/> into HOME/plugins/NAME/NAME.dll (plus extra references), as a broken or odd plugin.</summary>
+    public void AddPlugin(string name, string source, params MetadataReference[] extra)
+    {
+        var dir = Path.Combine(Home.Plugins, name);
+        Directory.CreateDirectory(dir);
+        var result = Compile(name, source, extra).Emit(Path.Combine(dir, name + ".dll"));
+        result.Success.ShouldBeTrue(string.Join("\n", result.Diagnostics));
+    }
+
+    public static CSharpCompilation Compile(string name, string source, params MetadataReference[] extra) =>
+        CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source)], [.. References, .. extra],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+}
+
+internal sealed class ListLogger : ILogger
+{
+    public List<string> Lines { get; } = [];
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public bool IsEnabled(LogLevel level) => true;
+    public void Log<TState>(LogLevel level, EventId id, TState state, Exception? e, Func<TState, Exception?, string> formatter)
+    {
+        lock (Lines) Lines.Add($"{level}: {formatter(state, e)}");
+    }
+}
