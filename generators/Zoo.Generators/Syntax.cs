@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 
@@ -10,17 +9,8 @@ namespace Zoo.Generators
     /// <summary>Small text helpers the parsers share.</summary>
     internal static class Syntax
     {
-        /// <summary>LatentDim → latent-dim (the same rule as Zoo.Core's ConfigText.KebabCase).</summary>
-        public static string KebabCase(string name)
-        {
-            var sb = new StringBuilder();
-            for (int i = 0; i < name.Length; i++)
-            {
-                if (char.IsUpper(name[i]) && i > 0 && !char.IsUpper(name[i - 1])) sb.Append('-');
-                sb.Append(char.ToLowerInvariant(name[i]));
-            }
-            return sb.ToString();
-        }
+        /// <summary>LatentDim → latent-dim: Zoo.Core's rule, from its linked source.</summary>
+        public static string KebabCase(string name) => Zoo.Core.Configuration.ConfigNames.KebabCase(name);
 
         /// <summary>
         /// The text of a /// &lt;summary&gt; above <paramref name="node"/>, tags reduced to their text, on one line

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Zoo.Core.Configuration;
 
@@ -97,16 +96,7 @@ public static class ConfigText
     }
 
     /// <summary>LatentDim → latent-dim (the generator uses the same rule for keys and enum values).</summary>
-    public static string KebabCase(string name)
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0 && !char.IsUpper(name[i - 1])) sb.Append('-');
-            sb.Append(char.ToLowerInvariant(name[i]));
-        }
-        return sb.ToString();
-    }
+    public static string KebabCase(string name) => ConfigNames.KebabCase(name);
 
     internal static int Distance(string a, string b)
     {
