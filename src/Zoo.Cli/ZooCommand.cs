@@ -65,6 +65,30 @@ public static class ZooCommand
         latentPlot.SetAction(r => ModelCommands.LatentPlot(r.GetValue(lRun)!, r.GetValue(lOut), stdout));
         root.Subcommands.Add(latentPlot);
 
+        var eval = new Command("eval", "Test ELBO, importance-weighted NLL (IWAE bound, k samples) and latent diagnostics of a trained run; writes eval.json");
+        var evRun = runOpt();
+        var evK = new Option<int>("--k") { Description = "importance samples per input (5000 for reports)", DefaultValueFactory = _ => 5000 };
+        var evLimit = new Option<int>("--limit") { Description = "evaluate only the first N test inputs (0 = all)", DefaultValueFactory = _ => 0 };
+        var evSeed = new Option<int>("--seed") { Description = "random seed of the importance samples", DefaultValueFactory = _ => 0 };
+        var evJson = new Option<string?>("--json") { Description = "report file (default: eval.json in the run folder)" };
+        eval.Options.Add(evRun); eval.Options.Add(evK); eval.Options.Add(evLimit); eval.Options.Add(evSeed); eval.Options.Add(evJson);
+        eval.SetAction(r => EvalCommands.Eval(r.GetValue(evRun)!, r.GetValue(evK), r.GetValue(evLimit), r.GetValue(evSeed), r.GetValue(evJson), stdout));
+        root.Subcommands.Add(eval);
+
+        var score = new Command("score", "Anomaly scores: each input's NLL, flagged above a quantile of held-out in-distribution NLLs; AUROC against them");
+        var scRun = runOpt();
+        var scData = new Option<string?>("--data") { Description = "data set to score: mnist or fashion-mnist (default: the run's own)" };
+        var scSplit = new Option<string>("--split") { Description = "train or test", DefaultValueFactory = _ => "test" };
+        var scK = new Option<int>("--k") { Description = "importance samples per input", DefaultValueFactory = _ => 100 };
+        var scQ = new Option<double>("--quantile") { Description = "threshold = this quantile of held-out in-distribution NLLs", DefaultValueFactory = _ => 0.99 };
+        var scLimit = new Option<int>("--limit") { Description = "score only the first N inputs of each set (0 = all)", DefaultValueFactory = _ => 0 };
+        var scSeed = new Option<int>("--seed") { Description = "random seed of the importance samples", DefaultValueFactory = _ => 0 };
+        var scOut = outFile("scores-DATA-SPLIT.csv");
+        foreach (var o in new Option[] { scRun, scData, scSplit, scK, scQ, scLimit, scSeed, scOut }) score.Options.Add(o);
+        score.SetAction(r => EvalCommands.Score(r.GetValue(scRun)!, r.GetValue(scData), r.GetValue(scSplit)!, r.GetValue(scK),
+            r.GetValue(scQ), r.GetValue(scLimit), r.GetValue(scSeed), r.GetValue(scOut), stdout));
+        root.Subcommands.Add(score);
+
         var bench = new Command("bench", "Benchmarks");
         var benchTorch = new Command("torch", "GEMM throughput and one MLP-autoencoder training step, phase by phase");
         var stepsOpt = new Option<int>("--steps") { Description = "training steps to time", DefaultValueFactory = _ => 300 };

@@ -55,6 +55,44 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Eval_reports_elbo_iwae_nll_and_latent_diagnostics_and_writes_eval_json()
+    {
+        var json = Path.Combine(run.Dir, "eval-test.json");
+        var r = Zoo("eval", "--run", run.Dir, "--k", "50", "--json", json);
+        r.Code.ShouldBe(0, r.Err);
+        r.Out.ShouldContain("examples        120 (mnist test, threshold binarisation)");
+        r.Out.ShouldContain("test NLL");
+        r.Out.ShouldContain("active units    ");
+        var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        var (elbo, logPx) = (report.GetProperty("elbo").GetDouble(), report.GetProperty("log_likelihood").GetDouble());
+        logPx.ShouldBeGreaterThan(elbo);          // the k = 50 bound is tighter than the ELBO
+        logPx.ShouldBeLessThan(elbo + 30);
+        report.GetProperty("kl_per_dimension").GetArrayLength().ShouldBe(2);
+        report.GetProperty("k").GetInt32().ShouldBe(50);
+
+        ShouldFailWithOneLine(Zoo("eval", "--run", run.Dir, "--k", "0"), "--k must be in [1, 100000], found 0");
+        ShouldFailWithOneLine(Zoo("eval", "--run", Path.Combine(run.Dir, "nope")), "does not exist");
+    }
+
+    [Fact]
+    public void Score_thresholds_on_held_out_mnist_and_ranks_fashion_mnist_above_it()
+    {
+        var csv = Path.Combine(run.Dir, "scores-test.csv");
+        var r = Zoo("score", "--run", run.Dir, "--data", "fashion-mnist", "--k", "10", "--limit", "200", "--quantile", "0.9", "--out", csv);
+        r.Code.ShouldBe(0, r.Err);
+        r.Out.ShouldContain("the 0.9 quantile of mnist test (first half, held out)");
+        var auroc = double.Parse(r.Out.Split('\n').Single(l => l.StartsWith("AUROC")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+            System.Globalization.CultureInfo.InvariantCulture);
+        auroc.ShouldBeGreaterThan(0.8); // even a 2-epoch, 400-image model finds clothes unlikely digits
+        var lines = File.ReadAllLines(csv);
+        lines[0].ShouldBe("index,label,nll,anomalous");
+        lines.Length.ShouldBe(201);
+
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--data", "cifar"), "unknown dataset 'cifar'");
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "1.5"), "--quantile must be in (0, 1), found 1.5");
+    }
+
+    [Fact]
     public void Sample_reconstruct_encode_and_latent_plot_use_the_trained_run()
     {
         var dir = Path.Combine(run.Dir, "verbs");

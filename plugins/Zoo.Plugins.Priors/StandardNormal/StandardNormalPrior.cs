@@ -5,7 +5,7 @@ using static Zoo.Torch.torch;
 namespace Zoo.Plugins.Priors.StandardNormal;
 
 /// <summary>p(z) = N(0, I); the KL from a diagonal Gaussian has a closed form.</summary>
-public sealed class StandardNormalPrior : IPrior
+public sealed class StandardNormalPrior : IPrior, IFactorizedPrior
 {
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
@@ -19,6 +19,8 @@ public sealed class StandardNormalPrior : IPrior
     public Tensor Sample(long n, long latentDim, Generator generator) => randn([n, latentDim], generator);
 
     public Tensor? AnalyticKl(DiagonalGaussian q) => q.KlToStandardNormal();
+
+    public Tensor AnalyticKlPerDimension(DiagonalGaussian q) => q.KlToStandardNormalPerDimension();
 }
 
 [ZooPlugin("standard-normal", Description = "N(0, I), with the closed-form KL from a diagonal Gaussian")]

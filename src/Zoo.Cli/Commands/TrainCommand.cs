@@ -71,7 +71,7 @@ internal static class TrainCommand
 
     private static string Line(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {m.Epoch}/{epochs}: train ELBO {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | " +
-        $"test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | live tensors {m.LiveTensors}");
+        $"test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}");
 
     /// <summary>Plain log lines, for redirected output and CI logs.</summary>
     private sealed class LogObserver(TextWriter stdout) : ITrainingObserver
@@ -80,6 +80,7 @@ internal static class TrainCommand
         public void EpochStarted(int epoch, int epochs, int batches) => this.epochs = epochs;
         public void BatchDone(int epoch, int batch, double loss) { }
         public void EpochDone(EpochMetrics m) { stdout.WriteLine(Line(m, epochs)); stdout.Flush(); }
+        public void Warning(string message) { stdout.WriteLine($"warning: {message}"); stdout.Flush(); }
     }
 
     /// <summary>A Spectre.Console progress bar per epoch, with the epoch's line printed above it when done.</summary>
@@ -106,5 +107,7 @@ internal static class TrainCommand
             task?.StopTask();
             AnsiConsole.WriteLine(Line(m, epochs));
         }
+
+        public void Warning(string message) => AnsiConsole.MarkupLineInterpolated($"[yellow]warning: {message}[/]");
     }
 }

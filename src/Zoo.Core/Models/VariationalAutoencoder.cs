@@ -9,17 +9,23 @@ public enum KlEstimator { Analytic, MonteCarlo }
 
 /// <summary>
 /// The ELBO's options: KL in closed form or as the Monte Carlo estimate E_q[log q(z|x) − log p(z)], the number L
-/// of z samples per example, and β, the weight of the KL in the training loss (β = 1 is the ELBO).
+/// of z samples per example, and β, the weight of the KL in the training loss (β = 1 is the ELBO). Two remedies for
+/// posterior collapse (seed 002's pitfall) change only the training loss, never the reported ELBO:
+/// <see cref="WarmupEpochs"/> anneals the KL weight linearly from 0 to β over that many epochs (Bowman et al. 2016),
+/// and <see cref="FreeBits"/> λ replaces the KL by Σ_d max(λ, E_batch KL_d), so each latent dimension may carry λ nats
+/// for free (Kingma et al. 2016; needs a factorised prior).
 /// </summary>
-public sealed record ElboOptions(KlEstimator Kl = KlEstimator.Analytic, int Samples = 1, double Beta = 1.0);
+public sealed record ElboOptions(KlEstimator Kl = KlEstimator.Analytic, int Samples = 1, double Beta = 1.0,
+    double WarmupEpochs = 0, double FreeBits = 0);
 
 /// <summary>
 /// A VAE composed from plugins: encoder q(z|x), an MLP decoder to the likelihood's parameters, likelihood
 /// p(x|z) and prior p(z). Per example the ELBO is (1/L) Σ_l log p(x|z_l) − KL, with z_l reparameterised draws;
 /// KL is closed-form or (1/L) Σ_l [log q(z_l|x) − log p(z_l)]. The loss is −mean(reconstruction − β·KL).
 /// </summary>
-public sealed class VariationalAutoencoder : nn.Module, IVaeModel
+public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSampled, IScheduledObjective
 {
+    private double warmup = 1.0; // the warm-up factor of the KL weight; 1 outside training
     private readonly IEncoder encoder;
     private readonly nn.Module<Tensor, Tensor> decoder;
 
@@ -33,6 +39,8 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel
         IPrior prior, int latentDim, ElboOptions options) : base(name)
     {
         if (options.Samples < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Samples, "the ELBO needs at least one sample");
+        if (options.FreeBits > 0 && prior is not IFactorizedPrior)
+            throw new InvalidOperationException($"{name}: free bits need a prior that factorises over dimensions (standard-normal)");
         this.encoder = encoder;
         this.decoder = decoder;
         (Likelihood, Prior, LatentDim, Options) = (likelihood, prior, latentDim, options);
@@ -66,11 +74,32 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel
         }
         var kl = analytic ?? mcKl;
         var elbo = rec - kl;
-        var loss = Options.Beta == 1.0 ? -elbo.mean() : -(rec - kl * Options.Beta).mean();
+        var weight = KlWeight;
+        Tensor loss;
+        if (Options.FreeBits > 0)
+        {
+            // Free bits: the batch-mean KL of each dimension costs nothing below λ nats.
+            var perDimension = ((IFactorizedPrior)Prior).AnalyticKlPerDimension(q).mean(0);
+            loss = -rec.mean() + perDimension.clamp_min(Options.FreeBits).sum() * weight;
+        }
+        else loss = weight == 1.0 ? -elbo.mean() : -(rec - kl * weight).mean();
         return new ElboTerms(loss.MoveToOuterDisposeScope(), rec.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope(), elbo.MoveToOuterDisposeScope());
     }
 
     public DiagonalGaussian Encode(Tensor x) => encoder.Encode(x);
+
+    public double KlWeight => Options.Beta * warmup;
+
+    public void Progress(long step, int batchesPerEpoch) =>
+        warmup = Options.WarmupEpochs <= 0 ? 1.0 : Math.Min(1.0, (step + 1) / (Options.WarmupEpochs * batchesPerEpoch));
+
+    public Tensor LogJoint(Tensor x, Tensor z)
+    {
+        using var output = decoder.forward(z);
+        using var logLikelihood = Likelihood.LogProb(output, x);
+        using var logPrior = Prior.LogProb(z);
+        return logLikelihood + logPrior;
+    }
 
     public Tensor Decode(Tensor z)
     {

@@ -113,3 +113,39 @@ public interface IVaeModel : IDisposable
 /// E_q[log p(x|z)] (<see cref="Reconstruction"/>), KL(q(z|x) || p(z)) and ELBO = reconstruction − KL.
 /// </summary>
 public sealed record ElboTerms(Tensor Loss, Tensor Reconstruction, Tensor Kl, Tensor Elbo);
+
+/// <summary>
+/// A model whose marginal likelihood log p(x) can be estimated by importance sampling with q(z|x) as the proposal
+/// (the IWAE bound, seed 004's likelihood figures and anomaly scores). Optional: models without it still train.
+/// </summary>
+public interface IImportanceSampled
+{
+    /// <summary>q(z|x), the proposal.</summary>
+    DiagonalGaussian Encode(Tensor x);
+
+    /// <summary>log p(x | z) + log p(z) per row: [N] for x [N, D] and z [N, d].</summary>
+    Tensor LogJoint(Tensor x, Tensor z);
+}
+
+/// <summary>
+/// A prior that factorises over latent dimensions with a closed-form KL per dimension (N(0, I)). Free bits needs it,
+/// and diagnostics report KL per dimension with it.
+/// </summary>
+public interface IFactorizedPrior
+{
+    /// <summary>KL(q_d || p_d) per example and dimension: [N, d].</summary>
+    Tensor AnalyticKlPerDimension(DiagonalGaussian q);
+}
+
+/// <summary>
+/// A model whose objective changes with training progress (KL warm-up). The trainer calls <see cref="Progress"/> before
+/// every training batch with the global step (0-based) and the batches per epoch, so a resumed run anneals exactly as
+/// an uninterrupted one.
+/// </summary>
+public interface IScheduledObjective
+{
+    void Progress(long step, int batchesPerEpoch);
+
+    /// <summary>The KL weight the next batch's loss uses.</summary>
+    double KlWeight { get; }
+}

@@ -29,8 +29,15 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     /// <summary>KL(this || N(0, I)) in closed form: ½ Σ (μ² + σ² − log σ² − 1), per example [N].</summary>
     public Tensor KlToStandardNormal()
     {
+        using var perDimension = KlToStandardNormalPerDimension();
+        return perDimension.sum(-1);
+    }
+
+    /// <summary>KL(this || N(0, I)) per dimension, ½ (μ² + σ² − log σ² − 1): [N, d].</summary>
+    public Tensor KlToStandardNormalPerDimension()
+    {
         using var scope = NewDisposeScope();
         var t = Mean.square() + LogVar.exp() - LogVar - 1.0;
-        return (t.sum(-1) * 0.5).MoveToOuterDisposeScope();
+        return (t * 0.5).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Zoo.Core.Data;
+using Zoo.Core.Evaluation;
 using Zoo.Core.Imaging;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
@@ -116,6 +117,7 @@ public sealed class Trainer(IModelPlugin plugin, object config)
                         $"{plugin.Name}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
                 }
                 var index = batchIndex;
+                (model as IScheduledObjective)?.Progress((long)(epoch - 1) * batches + batch, batches);
                 using var scope = NewDisposeScope();
                 var x = data.TrainBatch(index, gen);
                 adam.zero_grad();
@@ -136,8 +138,12 @@ public sealed class Trainer(IModelPlugin plugin, object config)
             }
             var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
             var (testRec, testKl) = Evaluate(model, data.Test, cfg.Seed);
+            var diagnostics = LatentDiagnostics.Compute(model, data.Test);
             var metrics = new EpochMetrics(epoch, (rec - kl) / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
-                testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors);
+                testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, diagnostics.ActiveUnits);
+            if (diagnostics.ActiveUnits < cfg.MinActiveUnits)
+                observer?.Warning($"posterior collapse: {diagnostics.ActiveUnits} of {model.LatentDim} latent units active after epoch {epoch} " +
+                                  $"(fewer than min-active-units={cfg.MinActiveUnits}); try kl-warmup=EPOCHS or free-bits=NATS");
             history.Add(metrics);
             using (var g = gen.get_state())
                 new CheckpointState(plugin.Name, configJson, epoch, g.data<byte>(), history).Save(runDir, model.Module, adam);

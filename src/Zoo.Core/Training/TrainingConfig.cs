@@ -17,17 +17,22 @@ public interface ITrainingConfig
     /// <summary>Clip the gradients' global norm to this value (0 = no clipping).</summary>
     double ClipGradNorm { get; }
     int Seed { get; }
+    /// <summary>Warn when fewer latent units than this are active after an epoch (posterior collapse); 0 = never.</summary>
+    int MinActiveUnits => 1;
 }
 
 /// <summary>
 /// One epoch's figures, in nats per example (ELBO = reconstruction − KL). TrainSeconds times the optimisation
 /// steps alone; Seconds the whole epoch (with test evaluation and checkpoint). LiveTensors counts native tensors.
+/// ActiveUnits counts the latent dimensions active on the test split (Burda et al.'s criterion; −1 where unknown,
+/// in checkpoints written before it was measured).
 /// </summary>
 public sealed record EpochMetrics(
     int Epoch, double TrainElbo, double TrainReconstruction, double TrainKl, double TrainLoss,
-    double TestElbo, double TestReconstruction, double TestKl, double TrainSeconds, double Seconds, long LiveTensors)
+    double TestElbo, double TestReconstruction, double TestKl, double TrainSeconds, double Seconds, long LiveTensors,
+    int ActiveUnits = -1)
 {
-    public const string CsvHeader = "epoch,train_elbo,train_reconstruction,train_kl,train_loss,test_elbo,test_reconstruction,test_kl,train_seconds,seconds,live_tensors";
+    public const string CsvHeader = "epoch,train_elbo,train_reconstruction,train_kl,train_loss,test_elbo,test_reconstruction,test_kl,train_seconds,seconds,live_tensors,active_units";
 
     public string ToCsv() => string.Join(",", new[]
     {
@@ -36,6 +41,7 @@ public sealed record EpochMetrics(
         TrainSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture),
         Seconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture),
         LiveTensors.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ActiveUnits.ToString(System.Globalization.CultureInfo.InvariantCulture),
     });
 
     // Round-trip precision: resumed runs are compared number for number.
@@ -51,4 +57,7 @@ public interface ITrainingObserver
     void EpochStarted(int epoch, int epochs, int batches);
     void BatchDone(int epoch, int batch, double loss);
     void EpochDone(EpochMetrics metrics);
+
+    /// <summary>Something the user should act on, e.g. posterior collapse; training goes on.</summary>
+    void Warning(string message) { }
 }

@@ -29,15 +29,24 @@ public sealed class TrainingData : IDisposable
     {
         var train = Limit(DataSources.Load(cfg.Dataset, "train"), cfg.TrainLimit);
         var test = Limit(DataSources.Load(cfg.Dataset, "test"), cfg.TestLimit);
-        using var gen = new Generator(0x5EED_7E57);
-        var x = Batches.Binarize(test.Images, cfg.Binarization, gen).DetachFromDisposeScope();
+        var x = EvaluationInputs(test, cfg.Binarization);
         var inputs = (cfg.Binarization == Binarization.Threshold ? Batches.Binarize(train.Images, Binarization.Threshold) : train.Images.alias())
             .DetachFromDisposeScope();
         return new TrainingData
         {
             Train = train, TrainInputs = inputs, Binarization = cfg.Binarization, TestSet = test, Test = x,
-            Shape = new DataShape(train.Height * train.Width, train.Height, train.Width, 10),
+            Shape = DataSources.Shape(cfg.Dataset),
         };
+    }
+
+    /// <summary>
+    /// Held-out images as a model trained with <paramref name="binarization"/> sees them, binarised once with a fixed
+    /// seed so that every evaluation of every run sees the same bits (test figures, likelihoods, anomaly scores).
+    /// </summary>
+    public static Tensor EvaluationInputs(ImageDataset images, Binarization binarization)
+    {
+        using var gen = new Generator(0x5EED_7E57);
+        return Batches.Binarize(images.Images, binarization, gen).DetachFromDisposeScope();
     }
 
     /// <summary>The model inputs of the training examples at <paramref name="index"/> (stochastic binarisation drawn from <paramref name="gen"/>).</summary>
@@ -48,7 +57,8 @@ public sealed class TrainingData : IDisposable
         using (x) return Batches.Binarize(x, Binarization.Stochastic, gen);
     }
 
-    private static ImageDataset Limit(ImageDataset d, int limit)
+    /// <summary>The first <paramref name="limit"/> examples of <paramref name="d"/> (all when 0), disposing the rest.</summary>
+    public static ImageDataset Limit(ImageDataset d, int limit)
     {
         if (limit <= 0 || limit >= d.Count) return d;
         var part = d.Take(limit);

@@ -174,12 +174,18 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         public void EpochDone(EpochMetrics m)
         {
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch}: train ELBO {m.TrainElbo:F2} | test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s");
+                $"epoch {m.Epoch}: train ELBO {m.TrainElbo:F2} | test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
             store.AppendLog(id, line);
             var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Updated = DateTimeOffset.UtcNow };
             set(r);
             store.Save(r);
             logger.LogInformation("Job {Id} epoch {Epoch}: test ELBO {TestElbo:F2}", id, m.Epoch, m.TestElbo);
+        }
+
+        public void Warning(string message)
+        {
+            store.AppendLog(id, $"warning: {message}");
+            logger.LogWarning("Job {Id}: {Message}", id, message);
         }
     }
 }

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Zoo.Core.Data;
+using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
+using Zoo.Core.Training;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Evaluation;
+
+/// <summary>
+/// A trained run's held-out figures (`zoo eval`): the single-sample test ELBO the trainer reports, the
+/// importance-weighted log-likelihood with k samples (its negative is the NLL papers quote), and how the latent
+/// space is used. In nats per example.
+/// </summary>
+public sealed record LikelihoodReport(
+    string Model, int Epoch, string Dataset, string Binarization, int Examples, int K,
+    double Elbo, double LogLikelihood, double StandardError, double Seconds,
+    int ActiveUnits, double[] Activity, double[]? KlPerDimension)
+{
+    public double Nll => -LogLikelihood;
+
+    /// <summary>Evaluates the first <paramref name="limit"/> test examples (0 = the run's whole test split).</summary>
+    public static LikelihoodReport Measure(TrainedRun run, int k, int limit, int seed)
+    {
+        var model = run.Model as IImportanceSampled
+            ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' does not expose log p(x, z), so its likelihood cannot be importance-sampled");
+        using var data = run.LoadData();
+        long n = limit > 0 ? Math.Min(limit, data.Test.size(0)) : data.Test.size(0);
+        using var x = data.Test.narrow(0, 0, n);
+        var (rec, kl) = Trainer.Evaluate(run.Model, x, run.Training.Seed);
+        var diagnostics = LatentDiagnostics.Compute(run.Model, x);
+        using var gen = new Generator((ulong)seed);
+        var sw = Stopwatch.StartNew();
+        var logPx = ImportanceSampling.LogMarginal(model, x, k, gen);
+        var seconds = sw.Elapsed.TotalSeconds;
+        double mean = logPx.Average();
+        double sd = Math.Sqrt(logPx.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, n - 1));
+        return new LikelihoodReport(run.Plugin.Name, run.Epoch, run.Training.Dataset, run.Training.Binarization.ToString().ToLowerInvariant(),
+            (int)n, k, rec - kl, mean, sd / Math.Sqrt(n), seconds, diagnostics.ActiveUnits, diagnostics.Activity, diagnostics.KlPerDimension);
+    }
+}
+
+/// <summary>
+/// Anomaly scores (seed 004, `zoo score`): each input's NLL estimate under a trained model, flagged above a
+/// threshold that is the <see cref="Quantile"/> of the NLLs of held-out in-distribution data, the first half of the
+/// run's own test split (calibration). The second half is the in-distribution reference the scored set is ranked
+/// against (AUROC, with the scored inputs as positives), and its flagged fraction shows the false-alarm rate
+/// (≈ 1 − quantile). Scoring the run's own test split scores that second half.
+/// </summary>
+public sealed record AnomalyReport(
+    string Model, string Reference, string Scored, int K, double Quantile, double Threshold,
+    double[] ReferenceScores, double[] Scores, long[] Labels, double? Auroc, double Seconds)
+{
+    public double FlaggedReference => ReferenceScores.Count(s => s > Threshold) / (double)ReferenceScores.Length;
+    public double FlaggedScored => Scores.Count(s => s > Threshold) / (double)Scores.Length;
+
+    public static AnomalyReport Measure(TrainedRun run, string dataset, string split, int k, double quantile, int limit, int seed)
+    {
+        var model = run.Model as IImportanceSampled
+            ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' does not expose log p(x, z), so it cannot score likelihoods");
+        if (quantile is <= 0 or >= 1) throw new ArgumentException($"--quantile must be in (0, 1), found {quantile}");
+        var own = run.Training;
+        var shape = DataSources.Shape(dataset);
+        if (shape.Dimensions != run.Shape.Dimensions)
+            throw new ArgumentException($"{dataset} has {shape.Dimensions} dimensions per input, but the run's model takes {run.Shape.Dimensions}");
+        var sw = Stopwatch.StartNew();
+        using var gen = new Generator((ulong)seed);
+
+        using var ownTest = DataSources.Load(own.Dataset, "test");
+        using var ownInputs = TrainingData.EvaluationInputs(ownTest, own.Binarization);
+        long half = ownTest.Count / 2;
+        long calibrationCount = limit > 0 ? Math.Min(limit, half) : half;
+        long referenceCount = limit > 0 ? Math.Min(limit, ownTest.Count - half) : ownTest.Count - half;
+        using var calibration = ownInputs.narrow(0, 0, calibrationCount);
+        using var reference = ownInputs.narrow(0, half, referenceCount);
+        var threshold = Ranking.Quantile(Nll(model, calibration, k, gen), quantile);
+        var referenceScores = Nll(model, reference, k, gen);
+
+        bool self = dataset == own.Dataset && split == "test";
+        double[] scores;
+        long[] labels;
+        if (self)
+        {
+            scores = referenceScores;
+            using var l = ownTest.Labels.narrow(0, half, referenceCount);
+            labels = l.data<long>();
+        }
+        else
+        {
+            using var scored = TrainingData.Limit(DataSources.Load(dataset, split), limit);
+            using var inputs = TrainingData.EvaluationInputs(scored, own.Binarization);
+            scores = Nll(model, inputs, k, gen);
+            labels = scored.Labels.data<long>();
+        }
+        double? auroc = self ? null : Ranking.Auroc(scores, referenceScores);
+        return new AnomalyReport(run.Plugin.Name, $"{own.Dataset} test", $"{dataset} {split}", k, quantile, threshold,
+            referenceScores, scores, labels, auroc, sw.Elapsed.TotalSeconds);
+    }
+
+    private static double[] Nll(IImportanceSampled model, Tensor x, int k, Generator gen) =>
+        ImportanceSampling.LogMarginal(model, x, k, gen).Select(v => -v).ToArray();
+}
