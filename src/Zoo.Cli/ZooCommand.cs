@@ -89,6 +89,14 @@ public static class ZooCommand
             r.GetValue(scQ), r.GetValue(scLimit), r.GetValue(scSeed), r.GetValue(scOut), stdout));
         root.Subcommands.Add(score);
 
+        var fairness = new Command("fairness", "Train the plain VAE, the VFAE without MMD and the VFAE on a table (German credit by default) and compare what their representations reveal about y and s");
+        var fSettings = new Argument<string[]>("settings") { Description = "vfae config overrides as key=value (see `zoo list`)", Arity = ArgumentArity.ZeroOrMore };
+        var fSeeds = new Option<int>("--seeds") { Description = "repeat over this many seeds (split and initialisation)", DefaultValueFactory = _ => 3 };
+        var fOut = new Option<string>("--out") { Description = "folder for the runs, fairness.md and fairness.csv", DefaultValueFactory = _ => "runs/fairness" };
+        fairness.Arguments.Add(fSettings); fairness.Options.Add(fSeeds); fairness.Options.Add(fOut);
+        fairness.SetAction(r => FairnessCommand.Run(r.GetValue(fSettings) ?? [], r.GetValue(fSeeds), r.GetValue(fOut)!, stdout));
+        root.Subcommands.Add(fairness);
+
         var bench = new Command("bench", "Benchmarks");
         var benchTorch = new Command("torch", "GEMM throughput and one MLP-autoencoder training step, phase by phase");
         var stepsOpt = new Option<int>("--steps") { Description = "training steps to time", DefaultValueFactory = _ => 300 };

@@ -19,6 +19,7 @@ public static class ZooServices
         typeof(Zoo.Plugins.Priors.ZooPluginRegistration).Assembly,
         typeof(Zoo.Plugins.Encoders.ZooPluginRegistration).Assembly,
         typeof(Zoo.Plugins.Vae.ZooPluginRegistration).Assembly,
+        typeof(Zoo.Plugins.Vfae.ZooPluginRegistration).Assembly,
     ];
 
     public static IServiceCollection AddZoo(this IServiceCollection services, ZooHome home, ILogger logger)

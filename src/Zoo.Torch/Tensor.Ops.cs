@@ -108,6 +108,7 @@ public static unsafe partial class torch
         public Tensor square() => Unary(this, N.zt_square);
         public Tensor relu() => Unary(this, N.zt_relu);
         public Tensor tanh() => Unary(this, N.zt_tanh);
+        public Tensor cos() => Unary(this, N.zt_cos);
         public Tensor sigmoid() => Unary(this, N.zt_sigmoid);
         public Tensor logical_not() => Unary(this, N.zt_logical_not);
         public Tensor leaky_relu(double negative_slope = 0.01) => WithScalar(this, negative_slope, N.zt_leaky_relu);

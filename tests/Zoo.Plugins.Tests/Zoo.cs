@@ -4,6 +4,7 @@ using Zoo.Plugins.Encoders;
 using Zoo.Plugins.Likelihoods;
 using Zoo.Plugins.Priors;
 using Zoo.Plugins.Vae;
+using Zoo.Plugins.Vfae;
 
 namespace Zoo.Plugins.Tests;
 
@@ -11,7 +12,7 @@ namespace Zoo.Plugins.Tests;
 internal static class Zoo
 {
     public static ServiceProvider Services() => new ServiceCollection()
-        .AddZooCore().AddZooPluginsLikelihoods().AddZooPluginsPriors().AddZooPluginsEncoders().AddZooPluginsVae().BuildServiceProvider();
+        .AddZooCore().AddZooPluginsLikelihoods().AddZooPluginsPriors().AddZooPluginsEncoders().AddZooPluginsVae().AddZooPluginsVfae().BuildServiceProvider();
 
     public static PluginCatalog Catalog(this ServiceProvider sp) => sp.GetRequiredService<PluginCatalog>();
 

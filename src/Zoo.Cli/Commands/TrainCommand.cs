@@ -29,20 +29,22 @@ internal static class TrainCommand
         stdout.WriteLine($"  config: {string.Join(" ", changed.Select(kv => $"{kv.Key}={kv.Value}").DefaultIfEmpty("(defaults)"))}");
 
         var trainer = new Trainer(plugin, config);
+        IReadOnlyList<string> pictures = [];
+        var writePictures = WritePictures(runDir, stdout, written => pictures = written);
         TrainingResult result;
         if (!plain && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
             result = null!;
             AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx => result = trainer.Run(runDir, resume, new ProgressObserver(ctx), WritePictures(runDir, stdout)));
+                .Start(ctx => result = trainer.Run(runDir, resume, new ProgressObserver(ctx), writePictures));
         }
         else
-            result = trainer.Run(runDir, resume, new LogObserver(stdout), WritePictures(runDir, stdout));
+            result = trainer.Run(runDir, resume, new LogObserver(stdout), writePictures);
 
         var last = result.Metrics[^1];
         stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test ELBO {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
-                         $"wrote {runDir}/metrics.csv, curves.png, samples.png, reconstructions.png, checkpoint/");
+                         $"wrote {runDir}/{string.Join(", ", ["metrics.csv", "curves.png", .. pictures, "checkpoint/"])}");
         return 0;
     }
 
@@ -63,9 +65,11 @@ internal static class TrainCommand
         return plugin.Config.Bind(values, $"{plugin.Name} config");
     }
 
-    private static Action<IVaeModel, TrainingData> WritePictures(string runDir, TextWriter stdout) => (model, data) =>
+    private static Action<IVaeModel, TrainingData> WritePictures(string runDir, TextWriter stdout, Action<IReadOnlyList<string>> written) => (model, data) =>
     {
-        if (RunPictures.Write(model, data, runDir).Contains("latent.png"))
+        var files = RunPictures.Write(model, data, runDir);
+        written(files);
+        if (files.Contains("manifold.png"))
             stdout.WriteLine($"wrote {runDir}/latent.png (test means by label) and manifold.png (decoded over [-3,3]²)");
     };
 

@@ -27,6 +27,20 @@ public static class DataSources
     public static string FashionMnistDir() =>
         Environment.GetEnvironmentVariable("ZOO_FASHION_MNIST_DIR") ?? "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>
+    /// The file of a tabular data set: credit-g is German credit's credit-g.arff from Debian's weka package
+    /// (scripts/setup.sh extracts it to data/weka without weka's Java dependencies; ZOO_CREDIT_G overrides; an
+    /// installed weka package is found too); any other value is a path to an .arff or .csv file.
+    /// </summary>
+    public static string TablePath(string dataset)
+    {
+        if (dataset != "credit-g") return dataset;
+        string[] candidates = [Environment.GetEnvironmentVariable("ZOO_CREDIT_G") ?? "", Path.Combine(DataRoot(), "weka", "credit-g.arff"),
+                               "/usr/share/doc/weka/examples/credit-g.arff"];
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException($"credit-g data not found at {candidates[1]}: install it with scripts/setup.sh (apt-get download weka)", candidates[1]);
+    }
+
     /// <summary>The image size and class count of a known data set, without loading it.</summary>
     public static Plugins.DataShape Shape(string dataset) => dataset switch
     {

@@ -12,6 +12,14 @@ public static class RunPictures
     /// <summary>samples.png and reconstructions.png, plus latent.png and manifold.png for a 2-D latent; returns the file names.</summary>
     public static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir)
     {
+        if (data.Tabular is not null)
+        {
+            // Rows of a table are no pictures; a 2-D representation still is.
+            if (model.LatentDim != 2) return [];
+            using var means = EncodeMeans(model, data.Test, Binarization.None);
+            ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(runDir, "latent.png"));
+            return ["latent.png"];
+        }
         using var gen = new Generator(0);
         ModelPictures.Samples(model, data.Shape, 100, gen).Save(Path.Combine(runDir, "samples.png"));
         using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))

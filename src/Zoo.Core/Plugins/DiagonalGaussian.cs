@@ -33,6 +33,17 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
         return perDimension.sum(-1);
     }
 
+    /// <summary>
+    /// KL(this || p) between diagonal Gaussians, per example [N]:
+    /// ½ Σ (log σp² − log σq² + (σq² + (μq − μp)²) / σp² − 1).
+    /// </summary>
+    public Tensor KlTo(DiagonalGaussian p)
+    {
+        using var scope = NewDisposeScope();
+        var t = p.LogVar - LogVar + (LogVar.exp() + (Mean - p.Mean).square()) * (-p.LogVar).exp() - 1.0;
+        return (t.sum(-1) * 0.5).MoveToOuterDisposeScope();
+    }
+
     /// <summary>KL(this || N(0, I)) per dimension, ½ (μ² + σ² − log σ² − 1): [N, d].</summary>
     public Tensor KlToStandardNormalPerDimension()
     {

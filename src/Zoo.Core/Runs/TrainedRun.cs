@@ -29,7 +29,7 @@ public sealed class TrainedRun : IDisposable
         var plugin = catalog.Model(state.Model);
         var config = plugin.Config.FromJson(state.ConfigJson, CheckpointState.StatePath(dir));
         var training = config as ITrainingConfig ?? throw new InvalidDataException($"{runDir}: model '{state.Model}' has no training config");
-        var shape = DataSources.Shape(training.Dataset);
+        var shape = TrainingData.ShapeOf(training);
         using var gen = new Generator((ulong)training.Seed);
         var model = plugin.Create(config, shape, gen);
         try

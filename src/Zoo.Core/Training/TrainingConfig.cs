@@ -22,6 +22,21 @@ public interface ITrainingConfig
 }
 
 /// <summary>
+/// The keys of a model trained on a table (the VFAE): <see cref="ITrainingConfig.Dataset"/> is credit-g or a path to
+/// an .arff or .csv file, and these say which columns are the label and the sensitive variable and how to split.
+/// </summary>
+public interface ITabularConfig : ITrainingConfig
+{
+    string Target { get; }
+    string Sensitive { get; }
+    double SensitiveThreshold { get; }
+    double TestFraction { get; }
+    int Labels { get; }
+
+    Data.Tabular.TabularOptions TabularOptions => new(Target, Sensitive, SensitiveThreshold, TestFraction, Seed, Labels);
+}
+
+/// <summary>
 /// One epoch's figures, in nats per example (ELBO = reconstruction − KL). TrainSeconds times the optimisation
 /// steps alone; Seconds the whole epoch (with test evaluation and checkpoint). LiveTensors counts native tensors.
 /// ActiveUnits counts the latent dimensions active on the test split (Burda et al.'s criterion; −1 where unknown,

@@ -1,4 +1,5 @@
 using Zoo.Core.Data;
+using Zoo.Core.Data.Tabular;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -24,9 +25,12 @@ public sealed class TrainingData : IDisposable
     /// <summary>The test inputs as the model sees them: [N, D].</summary>
     public required Tensor Test { get; init; }
     public required DataShape Shape { get; init; }
+    /// <summary>For a tabular data set: its layout and sensitive groups (the packed rows are Train/Test).</summary>
+    public TabularData? Tabular { get; init; }
 
     public static TrainingData Load(ITrainingConfig cfg)
     {
+        if (cfg is ITabularConfig tabular) return LoadTable(tabular);
         var train = Limit(DataSources.Load(cfg.Dataset, "train"), cfg.TrainLimit);
         var test = Limit(DataSources.Load(cfg.Dataset, "test"), cfg.TestLimit);
         var x = EvaluationInputs(test, cfg.Binarization);
@@ -37,6 +41,29 @@ public sealed class TrainingData : IDisposable
             Train = train, TrainInputs = inputs, Binarization = cfg.Binarization, TestSet = test, Test = x,
             Shape = DataSources.Shape(cfg.Dataset),
         };
+    }
+
+    private static TrainingData LoadTable(ITabularConfig cfg)
+    {
+        var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), cfg.TabularOptions);
+        var width = table.Layout.Width;
+        var train = ImageDataset.FromTensors($"{cfg.Dataset}-train", 1, width, table.Train.alias().DetachFromDisposeScope(),
+            tensor(table.TrainLabels).DetachFromDisposeScope());
+        var test = ImageDataset.FromTensors($"{cfg.Dataset}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
+            tensor(table.TestLabels).DetachFromDisposeScope());
+        return new TrainingData
+        {
+            Train = train, TrainInputs = table.Train.alias().DetachFromDisposeScope(), Binarization = Binarization.None, TestSet = test,
+            Test = table.Test.alias().DetachFromDisposeScope(), Shape = new DataShape(width, 1, width, table.Layout.Classes), Tabular = table,
+        };
+    }
+
+    /// <summary>The input shape of a config's data without training on it (tables are read for their layout).</summary>
+    public static DataShape ShapeOf(ITrainingConfig cfg)
+    {
+        if (cfg is not ITabularConfig tabular) return DataSources.Shape(cfg.Dataset);
+        using var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), tabular.TabularOptions);
+        return new DataShape(table.Layout.Width, 1, table.Layout.Width, table.Layout.Classes);
     }
 
     /// <summary>
@@ -72,5 +99,6 @@ public sealed class TrainingData : IDisposable
         TrainInputs.Dispose();
         TestSet.Dispose();
         Test.Dispose();
+        Tabular?.Dispose();
     }
 }

@@ -138,6 +138,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr zt_abs(IntPtr a);
     [DllImport(Lib)] internal static extern IntPtr zt_relu(IntPtr a);
     [DllImport(Lib)] internal static extern IntPtr zt_tanh(IntPtr a);
+    [DllImport(Lib)] internal static extern IntPtr zt_cos(IntPtr a);
     [DllImport(Lib)] internal static extern IntPtr zt_sigmoid(IntPtr a);
     [DllImport(Lib)] internal static extern IntPtr zt_square(IntPtr a);
     [DllImport(Lib)] internal static extern IntPtr zt_logical_not(IntPtr a);

@@ -1,0 +1,157 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Zoo.Core.Configuration;
+using Zoo.Core.Data;
+using Zoo.Core.Data.Tabular;
+using Zoo.Core.Plugins;
+using Zoo.Core.Training;
+using Zoo.Torch;
+
+namespace Zoo.Plugins.Vfae.Vfae;
+
+/// <summary>vfae (or its plain-VAE baseline): semi-supervised, with an MMD penalty between the s groups.</summary>
+public enum VfaeVariant { Vfae, Vae }
+
+/// <summary>The VFAE's config: the table and its columns, the networks, the objective's weights, training.</summary>
+[ZooConfig]
+[ConfigRule(nameof(CheckActivation))]
+public sealed partial record VfaeConfig : ITabularConfig
+{
+    [Description("table: credit-g (German credit, Debian weka package) or a path to an .arff or .csv file")]
+    [Required]
+    public string Dataset { get; init; } = "credit-g";
+
+    [Description("label column y (nominal)")]
+    [Required]
+    public string Target { get; init; } = "class";
+
+    [Description("sensitive column s: nominal, or numeric binarised as value > sensitive-threshold")]
+    [Required]
+    public string Sensitive { get; init; } = "age";
+
+    [Description("a numeric sensitive column's threshold (German credit: age > 25)")]
+    public double SensitiveThreshold { get; init; } = 25;
+
+    [Description("fraction of rows held out as the test split (seeded shuffle)")]
+    [Range(0.05, 0.95)]
+    public double TestFraction { get; init; } = 0.3;
+
+    [Description("training rows that keep their label, spread over the classes (0 = all; the rest are unlabelled)")]
+    [Range(0, 10_000_000)]
+    public int Labels { get; init; }
+
+    [Description("vfae, or vae: the plain VAE baseline (q(z1|x), p(x|z1), no s, y or MMD)")]
+    public VfaeVariant Variant { get; init; } = VfaeVariant.Vfae;
+
+    [Description("encoder plugin for q(z1|x,s), q(z2|z1,y) and p(z1|z2,y)")]
+    [Required]
+    public string Encoder { get; init; } = "gaussian-mlp";
+
+    [Description("prior plugin for p(z2) (p(z1) in the vae variant)")]
+    [Required]
+    public string Prior { get; init; } = "standard-normal";
+
+    [Description("hidden layer sizes of every network")]
+    [Range(1, 65536)]
+    [Required]
+    public int[] Hidden { get; init; } = [100];
+
+    [Description("activation of the hidden layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    [Required]
+    public string Activation { get; init; } = "softplus";
+
+    [Description("dimensions of z1, the fair representation")]
+    [Range(1, 4096)]
+    public int Latent { get; init; } = 20;
+
+    [Description("dimensions of z2")]
+    [Range(1, 4096)]
+    public int Latent2 { get; init; } = 20;
+
+    [Description("alpha: weight of the classification term log q(y|z1) on labelled rows")]
+    [Range(0.0, 1e6)]
+    public double Alpha { get; init; } = 20;
+
+    [Description("MMD between the s groups' posterior means of z1 (what the probes see): exact (Gaussian kernel), rff (random Fourier features) or none")]
+    public MmdEstimator Mmd { get; init; } = MmdEstimator.Exact;
+
+    [Description("beta: weight of the MMD penalty")]
+    [Range(0.0, 1e9)]
+    public double MmdWeight { get; init; } = 1000;
+
+    [Description("Gaussian kernel bandwidth sigma: k(a,b) = exp(-|a-b|^2 / (2 sigma^2))")]
+    [Range(1e-6, 1e6)]
+    public double Bandwidth { get; init; } = 1;
+
+    [Description("random Fourier features D for mmd=rff")]
+    [Range(1, 100000)]
+    public int RffFeatures { get; init; } = 500;
+
+    [Description("floor of the Gaussian likelihood's variance on continuous features")]
+    [Range(1e-8, 1.0)]
+    public double MinVariance { get; init; } = 1e-3;
+
+    [Description("training epochs")]
+    [Range(1, 100000)]
+    public int Epochs { get; init; } = 200;
+
+    [Description("minibatch size")]
+    [Range(2, 1_000_000)]
+    public int BatchSize { get; init; } = 100;
+
+    [Description("Adam learning rate")]
+    [Range(1e-7, 1.0)]
+    public double LearningRate { get; init; } = 1e-3;
+
+    [Description("clip the gradients' global norm to this value (0 = off)")]
+    [Range(0.0, 1e6)]
+    public double ClipGradNorm { get; init; }
+
+    [Description("random seed (split, initialisation, shuffling, sampling)")]
+    [Range(0, int.MaxValue)]
+    public int Seed { get; init; }
+
+    public Binarization Binarization => Binarization.None;
+    public int TrainLimit => 0;
+    public int TestLimit => 0;
+
+    private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
+}
+
+[ZooPlugin("vfae", Description = "Variational Fair Autoencoder (Louizos et al. 2016): semi-supervised, MMD between sensitive groups, on tables")]
+public sealed partial class VfaePlugin(IServiceProvider services) : ModelPlugin<VfaeConfig>
+{
+    protected override IVaeModel Create(VfaeConfig cfg, DataShape data, torch.Generator generator)
+    {
+        TabularLayout layout;
+        using (var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), ((ITabularConfig)cfg).TabularOptions)) layout = table.Layout;
+        if (data.Dimensions != layout.Width)
+            throw new InvalidDataException($"vfae: {cfg.Dataset} rows are {layout.Width} wide, but the model was asked for {data.Dimensions}");
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        var encoderPlugin = catalog.Encoder(cfg.Encoder);
+        var encoderConfig = encoderPlugin.Config.Bind(
+            [new("hidden", string.Join(",", cfg.Hidden.Select(h => h.ToString(CultureInfo.InvariantCulture)))), new("activation", cfg.Activation)],
+            $"vfae: encoder '{cfg.Encoder}' config");
+        var priorPlugin = catalog.Prior(cfg.Prior);
+        var prior = priorPlugin.Create(priorPlugin.Config.Bind([], $"vfae: prior '{cfg.Prior}' config"));
+        var bernoulli = catalog.Likelihood("bernoulli");
+        var gaussian = catalog.Likelihood("gaussian");
+        var binary = bernoulli.Create(bernoulli.Config.Bind([], "vfae: likelihood 'bernoulli' config"));
+        var continuous = gaussian.Create(gaussian.Config.Bind(
+            [new("min-variance", cfg.MinVariance.ToString("R", CultureInfo.InvariantCulture))], "vfae: likelihood 'gaussian' config"));
+
+        bool fair = cfg.Variant == VfaeVariant.Vfae;
+        int s = fair ? layout.SensitiveGroups : 0, k = layout.Classes;
+        var activation = Zoo.Torch.Activation.Parse(cfg.Activation);
+        long[] hidden = [.. cfg.Hidden.Select(h => (long)h)];
+        var z1Encoder = encoderPlugin.Create(encoderConfig, layout.Features + s, cfg.Latent, generator);
+        var z2Encoder = encoderPlugin.Create(encoderConfig, cfg.Latent + k, cfg.Latent2, generator);
+        var z1Decoder = encoderPlugin.Create(encoderConfig, cfg.Latent2 + k, cfg.Latent, generator);
+        var classifier = torch.nn.MLP([cfg.Latent, .. hidden, k], activation, generator: generator);
+        var xDecoder = torch.nn.MLP([cfg.Latent + s, .. hidden, layout.BinaryFeatures + 2L * layout.ContinuousFeatures], activation, generator: generator);
+        return new VfaeModel(layout, new VfaeOptions(fair, cfg.Alpha, cfg.MmdWeight, cfg.Mmd, cfg.Bandwidth, cfg.RffFeatures), cfg.Latent, cfg.Latent2,
+            z1Encoder, z2Encoder, z1Decoder, classifier, xDecoder, binary, continuous, prior);
+    }
+}

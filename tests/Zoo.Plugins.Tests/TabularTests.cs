@@ -1,0 +1,110 @@
+using Zoo.Core.Data.Tabular;
+
+namespace Zoo.Plugins.Tests;
+
+/// <summary>The ARFF and CSV readers and the packing of a table into model rows.</summary>
+public class TabularTests
+{
+    private static string Write(string name, string text)
+    {
+        var path = Path.Combine(Zoo.TempDir(), name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private const string Arff = """
+        % a comment
+        @relation tiny
+        @attribute colour {red, 'dark blue'}
+        @attribute age numeric
+        @attribute income REAL
+        @attribute class {good, bad}
+        @data
+        red,20,1.5,good
+        'dark blue',30,?,bad
+        red,40,3.5,good
+        'dark blue',50,4.5,bad
+        red,60,5.5,good
+        ?,22,6.5,bad
+        """;
+
+    [Fact]
+    public void Arff_rows_become_one_hot_nominals_standardised_numerics_and_packed_s_y_and_labelled_flags()
+    {
+        var path = Write("tiny.arff", Arff);
+        using var t = TabularData.Load(path, new TabularOptions("class", "age", 25, 0.34, Seed: 1, Labels: 0));
+        var l = t.Layout;
+        (l.BinaryFeatures, l.ContinuousFeatures, l.SensitiveGroups, l.Classes, l.Width).ShouldBe((2, 1, 2, 2, 8));
+        l.SensitiveNames.ShouldBe(["age<=25", "age>25"]);
+        l.ClassNames.ShouldBe(["good", "bad"]);
+        (t.TrainLabels.Length, t.TestLabels.Length).ShouldBe((4, 2));
+        var train = t.Train.data<float>();
+        for (int r = 0; r < 4; r++)
+        {
+            var row = train.AsSpan(r * 8, 8).ToArray();
+            (row[0] + row[1]).ShouldBeLessThanOrEqualTo(1f);          // one-hot colour (all zero when missing)
+            (row[3] + row[4]).ShouldBe(1f);                          // one-hot s
+            row[3 + 1].ShouldBe(t.TrainSensitive[r] == 1 ? 1f : 0f);
+            row[5 + t.TrainLabels[r]].ShouldBe(1f);                  // one-hot y
+            row[7].ShouldBe(1f);                                     // labelled
+        }
+        // income is standardised on the training rows that have it (the missing one becomes 0, the mean).
+        var income = Enumerable.Range(0, 4).Select(r => (double)train[r * 8 + 2]).ToList();
+        income.Where(v => v != 0).Count().ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public void Labels_keeps_that_many_training_labels_spread_over_classes_and_test_rows_stay_labelled()
+    {
+        var path = Write("tiny.arff", Arff);
+        using var t = TabularData.Load(path, new TabularOptions("class", "age", 35, 0.34, Seed: 1, Labels: 2));
+        var w = t.Layout.Width;
+        var flags = Enumerable.Range(0, 4).Select(r => t.Train.data<float>()[r * w + w - 1]).ToList();
+        flags.Sum().ShouldBe(2f);
+        Enumerable.Range(0, 4).Where(r => flags[r] == 1).Select(r => t.TrainLabels[r]).Distinct().Count().ShouldBe(2);
+        Enumerable.Range(0, 2).All(r => t.Test.data<float>()[r * w + w - 1] == 1).ShouldBeTrue();
+        t.Layout.SensitiveNames.ShouldBe(["age<=35", "age>35"]);
+    }
+
+    [Fact]
+    public void Csv_with_a_header_infers_numeric_and_nominal_columns()
+    {
+        var path = Write("tiny.csv", "colour,age,class\nred,20,yes\n\"dark, blue\",31,no\nred,45,yes\ngreen,52,no\n");
+        var table = Table.Read(path);
+        table.Columns.Select(c => (c.Name, c.IsNumeric)).ShouldBe([("colour", false), ("age", true), ("class", false)]);
+        table.Columns[0].Values.ShouldBe(["dark, blue", "green", "red"]);
+    }
+
+    [Theory]
+    [InlineData("@attribute a numeric\n@data\n1,2\n", "bad.arff:3: expected 1 values, found 2")]
+    [InlineData("@attribute a {x, y}\n@data\nz\n", "bad.arff:3: column 'a' expects one of {x, y}, found 'z'")]
+    [InlineData("@attribute a numeric\n@data\nabc\n", "bad.arff:3: column 'a' is numeric, found 'abc'")]
+    [InlineData("@attribute a string\n@data\n", "bad.arff:1: attribute 'a' has type 'string'; expected numeric, real, integer or {values}")]
+    [InlineData("@attribute a numeric\n", "bad.arff: no @data section")]
+    [InlineData("@attribute a {x, y}\n@data\n'x\n", "bad.arff:3: unterminated ' quote")]
+    public void Malformed_arff_files_fail_with_the_file_line_and_problem(string text, string message)
+    {
+        var path = Write("bad.arff", text);
+        Should.Throw<InvalidDataException>(() => Table.Read(path)).Message.ShouldBe(Path.Combine(Path.GetDirectoryName(path)!, message));
+    }
+
+    [Fact]
+    public void Unknown_columns_are_named_with_the_ones_that_exist()
+    {
+        var path = Write("tiny.arff", Arff);
+        Should.Throw<InvalidDataException>(() => TabularData.Load(path, new TabularOptions("label", "age", 25, 0.3, 0, 0)))
+            .Message.ShouldBe($"{path}: no column 'label'; columns are colour, age, income, class");
+        Should.Throw<InvalidDataException>(() => TabularData.Load(path, new TabularOptions("age", "colour", 25, 0.3, 0, 0)))
+            .Message.ShouldBe($"{path}: label column 'age' is numeric; expected a nominal column");
+    }
+
+    [Fact]
+    public void German_credit_from_debians_weka_package_loads_as_700_training_and_300_test_rows()
+    {
+        using var t = TabularData.Load(Core.Data.DataSources.TablePath("credit-g"), new TabularOptions("class", "age", 25, 0.3, 0, 0));
+        (t.TrainLabels.Length, t.TestLabels.Length).ShouldBe((700, 300));
+        (t.Layout.BinaryFeatures, t.Layout.ContinuousFeatures, t.Layout.Classes, t.Layout.SensitiveGroups).ShouldBe((56, 6, 2, 2));
+        // About 19% of applicants are 25 or younger.
+        (t.TrainSensitive.Count(s => s == 0) / 700.0).ShouldBeInRange(0.14, 0.24);
+    }
+}
