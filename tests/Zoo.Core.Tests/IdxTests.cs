@@ -155,7 +155,7 @@ public class DataTests
     [Fact]
     public void Unknown_dataset_or_split_is_a_clear_error()
     {
-        Should.Throw<ArgumentException>(() => DataSources.Load("cifar", "test")).Message.ShouldContain("expected mnist or fashion-mnist");
+        Should.Throw<ArgumentException>(() => DataSources.Load("cifar", "test")).Message.ShouldContain("expected mnist, fashion-mnist or noisy-halves");
         Should.Throw<ArgumentException>(() => DataSources.Load("mnist", "valid")).Message.ShouldContain("expected train or test");
     }
 }

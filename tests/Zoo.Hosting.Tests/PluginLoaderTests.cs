@@ -82,6 +82,6 @@ public class PluginLoaderTests
         foreach (var s in report.Skipped)
             log.Lines.ShouldContain(l => l.StartsWith("Warning: Skipped plugin assembly " + s.Path + ": " + s.Reason));
         // The catalog still works, with the built-ins and the good drop-in, and nothing from the broken ones.
-        sp.GetRequiredService<PluginCatalog>().OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "mixture-vae"]);
+        sp.GetRequiredService<PluginCatalog>().OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "mixture-vae", "vfae"]);
     }
 }

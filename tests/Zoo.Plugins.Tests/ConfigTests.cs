@@ -122,9 +122,9 @@ public class ConfigTests
     {
         using var sp = Zoo.Services();
         var catalog = sp.Catalog();
-        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae"]);
+        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "vfae"]);
         catalog.Likelihood("gaussian").Config.Keys.Single().Name.ShouldBe("min-variance");
-        Should.Throw<ArgumentException>(() => catalog.Model("vq-vae")).Message.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae)");
+        Should.Throw<ArgumentException>(() => catalog.Model("vq-vae")).Message.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vfae)");
         Should.Throw<InvalidOperationException>(() => new PluginCatalog([catalog.Model("bernoulli-vae"), catalog.Model("bernoulli-vae")]))
             .Message.ShouldContain("two model plugins are named 'bernoulli-vae'");
     }
