@@ -4,7 +4,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core.Configuration;
 using Zoo.Core.Data;
-using Zoo.Core.Data.Tabular;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
 using Zoo.Torch;
@@ -125,10 +124,7 @@ public sealed partial class VfaePlugin(IServiceProvider services) : ModelPlugin<
 {
     protected override IVaeModel Create(VfaeConfig cfg, DataShape data, torch.Generator generator)
     {
-        TabularLayout layout;
-        using (var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), ((ITabularConfig)cfg).TabularOptions)) layout = table.Layout;
-        if (data.Dimensions != layout.Width)
-            throw new InvalidDataException($"vfae: {cfg.Dataset} rows are {layout.Width} wide, but the model was asked for {data.Dimensions}");
+        var layout = data.Table ?? throw new InvalidDataException($"vfae: {cfg.Dataset} was not loaded as a table");
         var catalog = services.GetRequiredService<PluginCatalog>();
         var encoderPlugin = catalog.Encoder(cfg.Encoder);
         var encoderConfig = encoderPlugin.Config.Bind(

@@ -83,8 +83,14 @@ public interface IModelPlugin : IPlugin
     IVaeModel Create(object config, DataShape data, Generator generator);
 }
 
-/// <summary>The size of one input and how many classes its labels have (for plots).</summary>
-public sealed record DataShape(int Dimensions, int Height, int Width, int Classes);
+/// <summary>
+/// The size of one input and how many classes its labels have (for plots). For a table, <see cref="Table"/> says how
+/// its packed rows are laid out, so a model sizes its networks without reading the file again.
+/// </summary>
+public sealed record DataShape(int Dimensions, int Height, int Width, int Classes)
+{
+    public Data.Tabular.TabularLayout? Table { get; init; }
+}
 
 /// <summary>
 /// A trainable latent-variable model. Owns its networks; <see cref="Loss"/> gives the training objective of a

@@ -54,7 +54,7 @@ public sealed class TrainingData : IDisposable
         return new TrainingData
         {
             Train = train, TrainInputs = table.Train.alias().DetachFromDisposeScope(), Binarization = Binarization.None, TestSet = test,
-            Test = table.Test.alias().DetachFromDisposeScope(), Shape = new DataShape(width, 1, width, table.Layout.Classes), Tabular = table,
+            Test = table.Test.alias().DetachFromDisposeScope(), Shape = TableShape(table.Layout), Tabular = table,
         };
     }
 
@@ -63,8 +63,10 @@ public sealed class TrainingData : IDisposable
     {
         if (cfg is not ITabularConfig tabular) return DataSources.Shape(cfg.Dataset);
         using var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), tabular.TabularOptions);
-        return new DataShape(table.Layout.Width, 1, table.Layout.Width, table.Layout.Classes);
+        return TableShape(table.Layout);
     }
+
+    private static DataShape TableShape(TabularLayout layout) => new(layout.Width, 1, layout.Width, layout.Classes) { Table = layout };
 
     /// <summary>
     /// Held-out images as a model trained with <paramref name="binarization"/> sees them, binarised once with a fixed
