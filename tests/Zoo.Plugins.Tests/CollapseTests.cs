@@ -36,9 +36,7 @@ public class CollapseTests
 
     private static float[][] PosteriorMeans(Core.Plugins.IVaeModel model, Tensor x)
     {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var mu = model.Encode(x).Mean;
+        using var mu = Core.Imaging.RunPictures.EncodeMeans(model, x, Binarization.None);
         var d = (int)mu.size(1);
         var flat = mu.data<float>();
         return Enumerable.Range(0, (int)mu.size(0)).Select(i => flat.AsSpan(i * d, d).ToArray()).ToArray();

@@ -39,8 +39,7 @@ public static class ImportanceSampling
                 using var chunkScope = NewDisposeScope();
                 int kc = Math.Min(perChunk, k - done);
                 // z: [kc, b, d], the same q for each of the kc samples, flattened to kc·b rows for the decoder.
-                var eps = randn([kc, b, d], generator);
-                var z = q.Mean + (q.LogVar * 0.5).exp() * eps;
+                var z = q.Sample(generator, kc);
                 var logQ = q.LogProb(z);                                         // [kc, b]
                 var rows = z.reshape(kc * b, d);
                 var xs = xb.unsqueeze(0).expand(kc, b, dims).reshape(kc * b, dims);

@@ -52,8 +52,10 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
     {
         using var scope = NewDisposeScope();
         var q = encoder.Encode(x);
+        // Free bits need the KL per dimension; its sum is then the reported KL, computed once.
+        var perDimension = Options.FreeBits > 0 ? ((IFactorizedPrior)Prior).AnalyticKlPerDimension(q) : null;
         Tensor? analytic = Options.Kl == KlEstimator.Analytic
-            ? Prior.AnalyticKl(q) ?? throw new InvalidOperationException($"{Name}: the prior has no closed-form KL; use kl=monte-carlo")
+            ? perDimension?.sum(-1) ?? Prior.AnalyticKl(q) ?? throw new InvalidOperationException($"{Name}: the prior has no closed-form KL; use kl=monte-carlo")
             : null;
         Tensor rec = null!, mcKl = null!;
         for (int l = 0; l < Options.Samples; l++)
@@ -76,12 +78,8 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
         var elbo = rec - kl;
         var weight = KlWeight;
         Tensor loss;
-        if (Options.FreeBits > 0)
-        {
-            // Free bits: the batch-mean KL of each dimension costs nothing below λ nats.
-            var perDimension = ((IFactorizedPrior)Prior).AnalyticKlPerDimension(q).mean(0);
-            loss = -rec.mean() + perDimension.clamp_min(Options.FreeBits).sum() * weight;
-        }
+        if (perDimension is not null)
+            loss = -rec.mean() + perDimension.mean(0).clamp_min(Options.FreeBits).sum() * weight; // below λ nats a dimension's batch-mean KL is free
         else loss = weight == 1.0 ? -elbo.mean() : -(rec - kl * weight).mean();
         return new ElboTerms(loss.MoveToOuterDisposeScope(), rec.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope(), elbo.MoveToOuterDisposeScope());
     }

@@ -17,6 +17,15 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
         return Mean + scaled;
     }
 
+    /// <summary><paramref name="samples"/> reparameterised draws per row at once: [samples, N, d].</summary>
+    public Tensor Sample(Generator generator, long samples)
+    {
+        using var eps = randn([samples, .. Mean.shape], generator);
+        using var std = (LogVar * 0.5).exp();
+        using var scaled = std * eps;
+        return Mean + scaled;
+    }
+
     /// <summary>log q(z) summed over the last dimension: [N].</summary>
     public Tensor LogProb(Tensor z)
     {
