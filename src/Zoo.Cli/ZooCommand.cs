@@ -97,6 +97,14 @@ public static class ZooCommand
         fairness.SetAction(r => FairnessCommand.Run(r.GetValue(fSettings) ?? [], r.GetValue(fSeeds), r.GetValue(fOut)!, stdout));
         root.Subcommands.Add(fairness);
 
+        var semi = new Command("semisupervised", "Train the VFAE on MNIST (the last pixels as s) with few labels and report the test accuracy of its classifier q(y|z1)");
+        var sSettings = new Argument<string[]>("settings") { Description = $"vfae config overrides as key=value, over: {string.Join(" ", SemiSupervisedCommand.Defaults)}", Arity = ArgumentArity.ZeroOrMore };
+        var sLabels = new Option<string>("--labels") { Description = "label counts, one run each", DefaultValueFactory = _ => "100,600,1000,3000" };
+        var semiOut = new Option<string>("--out") { Description = "folder for the runs, semisupervised.md and semisupervised.csv", DefaultValueFactory = _ => "runs/semisupervised" };
+        semi.Arguments.Add(sSettings); semi.Options.Add(sLabels); semi.Options.Add(semiOut);
+        semi.SetAction(r => SemiSupervisedCommand.Run(r.GetValue(sSettings) ?? [], r.GetValue(sLabels)!, r.GetValue(semiOut)!, stdout));
+        root.Subcommands.Add(semi);
+
         var bench = new Command("bench", "Benchmarks");
         var benchTorch = new Command("torch", "GEMM throughput and one MLP-autoencoder training step, phase by phase");
         var stepsOpt = new Option<int>("--steps") { Description = "training steps to time", DefaultValueFactory = _ => 300 };

@@ -16,30 +16,50 @@ public enum VfaeVariant { Vfae, Vae }
 /// <summary>The VFAE's config: the table and its columns, the networks, the objective's weights, training.</summary>
 [ZooConfig]
 [ConfigRule(nameof(CheckActivation))]
+[ConfigRule(nameof(CheckMmd))]
 public sealed partial record VfaeConfig : ITabularConfig
 {
-    [Description("table: credit-g (German credit, Debian weka package) or a path to an .arff or .csv file")]
+    [Description("data: credit-g (German credit, Debian weka package), a path to an .arff or .csv file, or images: mnist or fashion-mnist (s = the last sensitive-pixels pixels)")]
     [Required]
     public string Dataset { get; init; } = "credit-g";
 
-    [Description("label column y (nominal)")]
+    [Description("images: s is the last N pixels of each image (seed 000 uses 10, 100 and 350)")]
+    [Range(1, 1_000_000)]
+    public int SensitivePixels { get; init; } = 100;
+
+    [Description("images: how [0,1] pixels become binary: stochastic (redrawn every epoch), threshold (> 0.5) or none")]
+    public Binarization Binarize { get; init; } = Binarization.Stochastic;
+
+    [Description("images: use only the first N training images (0 = all)")]
+    [Range(0, 1_000_000)]
+    public int TrainLimit { get; init; }
+
+    [Description("images: use only the first N test images (0 = all)")]
+    [Range(0, 1_000_000)]
+    public int TestLimit { get; init; }
+
+    [Description("table: label column y (nominal)")]
     [Required]
     public string Target { get; init; } = "class";
 
-    [Description("sensitive column s: nominal, or numeric binarised as value > sensitive-threshold")]
+    [Description("table: sensitive column s: nominal, or numeric binarised as value > sensitive-threshold")]
     [Required]
     public string Sensitive { get; init; } = "age";
 
-    [Description("a numeric sensitive column's threshold (German credit: age > 25)")]
+    [Description("table: a numeric sensitive column's threshold (German credit: age > 25)")]
     public double SensitiveThreshold { get; init; } = 25;
 
-    [Description("fraction of rows held out as the test split (seeded shuffle)")]
+    [Description("table: fraction of rows held out as the test split (seeded shuffle; image sets keep their own test split)")]
     [Range(0.05, 0.95)]
     public double TestFraction { get; init; } = 0.3;
 
     [Description("training rows that keep their label, spread over the classes (0 = all; the rest are unlabelled)")]
     [Range(0, 10_000_000)]
     public int Labels { get; init; }
+
+    [Description("semi-supervised: labelled rows are repeated until they make up this share of each epoch (0 = no repeats)")]
+    [Range(0.0, 0.9)]
+    public double LabelledShare { get; init; } = 0.1;
 
     [Description("vfae, or vae: the plain VAE baseline (q(z1|x), p(x|z1), no s, y or MMD)")]
     public VfaeVariant Variant { get; init; } = VfaeVariant.Vfae;
@@ -112,19 +132,22 @@ public sealed partial record VfaeConfig : ITabularConfig
     [Range(0, int.MaxValue)]
     public int Seed { get; init; }
 
-    public Binarization Binarization => Binarization.None;
-    public int TrainLimit => 0;
-    public int TestLimit => 0;
+    public Binarization Binarization => Binarize;
 
     private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
+
+    // MMD compares the s groups' representations; an image's s is pixels, which form no groups.
+    private string? CheckMmd() => DataSources.IsImageSet(Dataset) && Variant == VfaeVariant.Vfae && Mmd != MmdEstimator.None && MmdWeight > 0
+        ? $"mmd: {Mmd.ToString().ToLowerInvariant()} needs s groups, but {Dataset}'s s is its last {SensitivePixels} pixels; set mmd=none"
+        : null;
 }
 
-[ZooPlugin("vfae", Description = "Variational Fair Autoencoder (Louizos et al. 2016): semi-supervised, MMD between sensitive groups, on tables")]
+[ZooPlugin("vfae", Description = "Variational Fair Autoencoder (Louizos et al. 2016): semi-supervised, MMD between sensitive groups; tables, or images with pixels as s")]
 public sealed partial class VfaePlugin(IServiceProvider services) : ModelPlugin<VfaeConfig>
 {
     protected override IVaeModel Create(VfaeConfig cfg, DataShape data, torch.Generator generator)
     {
-        var layout = data.Table ?? throw new InvalidDataException($"vfae: {cfg.Dataset} was not loaded as a table");
+        var layout = data.Table ?? throw new InvalidDataException($"vfae: {cfg.Dataset} was not loaded as packed rows");
         var catalog = services.GetRequiredService<PluginCatalog>();
         var encoderPlugin = catalog.Encoder(cfg.Encoder);
         var encoderConfig = encoderPlugin.Config.Bind(
@@ -139,7 +162,7 @@ public sealed partial class VfaePlugin(IServiceProvider services) : ModelPlugin<
             [new("min-variance", cfg.MinVariance.ToString("R", CultureInfo.InvariantCulture))], "vfae: likelihood 'gaussian' config"));
 
         bool fair = cfg.Variant == VfaeVariant.Vfae;
-        int s = fair ? layout.SensitiveGroups : 0, k = layout.Classes;
+        int s = fair ? layout.SensitiveWidth : 0, k = layout.Classes;
         var activation = Zoo.Torch.Activation.Parse(cfg.Activation);
         long[] hidden = [.. cfg.Hidden.Select(h => (long)h)];
         var z1Encoder = encoderPlugin.Create(encoderConfig, layout.Features + s, cfg.Latent, generator);

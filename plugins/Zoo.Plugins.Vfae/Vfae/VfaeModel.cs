@@ -21,7 +21,7 @@ public sealed record VfaeOptions(bool Fair, double Alpha, double MmdWeight, MmdE
 /// standardised inputs) then find; measured on German credit, MMD on samples left s readable at 0.90 by an MLP probe.
 /// With <see cref="VfaeOptions.Fair"/> false it is the plain VAE baseline: q(z1|x), p(x|z1), p(z1) = N(0, I).
 /// </summary>
-public sealed class VfaeModel : nn.Module, IVaeModel
+public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder
 {
     private readonly TabularLayout layout;
     private readonly VfaeOptions options;
@@ -50,10 +50,10 @@ public sealed class VfaeModel : nn.Module, IVaeModel
     }
 
     /// <summary>The inputs of the encoder: x and s for the VFAE, x alone for the plain VAE.</summary>
-    private Tensor EncoderInput(Tensor rows) => rows.narrow(1, 0, options.Fair ? layout.Features + layout.SensitiveGroups : layout.Features);
+    private Tensor EncoderInput(Tensor rows) => rows.narrow(1, 0, options.Fair ? layout.Features + layout.SensitiveWidth : layout.Features);
 
-    private Tensor S(Tensor rows) => rows.narrow(1, layout.Features, layout.SensitiveGroups);
-    private Tensor Y(Tensor rows) => rows.narrow(1, layout.Features + layout.SensitiveGroups, layout.Classes);
+    private Tensor S(Tensor rows) => rows.narrow(1, layout.Features, layout.SensitiveWidth);
+    private Tensor Y(Tensor rows) => rows.narrow(1, layout.Features + layout.SensitiveWidth, layout.Classes);
     private Tensor Labelled(Tensor rows) => rows.narrow(1, layout.Width - 1, 1).squeeze(1);
 
     public DiagonalGaussian Encode(Tensor rows) => z1Encoder.Encode(EncoderInput(rows));
@@ -119,9 +119,8 @@ public sealed class VfaeModel : nn.Module, IVaeModel
             elbo = bound;
             var logQyTrue = (logQy * Y(rows)).sum(1);
             var classification = (logQyTrue * labelled).sum() / n;
-            var groups = s.argmax(1).data<long>();
-            var mmd = options.MmdWeight > 0
-                ? Mmd.Penalty(q1.Mean, groups, layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
+            var mmd = options.MmdWeight > 0 && layout.SensitiveIsGroup
+                ? Mmd.Penalty(q1.Mean, s.argmax(1).data<long>(), layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
                 : zeros([]);
             loss = -elbo.mean() - classification * options.Alpha + mmd * options.MmdWeight;
         }
@@ -137,11 +136,27 @@ public sealed class VfaeModel : nn.Module, IVaeModel
         return nn.functional.softmax(classifier.forward(q1.Mean), 1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>E[x | z1] with s the first group (tables are not pictures; this serves the generic verbs).</summary>
+    /// <summary>E[x | z1] with s the first group, or blank pixels (this serves the generic verbs; see <see cref="Decode(Tensor, Tensor)"/>).</summary>
     public Tensor Decode(Tensor z1)
     {
         using var scope = NewDisposeScope();
-        var s = nn.functional.one_hot(zeros([z1.size(0)], int64), layout.SensitiveGroups).to(float32);
+        var s = layout.SensitiveIsGroup
+            ? nn.functional.one_hot(zeros([z1.size(0)], int64), layout.SensitiveGroups).to(float32)
+            : zeros([z1.size(0), layout.SensitiveWidth]);
+        return DecodeMean(z1, s).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[E[x | z1, s] | s] with s read from <paramref name="rows"/>: for images, the whole picture.</summary>
+    public Tensor Decode(Tensor z1, Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var s = S(rows);
+        return cat([DecodeMean(z1, s), s], 1).MoveToOuterDisposeScope();
+    }
+
+    private Tensor DecodeMean(Tensor z1, Tensor s)
+    {
+        using var scope = NewDisposeScope();
         var output = xDecoder.forward(options.Fair ? cat([z1, s], 1) : z1);
         int b = layout.BinaryFeatures, c = layout.ContinuousFeatures;
         var parts = new List<Tensor>();

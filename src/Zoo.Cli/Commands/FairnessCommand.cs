@@ -54,9 +54,9 @@ internal static class FairnessCommand
                 stdout.Flush();
                 new Trainer(plugin, config).Run(dir, resume: false, afterTraining: (model, data) =>
                 {
-                    if (name == Models[0].Name) rows.Add(Score("raw x", data, data.Train.Images.narrow(1, 0, data.Tabular!.Layout.Features),
+                    if (name == Models[0].Name) rows.Add(Score("raw x", data, data.Tabular!.Train.narrow(1, 0, data.Tabular.Layout.Features),
                         data.Test.narrow(1, 0, data.Tabular.Layout.Features), null, seed));
-                    using var train = RunPictures.EncodeMeans(model, data.Train.Images, Binarization.None);
+                    using var train = RunPictures.EncodeMeans(model, data.Tabular!.Train, Binarization.None);
                     using var test = RunPictures.EncodeMeans(model, data.Test, Binarization.None);
                     long[]? own = null;
                     if (model is Zoo.Plugins.Vfae.Vfae.VfaeModel vfae && name != Models[0].Name)

@@ -41,6 +41,9 @@ public static class DataSources
             ?? throw new FileNotFoundException($"credit-g data not found at {candidates[1]}: install it with scripts/setup.sh (apt-get download weka)", candidates[1]);
     }
 
+    /// <summary>Whether <paramref name="dataset"/> names an image set rather than a table.</summary>
+    public static bool IsImageSet(string dataset) => dataset is "mnist" or "fashion-mnist" or CollapseData.Name;
+
     /// <summary>The image size and class count of a known data set, without loading it.</summary>
     public static Plugins.DataShape Shape(string dataset) => dataset switch
     {

@@ -16,14 +16,34 @@ public static class ModelPictures
         return Pictures.Grid(Rows(x), shape.Height, shape.Width, columns);
     }
 
-    /// <summary>Inputs and their reconstructions (decoded posterior means) in alternating rows of <paramref name="columns"/>.</summary>
+    /// <summary>
+    /// Seed 000's generated digits for a decoder conditioned on s: the first row shows <paramref name="sources"/>
+    /// (packed rows of test images); below each, <paramref name="perSource"/> pictures decoded from z ~ N(0, I) with
+    /// that image's s, which the picture shows in place.
+    /// </summary>
+    public static RgbImage ConditionalSamples(IConditionalDecoder decoder, int latentDim, Tensor sources, DataShape shape, int perSource, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long n = sources.size(0);
+        var z = randn([perSource * n, latentDim], generator);
+        var rows = sources.unsqueeze(0).expand(perSource, n, sources.size(1)).reshape(perSource * n, sources.size(1));
+        var pictures = decoder.Decode(z, rows).narrow(1, 0, shape.Dimensions);
+        return Pictures.Grid([.. Rows(sources.narrow(1, 0, shape.Dimensions)), .. Rows(pictures)], shape.Height, shape.Width, (int)n);
+    }
+
+    /// <summary>
+    /// Inputs and their reconstructions (decoded posterior means) in alternating rows of <paramref name="columns"/>.
+    /// A decoder conditioned on s decodes with each input's own s; the pictures are the inputs' first
+    /// <see cref="DataShape.Dimensions"/> columns.
+    /// </summary>
     public static RgbImage Reconstructions(IVaeModel model, Tensor inputs, DataShape shape, int columns = 10)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var q = model.Encode(inputs);
-        var recon = model.Decode(q.Mean);
-        var (a, b) = (Rows(inputs), Rows(recon));
+        var recon = model is IConditionalDecoder conditional ? conditional.Decode(q.Mean, inputs) : model.Decode(q.Mean);
+        var (a, b) = (Rows(inputs.narrow(1, 0, shape.Dimensions)), Rows(recon.narrow(1, 0, shape.Dimensions)));
         var tiles = new List<float[]>();
         for (int start = 0; start < a.Count; start += columns)
         {

@@ -9,9 +9,26 @@ namespace Zoo.Core.Imaging;
 /// <summary>The pictures a finished training run writes into its folder (the CLI's train verb and the job service share them).</summary>
 public static class RunPictures
 {
-    /// <summary>samples.png and reconstructions.png, plus latent.png and manifold.png for a 2-D latent; returns the file names.</summary>
+    /// <summary>
+    /// samples.png and reconstructions.png, plus latent.png and manifold.png for a 2-D latent; for a table only
+    /// latent.png; returns the file names.
+    /// </summary>
     public static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir)
     {
+        if (data.Tabular?.Layout is { Picture: { } picture } layout && model is IConditionalDecoder conditional)
+        {
+            // Images with a nuisance s (the VFAE on MNIST): generated from z ~ N(0, I) with s from test images.
+            var shape = new DataShape(picture.Height * picture.Width, picture.Height, picture.Width, layout.Classes);
+            using (var draws = new Generator(0))
+            using (var sources = data.Test.narrow(0, 0, Math.Min(10, data.Test.size(0))))
+                ModelPictures.ConditionalSamples(conditional, model.LatentDim, sources, shape, 10, draws).Save(Path.Combine(runDir, "samples.png"));
+            using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
+                ModelPictures.Reconstructions(model, x, shape).Save(Path.Combine(runDir, "reconstructions.png"));
+            if (model.LatentDim != 2) return ["samples.png", "reconstructions.png"];
+            using var means = EncodeMeans(model, data.Test, Binarization.None);
+            ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(runDir, "latent.png"));
+            return ["samples.png", "reconstructions.png", "latent.png"];
+        }
         if (data.Tabular is not null)
         {
             // Rows of a table are no pictures; a 2-D representation still is.

@@ -115,6 +115,17 @@ public interface IVaeModel : IDisposable
 }
 
 /// <summary>
+/// A model whose decoder also reads a nuisance variable s from each example (the VFAE's p(x|z1,s)): it decodes z
+/// given the s of real examples, which is how its samples and reconstructions are drawn (seed 000: z1 ~ N(0, I)
+/// with s taken from test images). Optional: pictures fall back to <see cref="IVaeModel.Decode"/>.
+/// </summary>
+public interface IConditionalDecoder
+{
+    /// <summary>[E[x | z, s] | s] with s from <paramref name="rows"/> (packed rows): x then s, as the rows lay them out.</summary>
+    Tensor Decode(Tensor z, Tensor rows);
+}
+
+/// <summary>
 /// A batch's objective: <see cref="Loss"/> is a scalar to minimise; the rest are per-example [N]:
 /// E_q[log p(x|z)] (<see cref="Reconstruction"/>), KL(q(z|x) || p(z)) and ELBO = reconstruction − KL.
 /// </summary>

@@ -22,8 +22,9 @@ public interface ITrainingConfig
 }
 
 /// <summary>
-/// The keys of a model trained on a table (the VFAE): <see cref="ITrainingConfig.Dataset"/> is credit-g or a path to
-/// an .arff or .csv file, and these say which columns are the label and the sensitive variable and how to split.
+/// The keys of a model trained on packed rows with a label and a sensitive variable (the VFAE):
+/// <see cref="ITrainingConfig.Dataset"/> is credit-g or a path to an .arff or .csv file, whose columns these name, or
+/// an image set (mnist, fashion-mnist) whose last <see cref="SensitivePixels"/> pixels are s.
 /// </summary>
 public interface ITabularConfig : ITrainingConfig
 {
@@ -32,6 +33,10 @@ public interface ITabularConfig : ITrainingConfig
     double SensitiveThreshold { get; }
     double TestFraction { get; }
     int Labels { get; }
+    /// <summary>Images: how many of the last pixels are s.</summary>
+    int SensitivePixels => 0;
+    /// <summary>Semi-supervised runs: the share of an epoch's rows that are labelled (repeats; 0 = none).</summary>
+    double LabelledShare => 0;
 
     Data.Tabular.TabularOptions TabularOptions => new(Target, Sensitive, SensitiveThreshold, TestFraction, Seed, Labels);
 }

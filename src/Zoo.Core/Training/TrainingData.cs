@@ -43,26 +43,63 @@ public sealed class TrainingData : IDisposable
         };
     }
 
+    /// <summary>
+    /// Packed rows of a table, or of images with a nuisance s (mnist, fashion-mnist). In semi-supervised runs the
+    /// labelled training rows are repeated until they are <see cref="ITabularConfig.LabelledShare"/> of an epoch.
+    /// Image rows are binarised like images (per batch for stochastic); tables are not.
+    /// </summary>
     private static TrainingData LoadTable(ITabularConfig cfg)
     {
-        var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), cfg.TabularOptions);
+        var table = Rows(cfg);
+        var binarization = table.Layout.Picture is null ? Binarization.None : cfg.Binarization;
         var width = table.Layout.Width;
-        var train = ImageDataset.FromTensors($"{cfg.Dataset}-train", 1, width, table.Train.alias().DetachFromDisposeScope(),
-            tensor(table.TrainLabels).DetachFromDisposeScope());
+        var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, cfg.LabelledShare, out var epochLabels);
+        var train = ImageDataset.FromTensors($"{cfg.Dataset}-train", 1, width, epochRows, tensor(epochLabels).DetachFromDisposeScope());
         var test = ImageDataset.FromTensors($"{cfg.Dataset}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
             tensor(table.TestLabels).DetachFromDisposeScope());
         return new TrainingData
         {
-            Train = train, TrainInputs = table.Train.alias().DetachFromDisposeScope(), Binarization = Binarization.None, TestSet = test,
-            Test = table.Test.alias().DetachFromDisposeScope(), Shape = TableShape(table.Layout), Tabular = table,
+            Train = train, TrainInputs = epochRows.alias().DetachFromDisposeScope(), Binarization = binarization, TestSet = test,
+            Test = EvaluationInputs(test, binarization), Shape = TableShape(table.Layout), Tabular = table,
         };
+    }
+
+    private static TabularData Rows(ITabularConfig cfg)
+    {
+        if (!DataSources.IsImageSet(cfg.Dataset)) return TabularData.Load(DataSources.TablePath(cfg.Dataset), cfg.TabularOptions);
+        using var train = Limit(DataSources.Load(cfg.Dataset, "train"), cfg.TrainLimit);
+        using var test = Limit(DataSources.Load(cfg.Dataset, "test"), cfg.TestLimit);
+        return TabularData.FromImages(train, test, new ImageRowOptions(cfg.SensitivePixels, cfg.Seed, cfg.Labels));
+    }
+
+    /// <summary>
+    /// The rows of one epoch: every row once, the labelled ones repeated (whole copies) until they make up at least
+    /// <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
+    /// </summary>
+    internal static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels)
+    {
+        using var scope = NewDisposeScope();
+        var flags = rows.narrow(1, layout.Width - 1, 1).squeeze(1).data<float>();
+        var labelled = Enumerable.Range(0, flags.Length).Where(i => flags[i] > 0.5f).ToArray();
+        int unlabelled = flags.Length - labelled.Length;
+        int copies = share <= 0 || labelled.Length == 0 || unlabelled == 0 ? 0
+            : (int)Math.Ceiling(share * flags.Length / labelled.Length) - 1;
+        if (copies <= 0)
+        {
+            epochLabels = labels;
+            return rows.alias().DetachFromDisposeScope();
+        }
+        var extra = Enumerable.Repeat(labelled, copies).SelectMany(i => i).ToArray();
+        epochLabels = [.. labels, .. extra.Select(i => labels[i])];
+        var index = tensor(extra.Select(i => (long)i).ToArray());
+        return cat([rows, rows.index_select(0, index)]).DetachFromDisposeScope();
     }
 
     /// <summary>The input shape of a config's data without training on it (tables are read for their layout).</summary>
     public static DataShape ShapeOf(ITrainingConfig cfg)
     {
         if (cfg is not ITabularConfig tabular) return DataSources.Shape(cfg.Dataset);
-        using var table = TabularData.Load(DataSources.TablePath(cfg.Dataset), tabular.TabularOptions);
+        using var table = Rows(tabular);
         return TableShape(table.Layout);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Zoo.Core.Data;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
 
@@ -12,15 +13,30 @@ namespace Zoo.Core.Data.Tabular;
 public sealed record TabularOptions(string Target, string Sensitive, double SensitiveThreshold, double TestFraction, int Seed, int Labels);
 
 /// <summary>
-/// The layout of a packed row: [binary features | continuous features | one-hot s | one-hot y | labelled flag].
-/// Binary features are the one-hot codes of nominal columns (Bernoulli likelihood); continuous ones are numeric
-/// columns standardised with the training split's mean and deviation (Gaussian likelihood).
+/// Which images are the model's inputs and which pixels are its nuisance variable: s is the last
+/// <see cref="SensitivePixels"/> pixels (seed 000's MNIST set-up), y the digit, <see cref="Labels"/> training images
+/// keep their label (0 = all), chosen with <see cref="Seed"/>.
 /// </summary>
-public sealed record TabularLayout(int BinaryFeatures, int ContinuousFeatures, int SensitiveGroups, int Classes,
+public sealed record ImageRowOptions(int SensitivePixels, int Seed, int Labels);
+
+/// <summary>
+/// The layout of a packed row: [binary features | continuous features | s | one-hot y | labelled flag].
+/// Binary features are the one-hot codes of nominal columns (Bernoulli likelihood); continuous ones are numeric
+/// columns standardised with the training split's mean and deviation (Gaussian likelihood). s is either a table
+/// column's one-hot group (<see cref="SensitiveNames"/> name the groups) or, for images, raw features: the last
+/// pixels of the picture (no names, no groups), so that x and s together are the picture's first columns.
+/// </summary>
+public sealed record TabularLayout(int BinaryFeatures, int ContinuousFeatures, int SensitiveWidth, int Classes,
     IReadOnlyList<string> SensitiveNames, IReadOnlyList<string> ClassNames)
 {
     public int Features => BinaryFeatures + ContinuousFeatures;
-    public int Width => Features + SensitiveGroups + Classes + 1;
+    public int Width => Features + SensitiveWidth + Classes + 1;
+    /// <summary>Whether s is a one-hot group (MMD and fairness probes need groups).</summary>
+    public bool SensitiveIsGroup => SensitiveNames.Count > 0;
+    /// <summary>The number of s groups; 0 when s is raw features.</summary>
+    public int SensitiveGroups => SensitiveIsGroup ? SensitiveWidth : 0;
+    /// <summary>For rows made from images: the picture's size; its pixels are the first Height·Width columns (x, then s).</summary>
+    public (int Height, int Width)? Picture { get; init; }
 }
 
 /// <summary>
@@ -36,6 +52,7 @@ public sealed class TabularData : IDisposable
     public required Tensor Test { get; init; }
     public required long[] TrainLabels { get; init; }
     public required long[] TestLabels { get; init; }
+    /// <summary>Each row's s group (empty when s is raw features, as for images).</summary>
     public required long[] TrainSensitive { get; init; }
     public required long[] TestSensitive { get; init; }
 
@@ -89,20 +106,8 @@ public sealed class TabularData : IDisposable
         var layout = new TabularLayout(binary, numeric.Count, sensitiveNames.Length, targetColumn.Values!.Count, sensitiveNames, targetColumn.Values!.ToArray());
         if (layout.SensitiveGroups < 2) throw new InvalidDataException($"{path}: sensitive column '{o.Sensitive}' has a single value");
 
-        // Which training rows keep their label: `labels` of them, spread evenly over the classes.
         var labelled = new bool[n];
-        if (o.Labels <= 0 || o.Labels >= trainRows.Length) foreach (var i in trainRows) labelled[i] = true;
-        else
-        {
-            var byClass = trainRows.GroupBy(i => y[i]).OrderBy(g => g.Key).Select(g => new Queue<int>(g)).ToList();
-            for (int taken = 0; taken < o.Labels;)
-                foreach (var q in byClass.Where(q => q.Count > 0))
-                {
-                    if (taken == o.Labels) break;
-                    labelled[q.Dequeue()] = true;
-                    taken++;
-                }
-        }
+        ChooseLabelled(trainRows, y, o.Labels, labelled);
         foreach (var i in testRows) labelled[i] = true;
 
         Tensor Pack(int[] rows)
@@ -121,7 +126,7 @@ public sealed class TabularData : IDisposable
                 for (int k = 0; k < numeric.Count; k++, col++)
                     data[at + col] = row[numeric[k]] is { } v ? (float)((double.Parse(v, CultureInfo.InvariantCulture) - stats[k].mean) / stats[k].sd) : 0f;
                 data[at + col + s[rows[r]]] = 1;
-                col += layout.SensitiveGroups;
+                col += layout.SensitiveWidth;
                 data[at + col + y[rows[r]]] = 1;
                 col += layout.Classes;
                 data[at + col] = labelled[rows[r]] ? 1 : 0;
@@ -135,6 +140,60 @@ public sealed class TabularData : IDisposable
             TrainLabels = trainRows.Select(i => y[i]).ToArray(), TestLabels = testRows.Select(i => y[i]).ToArray(),
             TrainSensitive = trainRows.Select(i => s[i]).ToArray(), TestSensitive = testRows.Select(i => s[i]).ToArray(),
         };
+    }
+
+    /// <summary>
+    /// Images as packed rows [pixels | one-hot y | labelled]: x is all but the last <see cref="ImageRowOptions.SensitivePixels"/>
+    /// pixels, s those pixels (raw, binarised with x by the trainer). Both splits keep their order; the labelled
+    /// training images are drawn with the seed, evenly over the classes. The rows hold [0, 1] pixels; the one-hot
+    /// and flag columns are 0 or 1, which binarisation leaves as they are.
+    /// </summary>
+    public static TabularData FromImages(ImageDataset train, ImageDataset test, ImageRowOptions o)
+    {
+        int pixels = train.Height * train.Width;
+        if (o.SensitivePixels < 1 || o.SensitivePixels >= pixels)
+            throw new ArgumentException($"sensitive-pixels must be in [1, {pixels - 1}] for {train.Name} ({train.Height}x{train.Width}), found {o.SensitivePixels}");
+        using var scope = NewDisposeScope();
+        var trainLabels = train.Labels.data<long>();
+        var testLabels = test.Labels.data<long>();
+        int classes = (int)Math.Max(trainLabels.Max(), testLabels.Max()) + 1;
+        var layout = new TabularLayout(pixels - o.SensitivePixels, 0, o.SensitivePixels, classes, [],
+            Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray()) { Picture = (train.Height, train.Width) };
+
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        new Random(o.Seed).Shuffle(order);
+        var labelled = new bool[train.Count];
+        ChooseLabelled(order, trainLabels, o.Labels, labelled);
+
+        Tensor Pack(ImageDataset d, bool[]? flags)
+        {
+            var flag = flags is null ? ones([d.Count, 1]) : tensor(flags.Select(f => f ? 1f : 0f).ToArray(), [d.Count, 1]);
+            var y = nn.functional.one_hot(d.Labels, classes).to(float32);
+            return cat([d.Images.reshape(d.Count, pixels), y, flag], 1).DetachFromDisposeScope();
+        }
+        return new TabularData
+        {
+            Layout = layout, Train = Pack(train, labelled), Test = Pack(test, null),
+            TrainLabels = trainLabels, TestLabels = testLabels, TrainSensitive = [], TestSensitive = [],
+        };
+    }
+
+    /// <summary>Marks <paramref name="labels"/> of <paramref name="rows"/> (in their order) labelled, evenly over the classes; all when 0.</summary>
+    private static void ChooseLabelled(int[] rows, long[] y, int labels, bool[] labelled)
+    {
+        if (labels <= 0 || labels >= rows.Length)
+        {
+            foreach (var i in rows) labelled[i] = true;
+            return;
+        }
+        var byClass = rows.GroupBy(i => y[i]).OrderBy(g => g.Key).Select(g => new Queue<int>(g)).ToList();
+        for (int taken = 0; taken < labels;)
+            foreach (var q in byClass.Where(q => q.Count > 0))
+            {
+                if (taken == labels) break;
+                labelled[q.Dequeue()] = true;
+                taken++;
+            }
     }
 
     public void Dispose()
