@@ -174,6 +174,43 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Semisupervised_trains_the_vfae_on_mnist_with_few_labels_and_writes_its_accuracy_and_pictures()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zoo-semi-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var r = Zoo("semisupervised", "train-limit=300", "test-limit=100", "hidden=32", "latent=4", "latent2=3", "epochs=1",
+                "--labels", "20,50", "--out", dir);
+            r.Code.ShouldBe(0, r.Err);
+            var table = File.ReadAllText(Path.Combine(dir, "semisupervised.md"));
+            table.ShouldContain("| 20 | ");
+            table.ShouldContain("| 50 | ");
+            var accuracies = File.ReadAllLines(Path.Combine(dir, "semisupervised.csv")).Skip(1)
+                .Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            accuracies.Count.ShouldBe(2);
+            accuracies.ShouldAllBe(a => a > 0 && a <= 1);
+            foreach (var f in new[] { "samples.png", "reconstructions.png", "metrics.csv", "checkpoint/model.safetensors" })
+                File.Exists(Path.Combine(dir, "labels-20", f)).ShouldBeTrue(f);
+            r.Out.ShouldContain("q(y|z1) test accuracy");
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void The_vfae_on_images_asks_for_mmd_off_and_semisupervised_checks_its_label_counts()
+    {
+        ShouldFailWithOneLine(Zoo("train", "vfae", "dataset=mnist", "epochs=1", "--out", Path.Combine(Path.GetTempPath(), "zoo-never")),
+            "set mmd=none");
+        ShouldFailWithOneLine(Zoo("semisupervised", "--labels", "100,ten"), "--labels: expected positive whole numbers separated by commas, found 'ten'");
+        ShouldFailWithOneLine(Zoo("semisupervised", "labels=5"), "use --labels");
+        ShouldFailWithOneLine(Zoo("train", "vfae", "dataset=mnist", "mmd=none", "sensitive-pixels=784", "epochs=1", "--out", Path.Combine(Path.GetTempPath(), "zoo-never")),
+            "sensitive-pixels must be in [1, 783]");
+    }
+
+    [Fact]
     public void Parse_errors_exit_non_zero()
     {
         var r = Zoo("sample");

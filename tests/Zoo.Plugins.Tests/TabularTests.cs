@@ -1,4 +1,6 @@
 using Zoo.Core.Data.Tabular;
+using Zoo.Core.Data;
+using Zoo.Core.Training;
 
 namespace Zoo.Plugins.Tests;
 
@@ -106,5 +108,62 @@ public class TabularTests
         (t.Layout.BinaryFeatures, t.Layout.ContinuousFeatures, t.Layout.Classes, t.Layout.SensitiveGroups).ShouldBe((56, 6, 2, 2));
         // About 19% of applicants are 25 or younger.
         (t.TrainSensitive.Count(s => s == 0) / 700.0).ShouldBeInRange(0.14, 0.24);
+    }
+}
+
+/// <summary>Images as VFAE rows (seed 000's MNIST with the last pixels as s) and the oversampling of few labels.</summary>
+public class ImageRowTests
+{
+    [Fact]
+    public void Image_rows_keep_the_picture_in_front_take_the_last_pixels_as_s_and_label_a_balanced_few()
+    {
+        using var train = TrainingData.Limit(DataSources.Load("mnist", "train"), 300);
+        using var test = TrainingData.Limit(DataSources.Load("mnist", "test"), 40);
+        using var t = TabularData.FromImages(train, test, new ImageRowOptions(SensitivePixels: 100, Seed: 3, Labels: 20));
+        var l = t.Layout;
+        (l.BinaryFeatures, l.ContinuousFeatures, l.SensitiveWidth, l.SensitiveGroups, l.Classes, l.Width).ShouldBe((684, 0, 100, 0, 10, 795));
+        l.SensitiveIsGroup.ShouldBeFalse();
+        l.Picture.ShouldBe((28, 28));
+        t.Train.shape.ShouldBe(new long[] { 300, 795 });
+        t.Test.shape.ShouldBe(new long[] { 40, 795 });
+        using (var pixels = t.Train.narrow(1, 0, 784))
+        using (var images = train.Images.reshape(300, 784))
+            pixels.allclose(images).ShouldBeTrue();
+        var rows = t.Train.data<float>();
+        var labelledClasses = new List<long>();
+        for (int r = 0; r < 300; r++)
+        {
+            var y = Enumerable.Range(0, 10).Where(c => rows[r * 795 + 784 + c] == 1f).ToList();
+            y.ShouldBe(new List<int> { (int)t.TrainLabels[r] }, $"row {r}");
+            if (rows[r * 795 + 794] == 1f) labelledClasses.Add(t.TrainLabels[r]);
+        }
+        labelledClasses.Count.ShouldBe(20);
+        labelledClasses.GroupBy(c => c).Select(g => g.Count()).ShouldAllBe(c => c == 2);
+        var testRows = t.Test.data<float>();
+        Enumerable.Range(0, 40).ShouldAllBe(r => testRows[r * 795 + 794] == 1f);
+        Should.Throw<ArgumentException>(() => TabularData.FromImages(train, test, new ImageRowOptions(784, 0, 0)))
+            .Message.ShouldContain("sensitive-pixels must be in [1, 783]");
+    }
+
+    [Fact]
+    public void Few_labels_are_repeated_until_they_make_the_share_of_an_epoch()
+    {
+        var layout = new TabularLayout(2, 0, 1, 2, [], ["a", "b"]);
+        // 10 rows [x x | s | y y | labelled], rows 0 and 1 labelled.
+        var data = new float[10 * 6];
+        for (int r = 0; r < 10; r++) data[r * 6 + 5] = r < 2 ? 1 : 0;
+        using var rows = tensor(data, [10, 6]);
+        long[] labels = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1];
+
+        using var same = TrainingData.Oversample(rows, labels, layout, 0.2, out var sameLabels);
+        same.size(0).ShouldBe(10);                    // 2 of 10 labelled: already 0.2
+        sameLabels.ShouldBe(labels);
+
+        using var more = TrainingData.Oversample(rows, labels, layout, 0.5, out var moreLabels);
+        more.size(0).ShouldBe(16);                    // 2·4 labelled against 8 unlabelled
+        moreLabels.Length.ShouldBe(16);
+        moreLabels[10..].ShouldBe(new long[] { 0, 1, 0, 1, 0, 1 });
+        using var flags = more.narrow(1, 5, 1);
+        flags.sum().item<float>().ShouldBe(8f);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core;
 using Zoo.Core.Configuration;
+using Zoo.Core.Imaging;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
 using Zoo.Plugins.Vfae.Vfae;
@@ -14,7 +15,8 @@ namespace Zoo.Cli.Commands;
 /// `zoo semisupervised [key=value ...] [--labels 100,600,1000,3000]`: the VFAE on MNIST with the last pixels as s,
 /// trained once per label count with the rest of the training images unlabelled (y summed out), scored by the test
 /// accuracy of its own classifier q(y|z1) on the posterior mean of z1. Printed beside Pyro's M2 figures and
-/// written to semisupervised.md and .csv.
+/// written to semisupervised.md and .csv; each run's folder also gets its pictures (digits generated from
+/// z1 ~ N(0, I) with s from test images, and reconstructions).
 /// </summary>
 internal static class SemiSupervisedCommand
 {
@@ -53,6 +55,7 @@ internal static class SemiSupervisedCommand
             {
                 var vfae = model as VfaeModel ?? throw new InvalidOperationException("semisupervised needs the vfae variant");
                 accuracy = Accuracy(vfae, data.Test, data.Tabular!.TestLabels);
+                RunPictures.Write(model, data, dir);
             });
             rows.Add(new Row(n, accuracy, result.Metrics[^1].TestElbo, result.Elapsed.TotalSeconds));
             stdout.WriteLine(string.Create(inv, $"{n} labels: q(y|z1) test accuracy {accuracy:F4}"));

@@ -76,14 +76,15 @@ public sealed class TrainingData : IDisposable
     /// The rows of one epoch: every row once, the labelled ones repeated (whole copies) until they make up at least
     /// <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
     /// </summary>
-    internal static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels)
+    public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels)
     {
         using var scope = NewDisposeScope();
         var flags = rows.narrow(1, layout.Width - 1, 1).squeeze(1).data<float>();
         var labelled = Enumerable.Range(0, flags.Length).Where(i => flags[i] > 0.5f).ToArray();
         int unlabelled = flags.Length - labelled.Length;
+        // L·(1 + copies) ≥ share·(U + L·(1 + copies))  ⇔  1 + copies ≥ share·U / ((1 − share)·L)
         int copies = share <= 0 || labelled.Length == 0 || unlabelled == 0 ? 0
-            : (int)Math.Ceiling(share * flags.Length / labelled.Length) - 1;
+            : (int)Math.Ceiling(share * unlabelled / ((1 - share) * labelled.Length)) - 1;
         if (copies <= 0)
         {
             epochLabels = labels;
