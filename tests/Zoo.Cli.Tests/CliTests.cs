@@ -192,6 +192,10 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
             foreach (var f in new[] { "samples.png", "reconstructions.png", "metrics.csv", "checkpoint/model.safetensors" })
                 File.Exists(Path.Combine(dir, "labels-20", f)).ShouldBeTrue(f);
             r.Out.ShouldContain("q(y|z1) test accuracy");
+            var sample = Zoo("sample", "--run", Path.Combine(dir, "labels-20"), "--count", "20", "--out", Path.Combine(dir, "s.png"));
+            sample.Code.ShouldBe(0, sample.Err);
+            sample.Out.ShouldContain("decoded from z ~ N(0, I) with its s");
+            File.Exists(Path.Combine(dir, "s.png")).ShouldBeTrue();
         }
         finally
         {
@@ -200,12 +204,26 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
-    public void The_vfae_on_images_asks_for_mmd_off_and_semisupervised_checks_its_label_counts()
+    public void The_vfae_on_images_asks_for_mmd_off_semisupervised_checks_its_labels_and_a_table_run_has_no_pictures()
     {
         ShouldFailWithOneLine(Zoo("train", "vfae", "dataset=mnist", "epochs=1", "--out", Path.Combine(Path.GetTempPath(), "zoo-never")),
             "set mmd=none");
         ShouldFailWithOneLine(Zoo("semisupervised", "--labels", "100,ten"), "--labels: expected positive whole numbers separated by commas, found 'ten'");
         ShouldFailWithOneLine(Zoo("semisupervised", "labels=5"), "use --labels");
+        var dir = Path.Combine(Path.GetTempPath(), "zoo-table-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            var csv = Path.Combine(dir, "t.csv");
+            File.WriteAllText(csv, "a,b,s,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 3},{i * 0.5},{(i % 2 == 0 ? "m" : "f")},{(i % 4 < 2 ? "yes" : "no")}\n")));
+            var trained = Zoo("train", "vfae", $"dataset={csv}", "sensitive=s", "target=y", "epochs=1", "--out", Path.Combine(dir, "run"));
+            trained.Code.ShouldBe(0, trained.Err);
+            ShouldFailWithOneLine(Zoo("sample", "--run", Path.Combine(dir, "run")), "its rows are not pictures");
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
         ShouldFailWithOneLine(Zoo("train", "vfae", "dataset=mnist", "mmd=none", "sensitive-pixels=784", "epochs=1", "--out", Path.Combine(Path.GetTempPath(), "zoo-never")),
             "sensitive-pixels must be in [1, 783]");
     }

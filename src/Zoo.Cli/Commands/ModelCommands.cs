@@ -25,7 +25,18 @@ internal static class ModelCommands
         using var run = Open(runDir, services);
         using var gen = new Generator((ulong)seed);
         var path = outPath ?? Path.Combine(runDir, "samples.png");
-        ModelPictures.Samples(run.Model, run.Shape, count, gen).Save(path);
+        var shape = run.Shape.Pictured();
+        if (run.Model is IConditionalDecoder conditional)
+        {
+            // The decoder needs s: columns take it from the first test images (shown on top), z ~ N(0, I) below.
+            using var data = run.LoadData();
+            int columns = (int)Math.Min(10, Math.Min(count, data.Test.size(0)));
+            using var sources = data.Test.narrow(0, 0, columns);
+            ModelPictures.ConditionalSamples(conditional, run.Model.LatentDim, sources, shape, (count + columns - 1) / columns, gen).Save(path);
+            stdout.WriteLine($"wrote {path}: the first {columns} test images and, below each, images decoded from z ~ N(0, I) with its s ({run.Plugin.Name}, epoch {run.Epoch})");
+            return 0;
+        }
+        ModelPictures.Samples(run.Model, shape, count, gen).Save(path);
         stdout.WriteLine($"wrote {path}: {count} images decoded from z ~ p(z) ({run.Plugin.Name}, epoch {run.Epoch})");
         return 0;
     }
@@ -38,7 +49,7 @@ internal static class ModelCommands
         using var data = run.LoadData();
         using var x = data.Test.narrow(0, 0, Math.Min(count, data.Test.size(0)));
         var path = outPath ?? Path.Combine(runDir, "reconstructions.png");
-        ModelPictures.Reconstructions(run.Model, x, run.Shape).Save(path);
+        ModelPictures.Reconstructions(run.Model, x, run.Shape.Pictured()).Save(path);
         stdout.WriteLine($"wrote {path}: {x.size(0)} test images (odd rows) and their reconstructions (even rows)");
         return 0;
     }
@@ -76,8 +87,8 @@ internal static class ModelCommands
             throw new ArgumentException($"latent-plot needs a 2-D latent; {runDir} has {run.Model.LatentDim} (train with latent=2)");
         using var data = run.LoadData();
         var dir = outDir ?? runDir;
-        RunPictures.WriteLatentPlots(run.Model, data, dir);
-        stdout.WriteLine($"wrote {dir}/latent.png (test means by label) and manifold.png (decoded over [-3,3]²)");
+        var files = RunPictures.WriteLatentPlots(run.Model, data, dir);
+        stdout.WriteLine($"wrote {dir}/latent.png (test means by label)" + (files.Contains("manifold.png") ? " and manifold.png (decoded over [-3,3]²)" : ""));
         return 0;
     }
 }

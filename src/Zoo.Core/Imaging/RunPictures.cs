@@ -15,43 +15,37 @@ public static class RunPictures
     /// </summary>
     public static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir)
     {
-        if (data.Tabular?.Layout is { Picture: { } picture } layout && model is IConditionalDecoder conditional)
+        if (data.Tabular?.Layout.Picture is not null && model is IConditionalDecoder conditional)
         {
             // Images with a nuisance s (the VFAE on MNIST): generated from z ~ N(0, I) with s from test images.
-            var shape = new DataShape(picture.Height * picture.Width, picture.Height, picture.Width, layout.Classes);
+            var shape = data.Shape.Pictured();
             using (var draws = new Generator(0))
             using (var sources = data.Test.narrow(0, 0, Math.Min(10, data.Test.size(0))))
                 ModelPictures.ConditionalSamples(conditional, model.LatentDim, sources, shape, 10, draws).Save(Path.Combine(runDir, "samples.png"));
             using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
                 ModelPictures.Reconstructions(model, x, shape).Save(Path.Combine(runDir, "reconstructions.png"));
-            if (model.LatentDim != 2) return ["samples.png", "reconstructions.png"];
-            using var means = EncodeMeans(model, data.Test, Binarization.None);
-            ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(runDir, "latent.png"));
-            return ["samples.png", "reconstructions.png", "latent.png"];
+            return model.LatentDim == 2 ? ["samples.png", "reconstructions.png", .. WriteLatentPlots(model, data, runDir)] : ["samples.png", "reconstructions.png"];
         }
         if (data.Tabular is not null)
-        {
-            // Rows of a table are no pictures; a 2-D representation still is.
-            if (model.LatentDim != 2) return [];
-            using var means = EncodeMeans(model, data.Test, Binarization.None);
-            ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(runDir, "latent.png"));
-            return ["latent.png"];
-        }
+            return model.LatentDim == 2 ? WriteLatentPlots(model, data, runDir) : []; // rows of a table are no pictures; a 2-D representation still is
         using var gen = new Generator(0);
         ModelPictures.Samples(model, data.Shape, 100, gen).Save(Path.Combine(runDir, "samples.png"));
         using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
             ModelPictures.Reconstructions(model, x, data.Shape).Save(Path.Combine(runDir, "reconstructions.png"));
-        if (model.LatentDim != 2) return ["samples.png", "reconstructions.png"];
-        WriteLatentPlots(model, data, runDir);
-        return ["samples.png", "reconstructions.png", "latent.png", "manifold.png"];
+        return model.LatentDim == 2 ? ["samples.png", "reconstructions.png", .. WriteLatentPlots(model, data, runDir)] : ["samples.png", "reconstructions.png"];
     }
 
-    /// <summary>latent.png (test means by label) and manifold.png (decoded over [-3,3]²).</summary>
-    public static void WriteLatentPlots(IVaeModel model, TrainingData data, string dir)
+    /// <summary>
+    /// latent.png (test means by label) and manifold.png (decoded over [-3,3]²); the manifold only where z alone
+    /// makes a picture (not for tables, nor for decoders that also need s). Returns the file names.
+    /// </summary>
+    public static IReadOnlyList<string> WriteLatentPlots(IVaeModel model, TrainingData data, string dir)
     {
         using var means = EncodeMeans(model, data.Test, Binarization.None);
         ModelPictures.LatentScatter(means, data.TestSet.Labels).Save(Path.Combine(dir, "latent.png"));
+        if (data.Tabular is not null || model is IConditionalDecoder) return ["latent.png"];
         ModelPictures.Manifold(model, data.Shape).Save(Path.Combine(dir, "manifold.png"));
+        return ["latent.png", "manifold.png"];
     }
 
     /// <summary>Posterior means in batches, without gradients; training pixels are binarised as in training (thresholded; stochastic with a fixed seed).</summary>

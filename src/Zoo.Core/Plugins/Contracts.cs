@@ -90,6 +90,17 @@ public interface IModelPlugin : IPlugin
 public sealed record DataShape(int Dimensions, int Height, int Width, int Classes)
 {
     public Data.Tabular.TabularLayout? Table { get; init; }
+
+    /// <summary>
+    /// The picture an input is: the input itself for image sets; for image rows (the VFAE on MNIST) the picture in
+    /// their first columns. A table's rows are no pictures, which is the error.
+    /// </summary>
+    public DataShape Pictured() => Table switch
+    {
+        null => this,
+        { Picture: { } p } => new DataShape(p.Height * p.Width, p.Height, p.Width, Classes),
+        _ => throw new ArgumentException("this run's data is a table: its rows are not pictures (use encode or fairness)"),
+    };
 }
 
 /// <summary>
