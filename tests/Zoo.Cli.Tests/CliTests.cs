@@ -189,13 +189,14 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
                 .Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
             accuracies.Count.ShouldBe(2);
             accuracies.ShouldAllBe(a => a > 0 && a <= 1);
-            foreach (var f in new[] { "samples.png", "reconstructions.png", "metrics.csv", "checkpoint/model.safetensors" })
+            foreach (var f in new[] { "samples.png", "samples-by-class.png", "reconstructions.png", "metrics.csv", "checkpoint/model.safetensors" })
                 File.Exists(Path.Combine(dir, "labels-20", f)).ShouldBeTrue(f);
             r.Out.ShouldContain("q(y|z1) test accuracy");
             var sample = Zoo("sample", "--run", Path.Combine(dir, "labels-20"), "--count", "20", "--out", Path.Combine(dir, "s.png"));
             sample.Code.ShouldBe(0, sample.Err);
             sample.Out.ShouldContain("decoded from z ~ N(0, I) with its s");
             File.Exists(Path.Combine(dir, "s.png")).ShouldBeTrue();
+            File.Exists(Path.Combine(dir, "s-by-class.png")).ShouldBeTrue();
         }
         finally
         {

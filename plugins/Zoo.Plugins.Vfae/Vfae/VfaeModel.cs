@@ -165,6 +165,16 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder
         return cat(parts, 1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>z2 ~ p(z2), z1 ~ p(z1 | z2, y) for the given classes (null for the plain VAE, whose z1 has no y).</summary>
+    public Tensor? SampleGivenClass(long[] classes, Generator generator)
+    {
+        if (!options.Fair) return null;
+        using var scope = NewDisposeScope();
+        var z2 = prior.Sample(classes.Length, latent2, generator);
+        var y = nn.functional.one_hot(tensor(classes), layout.Classes).to(float32);
+        return z1Decoder.Encode(cat([z2, y], 1)).Sample(generator).MoveToOuterDisposeScope();
+    }
+
     /// <summary>z2 ~ p(z2), y uniform, z1 ~ p(z1|z2,y), decoded.</summary>
     public Tensor Sample(long n, Generator generator)
     {

@@ -34,6 +34,12 @@ internal static class ModelCommands
             using var sources = data.Test.narrow(0, 0, columns);
             ModelPictures.ConditionalSamples(conditional, run.Model.LatentDim, sources, shape, (count + columns - 1) / columns, gen).Save(path);
             stdout.WriteLine($"wrote {path}: the first {columns} test images and, below each, images decoded from z ~ N(0, I) with its s ({run.Plugin.Name}, epoch {run.Epoch})");
+            var byClassPath = Path.ChangeExtension(path, null) + "-by-class.png";
+            if (ModelPictures.ClassConditionalSamples(conditional, shape.Classes, sources, shape, gen) is { } byClass)
+            {
+                byClass.Save(byClassPath);
+                stdout.WriteLine($"wrote {byClassPath}: row k decoded from the model's prior given class k, z2 ~ N(0, I), z1 ~ p(z1 | z2, y = k)");
+            }
             return 0;
         }
         ModelPictures.Samples(run.Model, shape, count, gen).Save(path);

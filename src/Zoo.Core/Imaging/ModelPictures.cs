@@ -23,10 +23,27 @@ public static class ModelPictures
     /// </summary>
     public static RgbImage ConditionalSamples(IConditionalDecoder decoder, int latentDim, Tensor sources, DataShape shape, int perSource, Generator generator)
     {
+        using var z = randn([perSource * sources.size(0), latentDim], generator);
+        return DecodedUnderSources(decoder, z, sources, shape);
+    }
+
+    /// <summary>
+    /// As <see cref="ConditionalSamples"/>, with z from the model's own prior given the class: row k holds class k
+    /// (0 to classes − 1) under each source's s. Null when the model's prior has no class.
+    /// </summary>
+    public static RgbImage? ClassConditionalSamples(IConditionalDecoder decoder, int classes, Tensor sources, DataShape shape, Generator generator)
+    {
+        long n = sources.size(0);
+        using var z = decoder.SampleGivenClass([.. Enumerable.Range(0, classes).SelectMany(k => Enumerable.Repeat((long)k, (int)n))], generator);
+        return z is null ? null : DecodedUnderSources(decoder, z, sources, shape);
+    }
+
+    /// <summary>Sources on top; below, z's rows decoded in rows of n, column j with source j's s.</summary>
+    private static RgbImage DecodedUnderSources(IConditionalDecoder decoder, Tensor z, Tensor sources, DataShape shape)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        long n = sources.size(0);
-        var z = randn([perSource * n, latentDim], generator);
+        long n = sources.size(0), perSource = z.size(0) / n;
         var rows = sources.unsqueeze(0).expand(perSource, n, sources.size(1)).reshape(perSource * n, sources.size(1));
         var pictures = decoder.Decode(z, rows).narrow(1, 0, shape.Dimensions);
         return Pictures.Grid([.. Rows(sources.narrow(1, 0, shape.Dimensions)), .. Rows(pictures)], shape.Height, shape.Width, (int)n);

@@ -22,9 +22,19 @@ public static class RunPictures
             using (var draws = new Generator(0))
             using (var sources = data.Test.narrow(0, 0, Math.Min(10, data.Test.size(0))))
                 ModelPictures.ConditionalSamples(conditional, model.LatentDim, sources, shape, 10, draws).Save(Path.Combine(runDir, "samples.png"));
+            List<string> files = ["samples.png"];
+            using (var draws = new Generator(0))
+            using (var sources = data.Test.narrow(0, 0, Math.Min(10, data.Test.size(0))))
+                if (ModelPictures.ClassConditionalSamples(conditional, shape.Classes, sources, shape, draws) is { } byClass)
+                {
+                    byClass.Save(Path.Combine(runDir, "samples-by-class.png"));
+                    files.Add("samples-by-class.png");
+                }
             using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
                 ModelPictures.Reconstructions(model, x, shape).Save(Path.Combine(runDir, "reconstructions.png"));
-            return model.LatentDim == 2 ? ["samples.png", "reconstructions.png", .. WriteLatentPlots(model, data, runDir)] : ["samples.png", "reconstructions.png"];
+            files.Add("reconstructions.png");
+            if (model.LatentDim == 2) files.AddRange(WriteLatentPlots(model, data, runDir));
+            return files;
         }
         if (data.Tabular is not null)
             return model.LatentDim == 2 ? WriteLatentPlots(model, data, runDir) : []; // rows of a table are no pictures; a 2-D representation still is

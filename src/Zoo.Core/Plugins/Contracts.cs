@@ -134,6 +134,12 @@ public interface IConditionalDecoder
 {
     /// <summary>[E[x | z, s] | s] with s from <paramref name="rows"/> (packed rows): x then s, as the rows lay them out.</summary>
     Tensor Decode(Tensor z, Tensor rows);
+
+    /// <summary>
+    /// z drawn from the model's own prior given each class, where the prior has a class variable (the VFAE:
+    /// z2 ~ N(0, I), z1 ~ p(z1 | z2, y)); null where it has none.
+    /// </summary>
+    Tensor? SampleGivenClass(long[] classes, Generator generator) => null;
 }
 
 /// <summary>
