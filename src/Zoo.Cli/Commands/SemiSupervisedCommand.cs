@@ -41,11 +41,11 @@ internal static class SemiSupervisedCommand
         var plugin = services.GetRequiredService<PluginCatalog>().Model("vfae");
         var inv = CultureInfo.InvariantCulture;
         var rows = new List<Row>();
-        var assignments = ConfigText.ParseAssignments([.. Defaults, .. settings]);
-        var described = string.Join(" ", assignments.GroupBy(kv => kv.Key).Select(g => $"{g.Key}={g.Last().Value}"));
+        var defaults = ConfigText.ParseAssignments(Defaults);
+        var described = string.Join(" ", defaults.Concat(overrides).GroupBy(kv => kv.Key).Select(g => $"{g.Key}={g.Last().Value}"));
         foreach (var n in counts)
         {
-            var config = plugin.Config.Bind([.. ConfigText.ParseAssignments(Defaults), .. overrides, new("labels", n.ToString(inv))], "vfae config");
+            var config = plugin.Config.Bind([.. defaults, .. overrides, new("labels", n.ToString(inv))], "vfae config");
             var dir = Path.Combine(outDir, $"labels-{n}");
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
             stdout.WriteLine($"{n} labels: training → {dir}");
