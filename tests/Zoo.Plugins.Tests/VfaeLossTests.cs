@@ -74,10 +74,14 @@ public class VfaeLossTests
 
         using var rows = tensor(Rows);
         using var draws = new Generator(11);
-        var terms = model.Loss(rows, draws);
-        double loss = terms.Loss.item<float>();
-        var elbo = terms.Elbo.data<float>().ToArray();
-        foreach (var t in new[] { terms.Loss, terms.Reconstruction, terms.Kl, terms.Elbo }) t.Dispose();
+        double loss;
+        float[] elbo;
+        using (NewDisposeScope())  // the loss's intermediates too, so none is left to a finalizer
+        {
+            var terms = model.Loss(rows, draws);
+            loss = terms.Loss.item<float>();
+            elbo = terms.Elbo.data<float>().ToArray();
+        }
 
         // The same draws in the order the loss takes them: z1, then z2 per row, then z2 per (class, row).
         using var replay = new Generator(11);
