@@ -179,7 +179,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         var dir = Path.Combine(Path.GetTempPath(), "zoo-semi-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var r = Zoo("semisupervised", "train-limit=300", "test-limit=100", "hidden=32", "latent=4", "latent2=3", "epochs=1",
+            var r = Zoo("semisupervised", "train-limit=300", "test-limit=100", "hidden=32", "latent=4", "latent2=3", "epochs=2",
                 "--labels", "20,50", "--out", dir);
             r.Code.ShouldBe(0, r.Err);
             var table = File.ReadAllText(Path.Combine(dir, "semisupervised.md"));
@@ -189,9 +189,15 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
                 .Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
             accuracies.Count.ShouldBe(2);
             accuracies.ShouldAllBe(a => a > 0 && a <= 1);
-            foreach (var f in new[] { "samples.png", "samples-by-class.png", "reconstructions.png", "metrics.csv", "checkpoint/model.safetensors" })
+            foreach (var f in new[] { "samples.png", "samples-by-class.png", "reconstructions.png", "accuracy.png", "metrics.csv", "checkpoint/model.safetensors" })
                 File.Exists(Path.Combine(dir, "labels-20", f)).ShouldBeTrue(f);
             r.Out.ShouldContain("q(y|z1) test accuracy");
+            // The accuracy after each epoch; the table's figure is the last epoch's.
+            var curve = File.ReadAllLines(Path.Combine(dir, "labels-50", "accuracy.csv"));
+            curve.Length.ShouldBe(3);
+            curve[0].ShouldBe("epoch,test_accuracy");
+            curve[2].Split(',')[1].ShouldBe(File.ReadAllLines(Path.Combine(dir, "semisupervised.csv"))[2].Split(',')[1]);
+            r.Out.ShouldContain("  epoch 2: test bound ");
             var sample = Zoo("sample", "--run", Path.Combine(dir, "labels-20"), "--count", "20", "--out", Path.Combine(dir, "s.png"));
             sample.Code.ShouldBe(0, sample.Err);
             sample.Out.ShouldContain("decoded from z ~ N(0, I) with its s");
