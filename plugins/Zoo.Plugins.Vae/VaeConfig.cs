@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core.Configuration;
 using Zoo.Core.Data;
@@ -124,20 +123,15 @@ public static class VaeBuilder
         IEnumerable<KeyValuePair<string, string>>? priorValues = null)
     {
         var catalog = services.GetRequiredService<PluginCatalog>();
-        var encoderPlugin = catalog.Encoder(cfg.Encoder);
-        var encoderConfig = encoderPlugin.Config.Bind(
-            [new("hidden", string.Join(",", cfg.Hidden.Select(h => h.ToString(CultureInfo.InvariantCulture)))), new("activation", cfg.Activation)],
-            $"{modelName}: encoder '{cfg.Encoder}' config");
-        var likelihoodPlugin = catalog.Likelihood(likelihoodName);
-        var likelihood = likelihoodPlugin.Create(likelihoodPlugin.Config.Bind(likelihoodValues, $"{modelName}: likelihood '{likelihoodName}' config"));
-        var priorPlugin = catalog.Prior(cfg.Prior);
-        var prior = priorPlugin.Create(priorPlugin.Config.Bind(priorValues ?? [], $"{modelName}: prior '{cfg.Prior}' config"));
+        var encoders = catalog.EncoderFactory(cfg.Encoder, cfg.Hidden, cfg.Activation, modelName);
+        var likelihood = catalog.CreateLikelihood(likelihoodName, likelihoodValues, modelName);
+        var prior = catalog.CreatePrior(cfg.Prior, priorValues ?? [], modelName);
         if (cfg.Kl == KlEstimator.Analytic && !HasAnalyticKl(prior, cfg.Latent))
             throw new ConfigException($"{modelName}: prior '{cfg.Prior}' has no closed-form KL; set kl=monte-carlo");
         if (cfg.FreeBits > 0 && prior is not IFactorizedPrior)
             throw new ConfigException($"{modelName}: free-bits needs a prior that factorises over dimensions, and '{cfg.Prior}' does not; set free-bits=0");
 
-        var encoder = encoderPlugin.Create(encoderConfig, data.Dimensions, cfg.Latent, generator);
+        var encoder = encoders(data.Dimensions, cfg.Latent, generator);
         long[] decoderSizes = [cfg.Latent, .. cfg.Hidden.Reverse().Select(h => (long)h), (long)likelihood.OutputsPerDimension * data.Dimensions];
         var decoder = nn.MLP(decoderSizes, Zoo.Torch.Activation.Parse(cfg.Activation), generator: generator);
         return new VariationalAutoencoder(modelName, encoder, decoder, likelihood, prior, cfg.Latent,

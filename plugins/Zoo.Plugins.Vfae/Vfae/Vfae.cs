@@ -149,25 +149,18 @@ public sealed partial class VfaePlugin(IServiceProvider services) : ModelPlugin<
     {
         var layout = data.Table ?? throw new InvalidDataException($"vfae: {cfg.Dataset} was not loaded as packed rows");
         var catalog = services.GetRequiredService<PluginCatalog>();
-        var encoderPlugin = catalog.Encoder(cfg.Encoder);
-        var encoderConfig = encoderPlugin.Config.Bind(
-            [new("hidden", string.Join(",", cfg.Hidden.Select(h => h.ToString(CultureInfo.InvariantCulture)))), new("activation", cfg.Activation)],
-            $"vfae: encoder '{cfg.Encoder}' config");
-        var priorPlugin = catalog.Prior(cfg.Prior);
-        var prior = priorPlugin.Create(priorPlugin.Config.Bind([], $"vfae: prior '{cfg.Prior}' config"));
-        var bernoulli = catalog.Likelihood("bernoulli");
-        var gaussian = catalog.Likelihood("gaussian");
-        var binary = bernoulli.Create(bernoulli.Config.Bind([], "vfae: likelihood 'bernoulli' config"));
-        var continuous = gaussian.Create(gaussian.Config.Bind(
-            [new("min-variance", cfg.MinVariance.ToString("R", CultureInfo.InvariantCulture))], "vfae: likelihood 'gaussian' config"));
+        var encoders = catalog.EncoderFactory(cfg.Encoder, cfg.Hidden, cfg.Activation, "vfae");
+        var prior = catalog.CreatePrior(cfg.Prior, [], "vfae");
+        var binary = catalog.CreateLikelihood("bernoulli", [], "vfae");
+        var continuous = catalog.CreateLikelihood("gaussian", [new("min-variance", cfg.MinVariance.ToString("R", CultureInfo.InvariantCulture))], "vfae");
 
         bool fair = cfg.Variant == VfaeVariant.Vfae;
         int s = fair ? layout.SensitiveWidth : 0, k = layout.Classes;
         var activation = Zoo.Torch.Activation.Parse(cfg.Activation);
         long[] hidden = [.. cfg.Hidden.Select(h => (long)h)];
-        var z1Encoder = encoderPlugin.Create(encoderConfig, layout.Features + s, cfg.Latent, generator);
-        var z2Encoder = encoderPlugin.Create(encoderConfig, cfg.Latent + k, cfg.Latent2, generator);
-        var z1Decoder = encoderPlugin.Create(encoderConfig, cfg.Latent2 + k, cfg.Latent, generator);
+        var z1Encoder = encoders(layout.Features + s, cfg.Latent, generator);
+        var z2Encoder = encoders(cfg.Latent + k, cfg.Latent2, generator);
+        var z1Decoder = encoders(cfg.Latent2 + k, cfg.Latent, generator);
         var classifier = torch.nn.MLP([cfg.Latent, .. hidden, k], activation, generator: generator);
         var xDecoder = torch.nn.MLP([cfg.Latent + s, .. hidden, layout.BinaryFeatures + 2L * layout.ContinuousFeatures], activation, generator: generator);
         return new VfaeModel(layout, new VfaeOptions(fair, cfg.Alpha, cfg.MmdWeight, cfg.Mmd, cfg.Bandwidth, cfg.RffFeatures), cfg.Latent, cfg.Latent2,

@@ -1,3 +1,5 @@
+using static Zoo.Torch.torch;
+
 namespace Zoo.Core.Plugins;
 
 /// <summary>
@@ -30,6 +32,33 @@ public sealed class PluginCatalog
     public ILikelihoodPlugin Likelihood(string name) => Get<ILikelihoodPlugin>(PluginKind.Likelihood, name);
     public IPriorPlugin Prior(string name) => Get<IPriorPlugin>(PluginKind.Prior, name);
     public IEncoderPlugin Encoder(string name) => Get<IEncoderPlugin>(PluginKind.Encoder, name);
+
+    /// <summary>A likelihood bound from its settings; a bad key fails naming <paramref name="owner"/> (the model), the family and the plugin.</summary>
+    public ILikelihood CreateLikelihood(string name, IEnumerable<KeyValuePair<string, string>> settings, string owner)
+    {
+        var plugin = Likelihood(name);
+        return plugin.Create(plugin.Config.Bind(settings, $"{owner}: likelihood '{name}' config"));
+    }
+
+    /// <summary>A prior bound from its settings; errors name <paramref name="owner"/> as for <see cref="CreateLikelihood"/>.</summary>
+    public IPrior CreatePrior(string name, IEnumerable<KeyValuePair<string, string>> settings, string owner)
+    {
+        var plugin = Prior(name);
+        return plugin.Create(plugin.Config.Bind(settings, $"{owner}: prior '{name}' config"));
+    }
+
+    /// <summary>
+    /// The encoder plugin bound to a model's hidden sizes and activation, as a factory of encoders (input size, latent
+    /// size, generator), so that a model with several Gaussian networks binds the settings once.
+    /// </summary>
+    public Func<int, int, Generator, IEncoder> EncoderFactory(string name, IReadOnlyList<int> hidden, string activation, string owner)
+    {
+        var plugin = Encoder(name);
+        var config = plugin.Config.Bind(
+            [new("hidden", string.Join(",", hidden.Select(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture)))), new("activation", activation)],
+            $"{owner}: encoder '{name}' config");
+        return (inputDim, latentDim, generator) => plugin.Create(config, inputDim, latentDim, generator);
+    }
 
     private T Get<T>(PluginKind kind, string name) where T : class, IPlugin
     {
