@@ -9,6 +9,22 @@ public static partial class torch
     public static long LiveTensors => NativeMethods.zt_live_tensors();
 
     /// <summary>
+    /// <see cref="LiveTensors"/> once every unreachable tensor has been finalized (collections repeated until the count
+    /// stops moving): a baseline a leak check can compare against, since a collection later on cannot lower it.
+    /// </summary>
+    public static long SettledLiveTensors()
+    {
+        long last;
+        do
+        {
+            last = LiveTensors;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        } while (LiveTensors != last);
+        return last;
+    }
+
+    /// <summary>
     /// A handle to one libtorch tensor. Free it deterministically with <c>Dispose</c> (or a
     /// <see cref="DisposeScope"/>); the finalizer is only a safety net. A tensor joins the current dispose
     /// scope when it is created.

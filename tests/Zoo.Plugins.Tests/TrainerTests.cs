@@ -18,7 +18,7 @@ public class TrainerTests
         try
         {
             // Earlier tests' undisposed tensors are finalized first: a collection mid-run would move the count below.
-            Zoo.SettledLiveTensors();
+            SettledLiveTensors();
             // Stochastic binarisation and MC KL put every use of the generator on the path.
             var full = new Trainer(plugin, Zoo.SmallConfig(plugin, "binarize=stochastic", "kl=monte-carlo")).Run(a, resume: false).Metrics;
             new Trainer(plugin, Zoo.SmallConfig(plugin, "binarize=stochastic", "kl=monte-carlo", "epochs=1")).Run(b, resume: false);

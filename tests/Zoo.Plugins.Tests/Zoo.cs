@@ -24,22 +24,6 @@ internal static class Zoo
         }.Concat(settings.Select(s => new KeyValuePair<string, string>(s.Split('=')[0], s.Split('=')[1])))
          .GroupBy(kv => kv.Key).Select(g => g.Last()), "test");
 
-    /// <summary>
-    /// Finalizes earlier tests' undisposed tensors until the process-wide live-tensor counter stops moving, so that a
-    /// collection during a test cannot change the count it reads.
-    /// </summary>
-    public static long SettledLiveTensors()
-    {
-        long last;
-        do
-        {
-            last = global::Zoo.Torch.torch.LiveTensors;
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        } while (global::Zoo.Torch.torch.LiveTensors != last);
-        return last;
-    }
-
     public static string TempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "zoo-tests-" + Guid.NewGuid().ToString("N")[..8]);

@@ -13,7 +13,7 @@ public class LifetimeTests
         using var target = x.gt(0.5).to(float32).DetachFromDisposeScope();
         // One warm-up step: Adam's moments and the parameters' gradients are allocated once and kept.
         Step();
-        var before = Live.Settled();
+        var before = SettledLiveTensors();
         double first = 0, last = 0;
         for (int i = 0; i < 1000; i++)
         {
@@ -39,7 +39,7 @@ public class LifetimeTests
     [Fact]
     public void Dispose_scope_frees_everything_but_what_moves_out()
     {
-        var before = Live.Settled();
+        var before = SettledLiveTensors();
         Tensor kept;
         Tensor dropped;
         using (var scope = NewDisposeScope())
@@ -60,7 +60,7 @@ public class LifetimeTests
     [Fact]
     public void Nested_scopes_move_to_the_enclosing_scope_and_detach_leaves_all_scopes()
     {
-        var before = Live.Settled();
+        var before = SettledLiveTensors();
         Tensor detached;
         using (var outer = NewDisposeScope())
         {
@@ -81,7 +81,7 @@ public class LifetimeTests
     [Fact]
     public async Task Scope_and_no_grad_follow_the_flow_across_await_even_on_another_thread()
     {
-        var before = Live.Settled();
+        var before = SettledLiveTensors();
         var w = ones([2], requires_grad: true).DetachFromDisposeScope();
         // Run on the thread pool (no synchronization context) so continuations may resume on any thread.
         await Task.Run(async () =>
@@ -132,7 +132,7 @@ public class LifetimeTests
     [Fact]
     public void Finalizer_frees_tensors_nobody_disposed()
     {
-        var before = Live.Settled();
+        var before = SettledLiveTensors();
         MakeGarbage();
         for (int i = 0; i < 5 && LiveTensors > before; i++)
         {

@@ -6,22 +6,3 @@ public sealed class Serial
 {
     public const string Name = "serial: live-tensor counter";
 }
-
-internal static class Live
-{
-    /// <summary>
-    /// The live-tensor count once earlier tests' undisposed tensors have been finalized, so that a collection
-    /// during the test cannot move the counter.
-    /// </summary>
-    public static long Settled()
-    {
-        long last;
-        do
-        {
-            last = torch.LiveTensors;
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        } while (torch.LiveTensors != last);
-        return last;
-    }
-}
