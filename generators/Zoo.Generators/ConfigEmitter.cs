@@ -33,8 +33,9 @@ namespace Zoo.Generators
                 var allowed = k.Kind == "enum" ? k.EnumMembers.Select(m => Syntax.KebabCase(m)).ToList() : k.Allowed.ToList();
                 var allowedText = allowed.Count == 0 ? "null" : "[" + string.Join(", ", allowed.Select(Syntax.Literal)) + "]";
                 var range = k.RangeMin is null ? "null" : Syntax.Literal($"[{k.RangeMin}, {k.RangeMax}]");
+                var family = k.Kind == "part" ? $" {{ Family = global::Zoo.Core.Plugins.PluginKind.{k.Family} }}" : "";
                 sb.AppendLine($"            new({Syntax.Literal(k.Key)}, {Syntax.Literal(k.Display)}, {Text(k, "d." + k.Property)}, " +
-                              $"{Syntax.Literal(k.Description)}, {range}, {allowedText}),");
+                              $"{Syntax.Literal(k.Description)}, {range}, {allowedText}){family},");
             }
             sb.AppendLine("        ];");
             sb.AppendLine();
@@ -44,7 +45,7 @@ namespace Zoo.Generators
             sb.AppendLine("        {");
             sb.AppendLine("            switch (key)");
             sb.AppendLine("            {");
-            foreach (var k in spec.Keys)
+            foreach (var k in spec.Keys.Where(k => k.Kind != "part")) // parts are chosen and bound by the base
             {
                 sb.AppendLine($"                case {Syntax.Literal(k.Key)}:");
                 switch (k.Kind)
@@ -79,7 +80,7 @@ namespace Zoo.Generators
             sb.AppendLine();
 
             // Per-key checks.
-            sb.AppendLine($"        protected override void Check({t} config, global::System.Collections.Generic.List<string> problems, global::System.Collections.Generic.ISet<string> skip)");
+            sb.AppendLine($"        protected override void Check({t} config, global::System.Collections.Generic.List<string> problems, global::System.Collections.Generic.ISet<string> skip, string prefix)");
             sb.AppendLine("        {");
             foreach (var k in spec.Keys)
             {
@@ -101,6 +102,19 @@ namespace Zoo.Generators
             sb.AppendLine("        }");
             sb.AppendLine();
 
+            // The parts: chosen by name, bound by the base through the part resolver.
+            var parts = spec.Keys.Where(k => k.Kind == "part").ToList();
+            if (parts.Count > 0)
+            {
+                sb.AppendLine("        protected override global::System.Collections.Generic.IReadOnlyList<PartSlot> PartSlots() =>");
+                sb.AppendLine("        [");
+                foreach (var k in parts)
+                    sb.AppendLine($"            new({Syntax.Literal(k.Key)}, global::Zoo.Core.Plugins.PluginKind.{k.Family}, {(k.Inline ? "true" : "false")}, " +
+                                  $"c => c.{k.Property}, (c, p) => c with {{ {k.Property} = ({PartTypeName(k)})p }}),");
+                sb.AppendLine("        ];");
+                sb.AppendLine();
+            }
+
             // Values to print and serialise.
             sb.AppendLine($"        protected override global::System.Collections.Generic.IEnumerable<global::System.Collections.Generic.KeyValuePair<string, object>> Entries({t} config) =>");
             sb.AppendLine("        [");
@@ -111,6 +125,7 @@ namespace Zoo.Generators
                     "enum" => EnumText(k, "config." + k.Property),
                     "string" => $"config.{k.Property} ?? \"\"",
                     "int[]" => $"config.{k.Property} ?? []",
+                    "part" => $"Part(config.{k.Property})",
                     _ => "config." + k.Property,
                 };
                 sb.AppendLine($"            new({Syntax.Literal(k.Key)}, {value}),");
@@ -124,13 +139,14 @@ namespace Zoo.Generators
         private static System.Collections.Generic.IEnumerable<string> Checks(KeySpec k)
         {
             var value = "config." + k.Property;
-            if (k.Required) yield return $"{Core}.ConfigText.Required(problems, {Syntax.Literal(k.Key)}, {value})";
+            if (k.Kind == "part") yield break;
+            if (k.Required) yield return $"{Core}.ConfigText.Required(problems, prefix + {Syntax.Literal(k.Key)}, {value})";
             if (k.RangeMin is not null)
                 yield return k.Kind == "int[]"
-                    ? $"{Core}.ConfigText.Range(problems, {Syntax.Literal(k.Key)}, {value} ?? [], {Syntax.DoubleLiteral(k.RangeMin)}, {Syntax.DoubleLiteral(k.RangeMax!)})"
-                    : $"{Core}.ConfigText.Range(problems, {Syntax.Literal(k.Key)}, {value}, {Syntax.DoubleLiteral(k.RangeMin)}, {Syntax.DoubleLiteral(k.RangeMax!)}, {Core}.ConfigText.Format({value}))";
+                    ? $"{Core}.ConfigText.Range(problems, prefix + {Syntax.Literal(k.Key)}, {value} ?? [], {Syntax.DoubleLiteral(k.RangeMin)}, {Syntax.DoubleLiteral(k.RangeMax!)})"
+                    : $"{Core}.ConfigText.Range(problems, prefix + {Syntax.Literal(k.Key)}, {value}, {Syntax.DoubleLiteral(k.RangeMin)}, {Syntax.DoubleLiteral(k.RangeMax!)}, {Core}.ConfigText.Format({value}))";
             if (k.Allowed.Count > 0)
-                yield return $"{Core}.ConfigText.Allowed(problems, {Syntax.Literal(k.Key)}, (object?){value} ?? \"\", {string.Join(", ", k.Allowed.Select(Syntax.Literal))})";
+                yield return $"{Core}.ConfigText.Allowed(problems, prefix + {Syntax.Literal(k.Key)}, (object?){value} ?? \"\", {string.Join(", ", k.Allowed.Select(Syntax.Literal))})";
         }
 
         /// <summary>A key's value as the text `zoo list` shows (enums in kebab-case).</summary>
@@ -139,6 +155,8 @@ namespace Zoo.Generators
 
         private static string EnumText(KeySpec k, string value) =>
             $"{value} switch {{ {string.Join(", ", k.EnumMembers.Select(m => $"{k.EnumType}.{m} => {Syntax.Literal(Syntax.KebabCase(m))}"))}, var other => other.ToString() }}";
+
+        private static string PartTypeName(KeySpec k) => $"global::Zoo.Core.Plugins.Part<global::Zoo.Core.Plugins.I{k.Family}Plugin>";
 
         private static string Camel(string name) => "@" + char.ToLowerInvariant(name[0]) + name.Substring(1);
     }

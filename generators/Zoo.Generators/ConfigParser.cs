@@ -16,6 +16,19 @@ namespace Zoo.Generators
         private const string RangeAttribute = "System.ComponentModel.DataAnnotations.RangeAttribute";
         private const string AllowedValuesAttribute = "System.ComponentModel.DataAnnotations.AllowedValuesAttribute";
         private const string RequiredAttribute = "System.ComponentModel.DataAnnotations.RequiredAttribute";
+        private const string InlineKeysAttribute = "Zoo.Core.Configuration.InlineKeysAttribute";
+        private const string PartType = "Zoo.Core.Plugins.Part<TPlugin>";
+
+        /// <summary>The plugin contracts a Part&lt;TPlugin&gt; may refer to, and the family each stands for.</summary>
+        private static readonly Dictionary<string, string> PartFamilies = new Dictionary<string, string>
+        {
+            ["Zoo.Core.Plugins.ILikelihoodPlugin"] = "Likelihood",
+            ["Zoo.Core.Plugins.IPriorPlugin"] = "Prior",
+            ["Zoo.Core.Plugins.IEncoderPlugin"] = "Encoder",
+            ["Zoo.Core.Plugins.IDecoderPlugin"] = "Decoder",
+            ["Zoo.Core.Plugins.IDataPlugin"] = "Data",
+            ["Zoo.Core.Plugins.IModelPlugin"] = "Model",
+        };
 
         public static ParseResult<ConfigSpec> Parse(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
         {
@@ -143,20 +156,31 @@ namespace Zoo.Generators
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DefaultNotAllowed, init2.Value.GetLocation(), p.Name, text));
             }
 
+            var family = kind == "part" && p.Type is INamedTypeSymbol { TypeArguments.Length: 1 } part &&
+                         PartFamilies.TryGetValue(part.TypeArguments[0].ToDisplayString(), out var f) ? f : null;
+            if (kind == "part" && family is null)
+            {
+                if (own) diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, syntax?.Type.GetLocation() ?? p.Locations[0], p.Name, p.Type.ToDisplayString()));
+                return null;
+            }
+            var inline = attrs.Any(a => a.AttributeClass?.ToDisplayString() == InlineKeysAttribute);
             var enumMembers = kind == "enum"
                 ? p.Type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue)
                     .GroupBy(f => f.ConstantValue).Select(g => g.First().Name).ToEquatable() // aliases: the first name
                 : default;
             var enumType = kind == "enum" ? p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null;
-            return new KeySpec(Syntax.KebabCase(p.Name), p.Name, kind, enumType, enumMembers, description, min, max, allowed.ToEquatable(), required);
+            return new KeySpec(Syntax.KebabCase(p.Name), p.Name, kind, enumType, enumMembers, description, min, max, allowed.ToEquatable(), required,
+                family, inline && kind == "part");
         }
 
         private static string Display(string kind) => kind switch
         {
-            "double" => "number", "string" => "text", "int[]" => "int list", "enum" => "choice", _ => kind,
+            "double" => "number", "string" => "text", "int[]" => "int list", "enum" => "choice", "part" => "part", _ => kind,
         };
 
-        private static string? Kind(ITypeSymbol t) => t.TypeKind == TypeKind.Enum ? "enum" : t.SpecialType switch
+        private static string? Kind(ITypeSymbol t) => t.TypeKind == TypeKind.Enum ? "enum"
+            : t is INamedTypeSymbol { IsGenericType: true } g && g.OriginalDefinition.ToDisplayString() == PartType ? "part"
+            : t.SpecialType switch
         {
             SpecialType.System_Int32 => "int",
             SpecialType.System_Int64 => "long",

@@ -5,15 +5,18 @@ namespace Zoo.Generators
 {
     // Everything that flows down the pipeline is a value: no symbols or syntax, so steps compare by content and cache.
 
-    /// <summary>One hyperparameter as parsed. Kind: int, long, double, bool, string, int[] or enum.</summary>
+    /// <summary>
+    /// One hyperparameter as parsed. Kind: int, long, double, bool, string, int[], enum or part (a Part&lt;TPlugin&gt;:
+    /// <see cref="Family"/> names its plugin family; <see cref="Inline"/> puts its keys at the record's own level).
+    /// </summary>
     internal sealed record KeySpec(
         string Key, string Property, string Kind, string? EnumType, EquatableArray<string> EnumMembers, string Description,
-        string? RangeMin, string? RangeMax, EquatableArray<string> Allowed, bool Required)
+        string? RangeMin, string? RangeMax, EquatableArray<string> Allowed, bool Required, string? Family = null, bool Inline = false)
     {
         /// <summary>The type as `zoo list` shows it.</summary>
         public string Display => Kind switch
         {
-            "double" => "number", "string" => "text", "int[]" => "int list", "enum" => "choice", _ => Kind,
+            "double" => "number", "string" => "text", "int[]" => "int list", "enum" => "choice", "part" => Family!.ToLowerInvariant(), _ => Kind,
         };
     }
 

@@ -21,7 +21,10 @@ namespace Zoo.Generators
             ["Zoo.Core.Plugins.LikelihoodPlugin<TConfig>"] = "Likelihood",
             ["Zoo.Core.Plugins.PriorPlugin<TConfig>"] = "Prior",
             ["Zoo.Core.Plugins.EncoderPlugin<TConfig>"] = "Encoder",
+            ["Zoo.Core.Plugins.DecoderPlugin<TConfig>"] = "Decoder",
+            ["Zoo.Core.Plugins.DataPlugin<TConfig>"] = "Data",
             ["Zoo.Core.Plugins.ModelPlugin<TConfig>"] = "Model",
+            ["Zoo.Core.Plugins.CallbackPlugin<TConfig>"] = "Callback",
         };
 
         public static ParseResult<PluginSpec> Parse(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)

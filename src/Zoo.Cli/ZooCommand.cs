@@ -93,16 +93,18 @@ public static class ZooCommand
         var fSettings = new Argument<string[]>("settings") { Description = "vfae config overrides as key=value (see `zoo list`)", Arity = ArgumentArity.ZeroOrMore };
         var fSeeds = new Option<int>("--seeds") { Description = "repeat over this many seeds (split and initialisation)", DefaultValueFactory = _ => 3 };
         var fOut = new Option<string>("--out") { Description = "folder for the runs, fairness.md and fairness.csv", DefaultValueFactory = _ => "runs/fairness" };
-        fairness.Arguments.Add(fSettings); fairness.Options.Add(fSeeds); fairness.Options.Add(fOut);
-        fairness.SetAction(r => FairnessCommand.Run(r.GetValue(fSettings) ?? [], r.GetValue(fSeeds), r.GetValue(fOut)!, stdout));
+        var fModel = new Option<string>("--model") { Description = "the model to probe (vfae: compared with its plain-VAE and no-MMD variants)", DefaultValueFactory = _ => "vfae" };
+        fairness.Arguments.Add(fSettings); fairness.Options.Add(fSeeds); fairness.Options.Add(fOut); fairness.Options.Add(fModel);
+        fairness.SetAction(r => FairnessCommand.Run(r.GetValue(fModel)!, r.GetValue(fSettings) ?? [], r.GetValue(fSeeds), r.GetValue(fOut)!, stdout));
         root.Subcommands.Add(fairness);
 
         var semi = new Command("semisupervised", "Train the VFAE on MNIST (the last pixels as s) with few labels and report the test accuracy of its classifier q(y|z1)");
         var sSettings = new Argument<string[]>("settings") { Description = $"vfae config overrides as key=value, over: {string.Join(" ", SemiSupervisedCommand.Defaults)}", Arity = ArgumentArity.ZeroOrMore };
         var sLabels = new Option<string>("--labels") { Description = "label counts, one run each", DefaultValueFactory = _ => "100,600,1000,3000" };
         var semiOut = new Option<string>("--out") { Description = "folder for the runs, semisupervised.md and semisupervised.csv", DefaultValueFactory = _ => "runs/semisupervised" };
-        semi.Arguments.Add(sSettings); semi.Options.Add(sLabels); semi.Options.Add(semiOut);
-        semi.SetAction(r => SemiSupervisedCommand.Run(r.GetValue(sSettings) ?? [], r.GetValue(sLabels)!, r.GetValue(semiOut)!, stdout));
+        var sModel = new Option<string>("--model") { Description = "a model with its own classifier q(y|·) (IClassifier)", DefaultValueFactory = _ => "vfae" };
+        semi.Arguments.Add(sSettings); semi.Options.Add(sLabels); semi.Options.Add(semiOut); semi.Options.Add(sModel);
+        semi.SetAction(r => SemiSupervisedCommand.Run(r.GetValue(sModel)!, r.GetValue(sSettings) ?? [], r.GetValue(sLabels)!, r.GetValue(semiOut)!, stdout));
         root.Subcommands.Add(semi);
 
         var bench = new Command("bench", "Benchmarks");

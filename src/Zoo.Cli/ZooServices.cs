@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,24 +6,18 @@ using Zoo.Hosting;
 namespace Zoo.Cli;
 
 /// <summary>
-/// The container the CLI and `zoo serve` both use: the catalog, the built-in plugin assemblies (each registered
-/// through the registration Zoo.Generators wrote for it) and the drop-in assemblies of ZOO_HOME/plugins.
+/// The container the CLI and `zoo serve` both use: the catalog, the built-in plugins and the drop-in assemblies of
+/// ZOO_HOME/plugins. The zoo command references no plugin project: the built-in ones sit in plugins/ beside zoo.dll
+/// and are loaded the way a drop-in is.
 /// </summary>
 public static class ZooServices
 {
-    /// <summary>The plugin assemblies the zoo command references at build time.</summary>
-    public static IReadOnlyList<Assembly> BuiltIn { get; } =
-    [
-        typeof(Zoo.Plugins.Likelihoods.ZooPluginRegistration).Assembly,
-        typeof(Zoo.Plugins.Priors.ZooPluginRegistration).Assembly,
-        typeof(Zoo.Plugins.Encoders.ZooPluginRegistration).Assembly,
-        typeof(Zoo.Plugins.Vae.ZooPluginRegistration).Assembly,
-        typeof(Zoo.Plugins.Vfae.ZooPluginRegistration).Assembly,
-    ];
+    /// <summary>Where the built-in plugin assemblies are: plugins/NAME/NAME.dll beside the program.</summary>
+    public static string BuiltInFolder => Path.Combine(AppContext.BaseDirectory, "plugins");
 
     public static IServiceCollection AddZoo(this IServiceCollection services, ZooHome home, ILogger logger)
     {
-        services.AddZooRuntime(home, BuiltIn, logger);
+        services.AddZooRuntime(home, BuiltInFolder, logger);
         return services;
     }
 

@@ -10,17 +10,18 @@ namespace Zoo.Hosting;
 public static class HostingServiceCollectionExtensions
 {
     /// <summary>
-    /// The one container set-up the CLI and the service share: the catalog, the built-in plugin assemblies the host
-    /// references (<paramref name="builtIn"/>), then the drop-in assemblies of <paramref name="home"/>'s plugins
-    /// folder (broken ones skipped with a logged reason). Returns what the folder held.
+    /// The one container set-up the CLI and the service share: the catalog, the built-in plugin assemblies of
+    /// <paramref name="builtInFolder"/>, then the drop-in assemblies of <paramref name="home"/>'s plugins folder, both
+    /// through the same loader (broken ones skipped with a logged reason). Returns what the home's folder held.
     /// </summary>
-    public static PluginLoadReport AddZooRuntime(this IServiceCollection services, ZooHome home, IEnumerable<System.Reflection.Assembly> builtIn, ILogger logger)
+    public static PluginLoadReport AddZooRuntime(this IServiceCollection services, ZooHome home, string builtInFolder, ILogger logger)
     {
         services.AddZooCore();
         services.AddSingleton(home);
         var taken = new HashSet<string>();
-        foreach (var assembly in builtIn)
-            foreach (var p in services.AddZooPluginAssembly(assembly).Plugins) taken.Add(p);
+        var builtIn = PluginLoader.Load(services, builtInFolder, taken, logger);
+        if (builtIn.Loaded.Count == 0)
+            logger.LogWarning("No built-in plugins in {Folder}: build the zoo command (dotnet build) so that they are copied there", builtInFolder);
         var report = PluginLoader.Load(services, home.Plugins, taken, logger);
         services.AddSingleton(report);
         return report;

@@ -24,5 +24,7 @@ public sealed class BernoulliLikelihood : ILikelihood
 [ZooPlugin("bernoulli", Description = "Bernoulli on logits, for binary data (one decoder output per dimension)")]
 public sealed partial class BernoulliLikelihoodPlugin : LikelihoodPlugin<NoConfig>
 {
+    public override bool WantsBinaryData => true;
+
     protected override ILikelihood Create(NoConfig config) => new BernoulliLikelihood();
 }

@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core.Configuration;
 using Zoo.Core.Data;
+using Zoo.Core.Data.Tabular;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
 using Zoo.Torch;
@@ -13,45 +12,41 @@ namespace Zoo.Plugins.Vfae.Vfae;
 /// <summary>vfae (or its plain-VAE baseline): semi-supervised, with an MMD penalty between the s groups.</summary>
 public enum VfaeVariant { Vfae, Vae }
 
-/// <summary>The VFAE's config: the table and its columns, the networks, the objective's weights, training.</summary>
+/// <summary>
+/// The VFAE's own keys and parts: the likelihoods of binary and continuous features, the prior of z2, the encoder
+/// plugin behind q(z1|x,s), q(z2|z1,y) and p(z1|z2,y), the decoder of p(x|z1,s), the classifier q(y|z1), the
+/// objective's weights and what the rows are (s pixels of images, labels kept). Data and training are the run's.
+/// </summary>
 [ZooConfig]
-[ConfigRule(nameof(CheckActivation))]
-[ConfigRule(nameof(CheckMmd))]
-public sealed partial record VfaeConfig : ITabularConfig
+public sealed partial record VfaeConfig
 {
-    [Description("data: credit-g (German credit, Debian weka package), a path to an .arff or .csv file, or images: mnist or fashion-mnist (s = the last sensitive-pixels pixels)")]
+    [Description("likelihood of the binary features (one-hot nominal columns, image pixels)")]
+    public Part<ILikelihoodPlugin> Likelihood { get; init; } = "bernoulli";
+
+    [Description("likelihood of the continuous features (standardised numeric columns)")]
+    public Part<ILikelihoodPlugin> ContinuousLikelihood { get; init; } = "gaussian";
+
+    [Description("prior plugin for p(z2) (p(z1) in the vae variant)")]
+    public Part<IPriorPlugin> Prior { get; init; } = "standard-normal";
+
+    [Description("encoder plugin for q(z1|x,s), q(z2|z1,y) and p(z1|z2,y)")]
+    public Part<IEncoderPlugin> Encoder { get; init; } = "gaussian-mlp";
+
+    [Description("decoder plugin for p(x|z1,s)")]
+    public Part<IDecoderPlugin> Decoder { get; init; } = "mlp";
+
+    [Description("hidden layer sizes of the classifier q(y|z1)")]
+    [Range(1, 65536)]
     [Required]
-    public string Dataset { get; init; } = "credit-g";
+    public int[] ClassifierHidden { get; init; } = [100];
+
+    [Description("activation of the classifier's hidden layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    [Required]
+    public string ClassifierActivation { get; init; } = "softplus";
 
     [Description("images: s is the last N pixels of each image (seed 000 uses 10, 100 and 350)")]
     [Range(1, 1_000_000)]
     public int SensitivePixels { get; init; } = 100;
-
-    [Description("images: how [0,1] pixels become binary: stochastic (redrawn every epoch), threshold (> 0.5) or none")]
-    public Binarization Binarize { get; init; } = Binarization.Stochastic;
-
-    [Description("images: use only the first N training images (0 = all)")]
-    [Range(0, 1_000_000)]
-    public int TrainLimit { get; init; }
-
-    [Description("images: use only the first N test images (0 = all)")]
-    [Range(0, 1_000_000)]
-    public int TestLimit { get; init; }
-
-    [Description("table: label column y (nominal)")]
-    [Required]
-    public string Target { get; init; } = "class";
-
-    [Description("table: sensitive column s: nominal, or numeric binarised as value > sensitive-threshold")]
-    [Required]
-    public string Sensitive { get; init; } = "age";
-
-    [Description("table: a numeric sensitive column's threshold (German credit: age > 25)")]
-    public double SensitiveThreshold { get; init; } = 25;
-
-    [Description("table: fraction of rows held out as the test split (seeded shuffle; image sets keep their own test split)")]
-    [Range(0.05, 0.95)]
-    public double TestFraction { get; init; } = 0.3;
 
     [Description("training rows that keep their label, spread over the classes (0 = all; the rest are unlabelled)")]
     [Range(0, 10_000_000)]
@@ -63,23 +58,6 @@ public sealed partial record VfaeConfig : ITabularConfig
 
     [Description("vfae, or vae: the plain VAE baseline (q(z1|x), p(x|z1), no s, y or MMD)")]
     public VfaeVariant Variant { get; init; } = VfaeVariant.Vfae;
-
-    [Description("encoder plugin for q(z1|x,s), q(z2|z1,y) and p(z1|z2,y)")]
-    [Required]
-    public string Encoder { get; init; } = "gaussian-mlp";
-
-    [Description("prior plugin for p(z2) (p(z1) in the vae variant)")]
-    [Required]
-    public string Prior { get; init; } = "standard-normal";
-
-    [Description("hidden layer sizes of every network")]
-    [Range(1, 65536)]
-    [Required]
-    public int[] Hidden { get; init; } = [100];
-
-    [Description("activation of the hidden layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
-    [Required]
-    public string Activation { get; init; } = "softplus";
 
     [Description("dimensions of z1, the fair representation")]
     [Range(1, 4096)]
@@ -108,61 +86,52 @@ public sealed partial record VfaeConfig : ITabularConfig
     [Range(1, 100000)]
     public int RffFeatures { get; init; } = 500;
 
-    [Description("floor of the Gaussian likelihood's variance on continuous features")]
-    [Range(1e-8, 1.0)]
-    public double MinVariance { get; init; } = 1e-3;
+    public bool Fair => Variant == VfaeVariant.Vfae;
 
-    [Description("training epochs")]
-    [Range(1, 100000)]
-    public int Epochs { get; init; } = 200;
-
-    [Description("minibatch size")]
-    [Range(2, 1_000_000)]
-    public int BatchSize { get; init; } = 100;
-
-    [Description("Adam learning rate")]
-    [Range(1e-7, 1.0)]
-    public double LearningRate { get; init; } = 1e-3;
-
-    [Description("clip the gradients' global norm to this value (0 = off)")]
-    [Range(0.0, 1e6)]
-    public double ClipGradNorm { get; init; }
-
-    [Description("random seed (split, initialisation, shuffling, sampling)")]
-    [Range(0, int.MaxValue)]
-    public int Seed { get; init; }
-
-    public Binarization Binarization => Binarize;
-
-    private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
-
-    // MMD compares the s groups' representations; an image's s is pixels, which form no groups.
-    private string? CheckMmd() => DataSources.IsImageSet(Dataset) && Variant == VfaeVariant.Vfae && Mmd != MmdEstimator.None && MmdWeight > 0
-        ? $"mmd: {Mmd.ToString().ToLowerInvariant()} needs s groups, but {Dataset}'s s is its last {SensitivePixels} pixels; set mmd=none"
-        : null;
+    /// <summary>Whether the objective has an MMD term (it needs s groups).</summary>
+    public bool UsesMmd => Fair && Mmd != MmdEstimator.None && MmdWeight > 0;
 }
 
 [ZooPlugin("vfae", Description = "Variational Fair Autoencoder (Louizos et al. 2016): semi-supervised, MMD between sensitive groups; tables, or images with pixels as s")]
-public sealed partial class VfaePlugin(IServiceProvider services) : ModelPlugin<VfaeConfig>
+public sealed partial class VfaePlugin : ModelPlugin<VfaeConfig>
 {
+    /// <summary>Seed 000's table set-up: German credit, 100-unit networks, 200 epochs.</summary>
+    public override IReadOnlyList<KeyValuePair<string, string>> RunDefaults =>
+        ConfigText.ParseAssignments(["dataset=credit-g", "epochs=200", "encoder.hidden=100", "decoder.hidden=100"]);
+
+    // Seed 000 redraws binary pixels every epoch, as M2 does.
+    protected override Binarization AutoBinarization(VfaeConfig config) => Binarization.Stochastic;
+
+    /// <summary>
+    /// Packed rows: a table's with <see cref="VfaeConfig.Labels"/> labels kept, or images' with the last
+    /// <see cref="VfaeConfig.SensitivePixels"/> pixels as s; labelled rows repeated to <see cref="VfaeConfig.LabelledShare"/>.
+    /// </summary>
+    protected override TrainingData Prepare(VfaeConfig cfg, TrainingData data, int seed)
+    {
+        if (data.Tabular is { } table)
+            return TrainingData.FromRows(data.Train.Name.Replace("-train", ""), table.WithLabels(cfg.Labels), Binarization.None, cfg.LabelledShare);
+        // MMD compares the s groups' representations; an image's s is pixels, which form no groups.
+        if (cfg.UsesMmd)
+            throw new ConfigException($"vfae config: mmd = {cfg.Mmd.ToString().ToLowerInvariant()} needs s groups, but an image's s is its last {cfg.SensitivePixels} pixels; set mmd=none");
+        var rows = TabularData.FromImages(data.Train, data.TestSet, new ImageRowOptions(cfg.SensitivePixels, seed, cfg.Labels));
+        return TrainingData.FromRows(data.Train.Name.Replace("-train", ""), rows, data.Binarization, cfg.LabelledShare);
+    }
+
     protected override IVaeModel Create(VfaeConfig cfg, DataShape data, torch.Generator generator)
     {
-        var layout = data.Table ?? throw new InvalidDataException($"vfae: {cfg.Dataset} was not loaded as packed rows");
-        var catalog = services.GetRequiredService<PluginCatalog>();
-        var encoders = catalog.EncoderFactory(cfg.Encoder, cfg.Hidden, cfg.Activation, "vfae");
-        var prior = catalog.CreatePrior(cfg.Prior, [], "vfae");
-        var binary = catalog.CreateLikelihood("bernoulli", [], "vfae");
-        var continuous = catalog.CreateLikelihood("gaussian", [new("min-variance", cfg.MinVariance.ToString("R", CultureInfo.InvariantCulture))], "vfae");
+        var layout = data.Table ?? throw new InvalidDataException("vfae: the data was not prepared as packed rows");
+        var prior = cfg.Prior.Create();
+        var binary = cfg.Likelihood.Create();
+        var continuous = cfg.ContinuousLikelihood.Create();
 
-        bool fair = cfg.Variant == VfaeVariant.Vfae;
+        bool fair = cfg.Fair;
         int s = fair ? layout.SensitiveWidth : 0, k = layout.Classes;
-        var activation = Zoo.Torch.Activation.Parse(cfg.Activation);
-        long[] hidden = [.. cfg.Hidden.Select(h => (long)h)];
-        var z1Encoder = encoders(layout.Features + s, cfg.Latent, generator);
-        var z2Encoder = encoders(cfg.Latent + k, cfg.Latent2, generator);
-        var z1Decoder = encoders(cfg.Latent2 + k, cfg.Latent, generator);
-        var classifier = torch.nn.MLP([cfg.Latent, .. hidden, k], activation, generator: generator);
-        var xDecoder = torch.nn.MLP([cfg.Latent + s, .. hidden, layout.BinaryFeatures + 2L * layout.ContinuousFeatures], activation, generator: generator);
+        // Networks in a fixed order: the generator's draws initialise them in it (the README's figures depend on it).
+        var z1Encoder = cfg.Encoder.Create(layout.Features + s, cfg.Latent, generator);
+        var z2Encoder = cfg.Encoder.Create(cfg.Latent + k, cfg.Latent2, generator);
+        var z1Decoder = cfg.Encoder.Create(cfg.Latent2 + k, cfg.Latent, generator);
+        var classifier = torch.nn.MLP([cfg.Latent, .. cfg.ClassifierHidden.Select(h => (long)h), k], Zoo.Torch.Activation.Parse(cfg.ClassifierActivation), generator: generator);
+        var xDecoder = cfg.Decoder.Create(cfg.Latent + s, binary.OutputsPerDimension * layout.BinaryFeatures + continuous.OutputsPerDimension * layout.ContinuousFeatures, generator);
         return new VfaeModel(layout, new VfaeOptions(fair, cfg.Alpha, cfg.MmdWeight, cfg.Mmd, cfg.Bandwidth, cfg.RffFeatures), cfg.Latent, cfg.Latent2,
             z1Encoder, z2Encoder, z1Decoder, classifier, xDecoder, binary, continuous, prior);
     }

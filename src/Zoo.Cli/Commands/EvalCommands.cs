@@ -20,7 +20,7 @@ internal static class EvalCommands
         if (limit < 0) throw new ArgumentException($"--limit must be 0 (all) or positive, found {limit}");
         using var services = ZooServices.Build();
         using var run = TrainedRun.Open(runDir, services.GetRequiredService<PluginCatalog>());
-        stdout.WriteLine($"zoo eval {run.Plugin.Name} (epoch {run.Epoch}) on {run.Training.Dataset} test, k = {k} importance samples ...");
+        stdout.WriteLine($"zoo eval {run.Plugin.Name} (epoch {run.Epoch}) on {run.Dataset} test, k = {k} importance samples ...");
         stdout.Flush();
         var r = LikelihoodReport.Measure(run, k, limit, seed);
         var inv = CultureInfo.InvariantCulture;
@@ -44,14 +44,16 @@ internal static class EvalCommands
         if (split is not ("train" or "test")) throw new ArgumentException($"--split must be train or test, found '{split}'");
         if (limit < 0) throw new ArgumentException($"--limit must be 0 (all) or positive, found {limit}");
         using var services = ZooServices.Build();
-        using var run = TrainedRun.Open(runDir, services.GetRequiredService<PluginCatalog>());
-        var data = dataset ?? run.Training.Dataset;
-        var r = AnomalyReport.Measure(run, data, split, k, quantile, limit, seed);
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        using var run = TrainedRun.Open(runDir, catalog);
+        var data = dataset ?? run.Dataset;
+        using var scored = data == run.Dataset && split == "test" ? null : DataSets.Load(data, catalog, run.Training.Seed);
+        var r = AnomalyReport.Measure(run, scored, data, split, k, quantile, limit, seed);
         var inv = CultureInfo.InvariantCulture;
         var csv = new StringBuilder("index,label,nll,anomalous\n");
         for (int i = 0; i < r.Scores.Length; i++)
             csv.Append(string.Create(inv, $"{i},{r.Labels[i]},{r.Scores[i]:R},{(r.Scores[i] > r.Threshold ? 1 : 0)}\n"));
-        var path = outPath ?? Path.Combine(runDir, $"scores-{data}-{split}.csv");
+        var path = outPath ?? Path.Combine(runDir, $"scores-{Path.GetFileNameWithoutExtension(data)}-{split}.csv");
         AtomicFile.WriteAllText(path, csv.ToString());
         stdout.WriteLine(string.Create(inv, $"zoo score {r.Model}: NLL by importance sampling, k = {k}; {r.Seconds:F1} s"));
         stdout.WriteLine(string.Create(inv, $"threshold       {r.Threshold:F2} nats: the {quantile:0.###} quantile of {r.Reference} (first half, held out)"));

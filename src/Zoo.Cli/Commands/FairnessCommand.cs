@@ -7,6 +7,7 @@ using Zoo.Core.Data;
 using Zoo.Core.Evaluation;
 using Zoo.Core.Imaging;
 using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
 using Zoo.Core.Training;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -24,50 +25,55 @@ internal static class FairnessCommand
 {
     private sealed record Row(string Representation, double YAccuracy, double SLogistic, double SMlp, double SMajority, double Discrimination, double? ClassifierAccuracy);
 
-    private static readonly (string Name, string[] Settings)[] Models =
+    /// <summary>Seed 000's comparison: the VFAE's plain-VAE variant, the VFAE without MMD and the VFAE.</summary>
+    private static readonly (string Name, string[] Settings)[] VfaeComparison =
     [
         ("VAE", ["variant=vae"]),
         ("VFAE without MMD", ["mmd-weight=0"]),
         ("VFAE", []),
     ];
 
-    public static int Run(string[] settings, int seeds, string outDir, TextWriter stdout)
+    public static int Run(string modelName, string[] settings, int seeds, string outDir, TextWriter stdout)
     {
         if (seeds is < 1 or > 100) throw new ArgumentException($"--seeds must be in [1, 100], found {seeds}");
         var overrides = ConfigText.ParseAssignments(settings);
         if (overrides.Any(kv => kv.Key is "seed" or "variant"))
             throw new ArgumentException("fairness sets seed and variant itself; leave them out (use --seeds)");
         using var services = ZooServices.Build();
-        var plugin = services.GetRequiredService<PluginCatalog>().Model("vfae");
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        // The vfae is compared with its own variants; any other model is probed as it is.
+        var models = modelName == "vfae" ? VfaeComparison : [(modelName, [])];
         var rows = new List<Row>();
         var inv = CultureInfo.InvariantCulture;
         string? dataset = null;
         for (int seed = 0; seed < seeds; seed++)
         {
-            foreach (var (name, extra) in Models)
+            foreach (var (name, extra) in models)
             {
-                var config = plugin.Config.Bind([.. overrides, .. ConfigText.ParseAssignments(extra), new("seed", seed.ToString(inv))], "vfae config");
-                dataset ??= ((ITrainingConfig)config).Dataset;
+                var values = overrides.ToDictionary();
+                foreach (var (k, v) in ConfigText.ParseAssignments([.. extra, $"seed={seed.ToString(inv)}"])) values[k] = v;
+                var run = RunConfig.Bind(modelName, values, catalog);
+                dataset ??= run.Dataset.Name;
                 var dir = Path.Combine(outDir, $"seed-{seed}", name.ToLowerInvariant().Replace(' ', '-'));
                 if (Directory.Exists(dir)) Directory.Delete(dir, true);
                 stdout.WriteLine($"seed {seed}: training {name} → {dir}");
                 stdout.Flush();
-                new Trainer(plugin, config).Run(dir, resume: false, afterTraining: (model, data) =>
+                run.Train(dir, resume: false, [.. catalog.Callbacks(), new RunHooks(started: Check, finished: t =>
                 {
-                    if (name == Models[0].Name) rows.Add(Score("raw x", data, data.Tabular!.Train.narrow(1, 0, data.Tabular.Layout.Features),
+                    var data = t.Data;
+                    if (name == models[0].Name) rows.Add(Score("raw x", data, data.Tabular!.Train.narrow(1, 0, data.Tabular.Layout.Features),
                         data.Test.narrow(1, 0, data.Tabular.Layout.Features), null, seed));
-                    using var train = RunPictures.EncodeMeans(model, data.Tabular!.Train, Binarization.None);
-                    using var test = RunPictures.EncodeMeans(model, data.Test, Binarization.None);
+                    using var train = RunPictures.EncodeMeans(t.Model, data.Tabular!.Train, Binarization.None);
+                    using var test = RunPictures.EncodeMeans(t.Model, data.Test, Binarization.None);
                     long[]? own = null;
-                    if (model is Zoo.Plugins.Vfae.Vfae.VfaeModel vfae && name != Models[0].Name)
+                    if (t.Model is IClassifier { ClassifierMissing: null } classifier)
                     {
-                        using var _ = no_grad();
-                        using var p = vfae.Classify(data.Test);
+                        using var p = classifier.Classify(data.Test);
                         using var am = p.argmax(1);
                         own = am.data<long>();
                     }
                     rows.Add(Score(name, data, train, test, own, seed));
-                });
+                })]);
             }
         }
 
@@ -78,10 +84,17 @@ internal static class FairnessCommand
         AtomicFile.WriteAllText(Path.Combine(outDir, "fairness.md"), table + "\n");
         var csv = new StringBuilder("representation,seed,y_accuracy,s_accuracy_logistic,s_accuracy_mlp,s_majority,discrimination,classifier_accuracy\n");
         foreach (var (r, i) in rows.Select((r, i) => (r, i)))
-            csv.Append(string.Create(inv, $"{r.Representation},{i / 4},{r.YAccuracy:R},{r.SLogistic:R},{r.SMlp:R},{r.SMajority:R},{r.Discrimination:R},{(r.ClassifierAccuracy is { } c ? c.ToString("R", inv) : "")}\n"));
+            csv.Append(string.Create(inv, $"{r.Representation},{i / (models.Length + 1)},{r.YAccuracy:R},{r.SLogistic:R},{r.SMlp:R},{r.SMajority:R},{r.Discrimination:R},{(r.ClassifierAccuracy is { } c ? c.ToString("R", inv) : "")}\n"));
         AtomicFile.WriteAllText(Path.Combine(outDir, "fairness.csv"), csv.ToString());
         stdout.WriteLine($"wrote {outDir}/fairness.md and fairness.csv");
         return 0;
+    }
+
+    /// <summary>Probes need a table's sensitive groups; says so before training when the data has none.</summary>
+    private static void Check(TrainingContext t)
+    {
+        if (t.Data.Tabular is not { Layout.SensitiveIsGroup: true })
+            throw new ArgumentException($"fairness probes s groups, but {t.Data.Train.Name.Replace("-train", "")} has none: use a table with a sensitive column (dataset=credit-g or a .arff)");
     }
 
     private static Row Score(string name, TrainingData data, Tensor train, Tensor test, long[]? own, int seed)

@@ -135,8 +135,7 @@ internal static class JobCommands
             var staged = Path.Combine(staging, name + ".dll");
             var services = new ServiceCollection();
             var taken = new HashSet<string>();
-            foreach (var a in ZooServices.BuiltIn) foreach (var p in services.AddZooPluginAssembly(a).Plugins) taken.Add(p);
-            foreach (var other in Directory.GetDirectories(home.Plugins).Where(d => Path.GetFileName(d) != name && !Path.GetFileName(d).StartsWith('.')))
+            foreach (var other in Directory.GetDirectories(ZooServices.BuiltInFolder).Concat(Directory.GetDirectories(home.Plugins)).Where(d => Path.GetFileName(d) != name && !Path.GetFileName(d).StartsWith('.')))
                 try { foreach (var p in PluginLoader.LoadOne(new ServiceCollection(), PluginLoader.MainAssembly(other), new HashSet<string>())) taken.Add(p); }
                 catch (Exception) { } // a broken neighbour is `zoo plugins`' business, not this install's
             IReadOnlyList<string> plugins;

@@ -29,7 +29,7 @@ internal static class ModelCommands
         if (run.Model is IConditionalDecoder conditional)
         {
             // The decoder needs s: columns take it from the first test images (shown on top), z ~ N(0, I) below.
-            using var data = run.LoadData();
+            var data = run.Data;
             int columns = (int)Math.Min(10, Math.Min(count, data.Test.size(0)));
             using var sources = data.Test.narrow(0, 0, columns);
             ModelPictures.ConditionalSamples(conditional, run.Model.LatentDim, sources, shape, (count + columns - 1) / columns, gen).Save(path);
@@ -52,7 +52,7 @@ internal static class ModelCommands
         if (count is < 1 or > 1000) throw new ArgumentException($"--count must be in [1, 1000], found {count}");
         using var services = ZooServices.Build();
         using var run = Open(runDir, services);
-        using var data = run.LoadData();
+        var data = run.Data;
         using var x = data.Test.narrow(0, 0, Math.Min(count, data.Test.size(0)));
         var path = outPath ?? Path.Combine(runDir, "reconstructions.png");
         ModelPictures.Reconstructions(run.Model, x, run.Shape.Pictured()).Save(path);
@@ -65,10 +65,10 @@ internal static class ModelCommands
         if (split is not ("train" or "test")) throw new ArgumentException($"--split must be train or test, found '{split}'");
         using var services = ZooServices.Build();
         using var run = Open(runDir, services);
-        using var data = run.LoadData();
+        var data = run.Data;
         var images = split == "test" ? data.Test : data.Train.Images;
         var labels = split == "test" ? data.TestSet.Labels : data.Train.Labels;
-        using var means = RunPictures.EncodeMeans(run.Model, images, split == "train" ? run.Training.Binarization : Binarization.None);
+        using var means = RunPictures.EncodeMeans(run.Model, images, split == "train" ? data.Binarization : Binarization.None);
         var z = means.data<float>();
         var y = labels.data<long>();
         int d = run.Model.LatentDim;
@@ -91,7 +91,7 @@ internal static class ModelCommands
         using var run = Open(runDir, services);
         if (run.Model.LatentDim != 2)
             throw new ArgumentException($"latent-plot needs a 2-D latent; {runDir} has {run.Model.LatentDim} (train with latent=2)");
-        using var data = run.LoadData();
+        var data = run.Data;
         var dir = outDir ?? runDir;
         var files = RunPictures.WriteLatentPlots(run.Model, data, dir);
         stdout.WriteLine($"wrote {dir}/latent.png (test means by label)" + (files.Contains("manifold.png") ? " and manifold.png (decoded over [-3,3]²)" : ""));

@@ -3,10 +3,9 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core;
 using Zoo.Core.Configuration;
-using Zoo.Core.Imaging;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
-using Zoo.Plugins.Vfae.Vfae;
+using Zoo.Core.Runs;
 using static Zoo.Torch.torch;
 
 namespace Zoo.Cli.Commands;
@@ -15,22 +14,23 @@ namespace Zoo.Cli.Commands;
 /// `zoo semisupervised [key=value ...] [--labels 100,600,1000,3000]`: the VFAE on MNIST with the last pixels as s,
 /// trained once per label count with the rest of the training images unlabelled (y summed out), scored by the test
 /// accuracy of its own classifier q(y|z1) on the posterior mean of z1. Printed beside Pyro's M2 figures and
-/// written to semisupervised.md and .csv; each run's folder also gets the accuracy after every epoch (accuracy.csv,
-/// accuracy.png) and its pictures (digits generated from z1 ~ N(0, I) with s from test images, by class, and
+/// written to semisupervised.md and .csv; each run's folder also gets the accuracy after every epoch (metrics.csv's
+/// test_accuracy, a panel of curves.png) and its pictures (digits generated from z1 ~ N(0, I) with s from test images, by class, and
 /// reconstructions).
 /// </summary>
 internal static class SemiSupervisedCommand
 {
     /// <summary>The command's starting point (any key may be overridden): MNIST, no MMD (pixel s form no groups), M2-sized networks.</summary>
     public static readonly string[] Defaults =
-        ["dataset=mnist", "mmd=none", "hidden=500", "latent=50", "latent2=50", "alpha=100", "labelled-share=0.3", "epochs=30", "batch-size=100"];
+        ["dataset=mnist", "mmd=none", "encoder.hidden=500", "decoder.hidden=500", "classifier-hidden=500", "latent=50", "latent2=50", "alpha=100",
+         "labelled-share=0.3", "epochs=30", "batch-size=100"];
 
     /// <summary>Pyro's semi-supervised VAE (M2) test accuracies on MNIST, from its examples' README.</summary>
     private static readonly Dictionary<int, double> PyroM2 = new() { [100] = 0.932, [600] = 0.944, [1000] = 0.949, [3000] = 0.958 };
 
     private sealed record Row(int Labels, double Accuracy, double TestElbo, double Seconds);
 
-    public static int Run(string[] settings, string labelCounts, string outDir, TextWriter stdout)
+    public static int Run(string modelName, string[] settings, string labelCounts, string outDir, TextWriter stdout)
     {
         var counts = labelCounts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c =>
             int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
@@ -39,33 +39,28 @@ internal static class SemiSupervisedCommand
         var overrides = ConfigText.ParseAssignments(settings);
         if (overrides.Any(kv => kv.Key == "labels")) throw new ArgumentException("semisupervised sets labels itself; use --labels");
         using var services = ZooServices.Build();
-        var plugin = services.GetRequiredService<PluginCatalog>().Model("vfae");
+        var catalog = services.GetRequiredService<PluginCatalog>();
         var inv = CultureInfo.InvariantCulture;
         var rows = new List<Row>();
         var defaults = ConfigText.ParseAssignments(Defaults);
-        var described = string.Join(" ", defaults.Concat(overrides).GroupBy(kv => kv.Key).Select(g => $"{g.Key}={g.Last().Value}"));
+        string? described = null;
         foreach (var n in counts)
         {
-            var config = plugin.Config.Bind([.. defaults, .. overrides, new("labels", n.ToString(inv))], "vfae config");
+            var run = RunConfig.Bind(modelName, [.. overrides, new("labels", n.ToString(inv))], catalog, defaults);
+            described ??= string.Join(" ", run.Values().Where(kv => kv.Key is not ("labels" or "model")).Select(kv => $"{kv.Key}={kv.Value}"));
             var dir = Path.Combine(outDir, $"labels-{n}");
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
             stdout.WriteLine($"{n} labels: training → {dir}");
             stdout.Flush();
-            // The classifier is scored after every epoch (about 1 s on the 10,000 test images), so the curve shows whether
-            // more epochs would help; the table reports the last epoch's figure, never the best one seen on test.
-            var accuracies = new List<double>();
-            var result = new Trainer(plugin, config).Run(dir, resume: false,
-                afterTraining: (model, data) => RunPictures.Write(model, data, dir),
-                afterEpoch: (model, data, m) =>
-                {
-                    var vfae = model as VfaeModel ?? throw new InvalidOperationException("semisupervised needs the vfae variant");
-                    accuracies.Add(Accuracy(vfae, data.Test, data.Tabular!.TestLabels));
-                    WriteAccuracyCurve(dir, accuracies);
-                    stdout.WriteLine(string.Create(inv,
-                        $"  epoch {m.Epoch}: test bound {m.TestElbo:F2}, q(y|z1) test accuracy {accuracies[^1]:F4} ({m.Seconds:F0} s)"));
-                    stdout.Flush();
-                });
-            var accuracy = accuracies[^1];
+            // The classifier-accuracy callback scores q(y|·) on the test split after every epoch (metrics.csv test_accuracy);
+            // the table reports the last epoch's figure, never the best one seen on test.
+            var result = run.Train(dir, resume: false, [.. catalog.Callbacks(), new RunHooks(started: t =>
+            {
+                if (t.Model is not IClassifier classifier)
+                    throw new ArgumentException($"semisupervised scores a model's own classifier, and {modelName} has none (it does not implement IClassifier)");
+                if (classifier.ClassifierMissing is { } why) throw new ArgumentException($"semisupervised: {why}");
+            })], new EpochLines(stdout));
+            var accuracy = result.Metrics[^1].Extra![ClassifierAccuracy];
             rows.Add(new Row(n, accuracy, result.Metrics[^1].TestElbo, result.Elapsed.TotalSeconds));
             stdout.WriteLine(string.Create(inv, $"{n} labels: q(y|z1) test accuracy {accuracy:F4}"));
         }
@@ -88,26 +83,21 @@ internal static class SemiSupervisedCommand
         return 0;
     }
 
-    /// <summary>accuracy.csv and accuracy.png in the run's folder: q(y|z1) test accuracy after each epoch.</summary>
-    private static void WriteAccuracyCurve(string dir, IReadOnlyList<double> accuracies)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        AtomicFile.WriteAllText(Path.Combine(dir, "accuracy.csv"),
-            "epoch,test_accuracy\n" + string.Concat(accuracies.Select((a, i) => string.Create(inv, $"{i + 1},{a:R}\n"))));
-        Pictures.LinePlot([("Q(Y|Z1) TEST ACCURACY", accuracies)]).Save(Path.Combine(dir, "accuracy.png"));
-    }
+    /// <summary>The figure the classifier-accuracy callback adds to every epoch.</summary>
+    private const string ClassifierAccuracy = "test_accuracy";
 
-    /// <summary>The share of <paramref name="rows"/> whose most probable class under q(y|z1) is the label.</summary>
-    public static double Accuracy(VfaeModel model, Tensor rows, long[] labels)
+    /// <summary>One line per epoch: the test bound and the classifier's accuracy.</summary>
+    private sealed class EpochLines(TextWriter stdout) : ITrainingObserver
     {
-        using var _ = no_grad();
-        int correct = 0;
-        for (long start = 0; start < rows.size(0); start += Trainer.EvalBatch)
+        public void EpochStarted(int epoch, int epochs, int batches) { }
+        public void BatchDone(int epoch, int batch, double loss) { }
+
+        public void EpochDone(EpochMetrics m)
         {
-            using var scope = NewDisposeScope();
-            var predicted = model.Classify(rows.narrow(0, start, Math.Min(Trainer.EvalBatch, rows.size(0) - start))).argmax(1).data<long>();
-            for (int i = 0; i < predicted.Length; i++) correct += predicted[i] == labels[start + i] ? 1 : 0;
+            var accuracy = m.Extra is { } e && e.TryGetValue(ClassifierAccuracy, out var a) ? a.ToString("F4", CultureInfo.InvariantCulture) : "–";
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  epoch {m.Epoch}: test bound {m.TestElbo:F2}, q(y|z1) test accuracy {accuracy} ({m.Seconds:F0} s)"));
+            stdout.Flush();
         }
-        return (double)correct / labels.Length;
     }
 }

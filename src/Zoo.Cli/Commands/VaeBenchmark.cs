@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core;
 using Zoo.Core.Plugins;
-using Zoo.Core.Training;
+using Zoo.Core.Runs;
 using static Zoo.Torch.torch;
 
 namespace Zoo.Cli.Commands;
@@ -19,13 +19,12 @@ internal static class VaeBenchmark
     {
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, found {epochs}");
         using var services = ZooServices.Build();
-        var plugin = services.GetRequiredService<PluginCatalog>().Model("bernoulli-vae");
-        var config = plugin.Config.Bind([new("epochs", epochs.ToString(CultureInfo.InvariantCulture))], "bench");
+        var run = RunConfig.Bind("bernoulli-vae", [new("epochs", epochs.ToString(CultureInfo.InvariantCulture))], services.GetRequiredService<PluginCatalog>());
         var dir = Path.Combine(Path.GetTempPath(), $"zoo-bench-vae-{Environment.ProcessId}");
         stdout.WriteLine($"zoo bench vae: bernoulli-vae 784-500-500-20 softplus, thresholded MNIST, batch 100, Adam 1e-3; libtorch {version}, {get_num_threads()} threads");
         try
         {
-            var result = new Trainer(plugin, config).Run(dir, resume: false);
+            var result = run.Train(dir, resume: false, callbacks: []); // the loop alone: no files, no diagnostics
             foreach (var m in result.Metrics)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"epoch {m.Epoch}: {m.TrainSeconds:F2} s  test ELBO {m.TestElbo:F2}  (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2})  live tensors {m.LiveTensors}"));

@@ -95,6 +95,30 @@ public static class ConfigText
         return list;
     }
 
+    /// <summary>
+    /// A JSON object of config keys as key=value pairs: lists as comma-separated text, a nested object (a part) as
+    /// `KEY=its name` and `KEY.SUB=…` for its other members.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> FlattenJson(System.Text.Json.Nodes.JsonObject obj, string prefix = "")
+    {
+        foreach (var (key, node) in obj)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject part)
+            {
+                foreach (var kv in FlattenJson(part, $"{prefix}{key}."))
+                    yield return kv.Key == $"{prefix}{key}.name" ? new(prefix + key, kv.Value) : kv;
+                continue;
+            }
+            yield return new(prefix + key, node switch
+            {
+                System.Text.Json.Nodes.JsonArray a => string.Join(",", a.Select(x => x is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) ? s : x?.ToJsonString())),
+                System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var s) => s,
+                null => "",
+                var v => v.ToJsonString(),
+            });
+        }
+    }
+
     /// <summary>LatentDim → latent-dim (the generator uses the same rule for keys and enum values).</summary>
     public static string KebabCase(string name) => ConfigNames.KebabCase(name);
 

@@ -18,3 +18,10 @@ public sealed class ConfigRuleAttribute(string method) : Attribute
 {
     public string Method { get; } = method;
 }
+
+/// <summary>
+/// On a part property: the part's keys are written at the record's own level rather than as `PART.KEY` (a run's
+/// model: `zoo train vae latent=20`, not `model.latent=20`). At most one part of a record may be inline.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class InlineKeysAttribute : Attribute;

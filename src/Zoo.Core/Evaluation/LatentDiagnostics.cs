@@ -1,4 +1,3 @@
-using Zoo.Core.Models;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -20,7 +19,7 @@ public sealed record LatentDiagnostics(double[] Activity, double[]? KlPerDimensi
     public static LatentDiagnostics Compute(IVaeModel model, Tensor x, int batch = 1000)
     {
         using var _ = no_grad();
-        var prior = (model as VariationalAutoencoder)?.Prior as IFactorizedPrior;
+        var prior = (model as ILatentPrior)?.Prior as IFactorizedPrior;
         long n = x.size(0);
         int d = model.LatentDim;
         var means = new List<Tensor>();

@@ -25,7 +25,7 @@ public sealed record LikelihoodReport(
     {
         var model = run.Model as IImportanceSampled
             ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' does not expose log p(x, z), so its likelihood cannot be importance-sampled");
-        using var data = run.LoadData();
+        var data = run.Data;
         long n = limit > 0 ? Math.Min(limit, data.Test.size(0)) : data.Test.size(0);
         using var x = data.Test.narrow(0, 0, n);
         var (rec, kl) = Trainer.Evaluate(run.Model, x, run.Training.Seed);
@@ -36,7 +36,7 @@ public sealed record LikelihoodReport(
         var seconds = sw.Elapsed.TotalSeconds;
         double mean = logPx.Average();
         double sd = Math.Sqrt(logPx.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, n - 1));
-        return new LikelihoodReport(run.Plugin.Name, run.Epoch, run.Training.Dataset, run.Training.Binarization.ToString().ToLowerInvariant(),
+        return new LikelihoodReport(run.Plugin.Name, run.Epoch, run.Dataset, data.Binarization.ToString().ToLowerInvariant(),
             (int)n, k, rec - kl, mean, sd / Math.Sqrt(n), seconds, diagnostics.ActiveUnits, diagnostics.Activity, diagnostics.KlPerDimension);
     }
 }
@@ -55,46 +55,48 @@ public sealed record AnomalyReport(
     public double FlaggedReference => ReferenceScores.Count(s => s > Threshold) / (double)ReferenceScores.Length;
     public double FlaggedScored => Scores.Count(s => s > Threshold) / (double)Scores.Length;
 
-    public static AnomalyReport Measure(TrainedRun run, string dataset, string split, int k, double quantile, int limit, int seed)
+    /// <summary>
+    /// Scores <paramref name="scored"/>'s <paramref name="split"/> (its [0, 1] inputs, binarised as the run's were), or the
+    /// run's own test split when <paramref name="scored"/> is null.
+    /// </summary>
+    public static AnomalyReport Measure(TrainedRun run, TrainingData? scored, string scoredName, string split, int k, double quantile, int limit, int seed)
     {
         var model = run.Model as IImportanceSampled
             ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' does not expose log p(x, z), so it cannot score likelihoods");
-        if (quantile is <= 0 or >= 1) throw new ArgumentException($"--quantile must be in (0, 1), found {quantile}");
-        var own = run.Training;
-        var shape = DataSources.Shape(dataset);
-        if (shape.Dimensions != run.Shape.Dimensions)
-            throw new ArgumentException($"{dataset} has {shape.Dimensions} dimensions per input, but the run's model takes {run.Shape.Dimensions}");
+        if (!(quantile > 0 && quantile < 1)) throw new ArgumentException($"--quantile must be in (0, 1), found {quantile}");
+        if (scored is not null && scored.Shape.Dimensions != run.Shape.Dimensions)
+            throw new ArgumentException($"{scoredName} has {scored.Shape.Dimensions} dimensions per input, but the run's model takes {run.Shape.Dimensions}");
         var sw = Stopwatch.StartNew();
         using var gen = new Generator((ulong)seed);
 
-        using var ownTest = DataSources.Load(own.Dataset, "test");
-        using var ownInputs = TrainingData.EvaluationInputs(ownTest, own.Binarization);
-        long half = ownTest.Count / 2;
+        var own = run.Data;
+        var ownInputs = own.Test;
+        long half = own.TestSet.Count / 2;
         long calibrationCount = limit > 0 ? Math.Min(limit, half) : half;
-        long referenceCount = limit > 0 ? Math.Min(limit, ownTest.Count - half) : ownTest.Count - half;
+        long referenceCount = limit > 0 ? Math.Min(limit, own.TestSet.Count - half) : own.TestSet.Count - half;
         using var calibration = ownInputs.narrow(0, 0, calibrationCount);
         using var reference = ownInputs.narrow(0, half, referenceCount);
         var threshold = Ranking.Quantile(Nll(model, calibration, k, gen), quantile);
         var referenceScores = Nll(model, reference, k, gen);
 
-        bool self = dataset == own.Dataset && split == "test";
         double[] scores;
         long[] labels;
-        if (self)
+        if (scored is null)
         {
             scores = referenceScores;
-            using var l = ownTest.Labels.narrow(0, half, referenceCount);
+            using var l = own.TestSet.Labels.narrow(0, half, referenceCount);
             labels = l.data<long>();
         }
         else
         {
-            using var scored = TrainingData.Limit(DataSources.Load(dataset, split), limit);
-            using var inputs = TrainingData.EvaluationInputs(scored, own.Binarization);
+            var set = split == "train" ? scored.Train : scored.TestSet;
+            using var part = TrainingData.Limit(set.Take(set.Count), limit);
+            using var inputs = TrainingData.EvaluationInputs(part, own.Binarization);
             scores = Nll(model, inputs, k, gen);
-            labels = scored.Labels.data<long>();
+            labels = part.Labels.data<long>();
         }
-        double? auroc = self ? null : Ranking.Auroc(scores, referenceScores);
-        return new AnomalyReport(run.Plugin.Name, $"{own.Dataset} test", $"{dataset} {split}", k, quantile, threshold,
+        double? auroc = scored is null ? null : Ranking.Auroc(scores, referenceScores);
+        return new AnomalyReport(run.Plugin.Name, $"{run.Dataset} test", $"{scoredName} {split}", k, quantile, threshold,
             referenceScores, scores, labels, auroc, sw.Elapsed.TotalSeconds);
     }
 

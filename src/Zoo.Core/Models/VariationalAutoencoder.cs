@@ -19,15 +19,15 @@ public sealed record ElboOptions(KlEstimator Kl = KlEstimator.Analytic, int Samp
     double WarmupEpochs = 0, double FreeBits = 0);
 
 /// <summary>
-/// A VAE composed from plugins: encoder q(z|x), an MLP decoder to the likelihood's parameters, likelihood
+/// A VAE composed from plugins: encoder q(z|x), a decoder to the likelihood's parameters, likelihood
 /// p(x|z) and prior p(z). Per example the ELBO is (1/L) Σ_l log p(x|z_l) − KL, with z_l reparameterised draws;
 /// KL is closed-form or (1/L) Σ_l [log q(z_l|x) − log p(z_l)]. The loss is −mean(reconstruction − β·KL).
 /// </summary>
-public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSampled, IScheduledObjective
+public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSampled, IScheduledObjective, ILatentPrior
 {
     private double warmup = 1.0; // the warm-up factor of the KL weight; 1 outside training
     private readonly IEncoder encoder;
-    private readonly nn.Module<Tensor, Tensor> decoder;
+    private readonly IDecoder decoder;
 
     public ILikelihood Likelihood { get; }
     public IPrior Prior { get; }
@@ -35,7 +35,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
     public int LatentDim { get; }
     public nn.Module Module => this;
 
-    public VariationalAutoencoder(string name, IEncoder encoder, nn.Module<Tensor, Tensor> decoder, ILikelihood likelihood,
+    public VariationalAutoencoder(string name, IEncoder encoder, IDecoder decoder, ILikelihood likelihood,
         IPrior prior, int latentDim, ElboOptions options) : base(name)
     {
         if (options.Samples < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Samples, "the ELBO needs at least one sample");
@@ -45,7 +45,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
         this.decoder = decoder;
         (Likelihood, Prior, LatentDim, Options) = (likelihood, prior, latentDim, options);
         register_module("encoder", encoder.Module);
-        register_module("decoder", decoder);
+        register_module("decoder", decoder.Module);
     }
 
     public ElboTerms Loss(Tensor x, Generator generator)
@@ -61,7 +61,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
         for (int l = 0; l < Options.Samples; l++)
         {
             var z = q.Sample(generator);
-            var r = Likelihood.LogProb(decoder.forward(z), x);
+            var r = Likelihood.LogProb(decoder.Decode(z), x);
             rec = l == 0 ? r : rec + r;
             if (analytic is null)
             {
@@ -93,7 +93,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
 
     public Tensor LogJoint(Tensor x, Tensor z)
     {
-        using var output = decoder.forward(z);
+        using var output = decoder.Decode(z);
         using var logLikelihood = Likelihood.LogProb(output, x);
         using var logPrior = Prior.LogProb(z);
         return logLikelihood + logPrior;
@@ -101,7 +101,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
 
     public Tensor Decode(Tensor z)
     {
-        using var output = decoder.forward(z);
+        using var output = decoder.Decode(z);
         return Likelihood.Mean(output);
     }
 

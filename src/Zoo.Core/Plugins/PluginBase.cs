@@ -23,6 +23,7 @@ public abstract class LikelihoodPlugin<TConfig> : Plugin<TConfig>, ILikelihoodPl
 {
     public sealed override PluginKind Kind => PluginKind.Likelihood;
     public ILikelihood Create(object config) => Create(Typed(config));
+    public virtual bool WantsBinaryData => false;
     protected abstract ILikelihood Create(TConfig config);
 }
 
@@ -41,11 +42,39 @@ public abstract class EncoderPlugin<TConfig> : Plugin<TConfig>, IEncoderPlugin w
     protected abstract IEncoder Create(TConfig config, int inputDim, int latentDim, torch.Generator generator);
 }
 
+public abstract class DecoderPlugin<TConfig> : Plugin<TConfig>, IDecoderPlugin where TConfig : class, IZooConfig<TConfig>
+{
+    public sealed override PluginKind Kind => PluginKind.Decoder;
+    public IDecoder Create(object config, int inputDim, int outputDim, torch.Generator generator) =>
+        Create(Typed(config), inputDim, outputDim, generator);
+    protected abstract IDecoder Create(TConfig config, int inputDim, int outputDim, torch.Generator generator);
+}
+
+public abstract class DataPlugin<TConfig> : Plugin<TConfig>, IDataPlugin where TConfig : class, IZooConfig<TConfig>
+{
+    public sealed override PluginKind Kind => PluginKind.Data;
+    public virtual IReadOnlyList<string> FileExtensions => [];
+    public Training.TrainingData Load(object config, DataRequest request) => Load(Typed(config), request);
+    protected abstract Training.TrainingData Load(TConfig config, DataRequest request);
+}
+
 public abstract class ModelPlugin<TConfig> : Plugin<TConfig>, IModelPlugin where TConfig : class, IZooConfig<TConfig>
 {
     public sealed override PluginKind Kind => PluginKind.Model;
+    public virtual IReadOnlyList<KeyValuePair<string, string>> RunDefaults => [];
     public IVaeModel Create(object config, DataShape data, torch.Generator generator) => Create(Typed(config), data, generator);
+    public Data.Binarization AutoBinarization(object config) => AutoBinarization(Typed(config));
+    public Training.TrainingData Prepare(object config, Training.TrainingData data, int seed) => Prepare(Typed(config), data, seed);
     protected abstract IVaeModel Create(TConfig config, DataShape data, torch.Generator generator);
+    protected virtual Data.Binarization AutoBinarization(TConfig config) => Data.Binarization.None;
+    protected virtual Training.TrainingData Prepare(TConfig config, Training.TrainingData data, int seed) => data;
+}
+
+public abstract class CallbackPlugin<TConfig> : Plugin<TConfig>, ICallbackPlugin where TConfig : class, IZooConfig<TConfig>
+{
+    public sealed override PluginKind Kind => PluginKind.Callback;
+    public Training.ITrainingCallback Create(object config) => Create(Typed(config));
+    protected abstract Training.ITrainingCallback Create(TConfig config);
 }
 
 /// <summary>A config record with no keys, for plugins without hyperparameters.</summary>

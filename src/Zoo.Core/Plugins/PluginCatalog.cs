@@ -1,4 +1,4 @@
-using static Zoo.Torch.torch;
+using Zoo.Core.Configuration;
 
 namespace Zoo.Core.Plugins;
 
@@ -6,7 +6,7 @@ namespace Zoo.Core.Plugins;
 /// Every plugin registered in DI (as <see cref="IPlugin"/>), resolved by family and name. Names are unique per
 /// family; a second plugin with a taken name is reported, not silently shadowed.
 /// </summary>
-public sealed class PluginCatalog
+public sealed class PluginCatalog : IPartResolver
 {
     private readonly Dictionary<(PluginKind, string), IPlugin> byName = [];
 
@@ -32,33 +32,43 @@ public sealed class PluginCatalog
     public ILikelihoodPlugin Likelihood(string name) => Get<ILikelihoodPlugin>(PluginKind.Likelihood, name);
     public IPriorPlugin Prior(string name) => Get<IPriorPlugin>(PluginKind.Prior, name);
     public IEncoderPlugin Encoder(string name) => Get<IEncoderPlugin>(PluginKind.Encoder, name);
+    public IDecoderPlugin Decoder(string name) => Get<IDecoderPlugin>(PluginKind.Decoder, name);
+    public IDataPlugin Data(string name) => Get<IDataPlugin>(PluginKind.Data, name);
 
-    /// <summary>A likelihood bound from its settings; a bad key fails naming <paramref name="owner"/> (the model), the family and the plugin.</summary>
-    public ILikelihood CreateLikelihood(string name, IEnumerable<KeyValuePair<string, string>> settings, string owner)
-    {
-        var plugin = Likelihood(name);
-        return plugin.Create(plugin.Config.Bind(settings, $"{owner}: likelihood '{name}' config"));
-    }
-
-    /// <summary>A prior bound from its settings; errors name <paramref name="owner"/> as for <see cref="CreateLikelihood"/>.</summary>
-    public IPrior CreatePrior(string name, IEnumerable<KeyValuePair<string, string>> settings, string owner)
-    {
-        var plugin = Prior(name);
-        return plugin.Create(plugin.Config.Bind(settings, $"{owner}: prior '{name}' config"));
-    }
+    /// <summary>The callbacks every run gets, created from their default configs, in name order.</summary>
+    public IReadOnlyList<Training.ITrainingCallback> Callbacks() =>
+        OfKind(PluginKind.Callback).Cast<ICallbackPlugin>().Select(p => p.Create(p.Config.Default())).ToList();
 
     /// <summary>
-    /// The encoder plugin bound to a model's hidden sizes and activation, as a factory of encoders (input size, latent
-    /// size, generator), so that a model with several Gaussian networks binds the settings once.
+    /// A part's plugin by name; for data, a value that is not a plugin's name but a path whose extension a data plugin
+    /// claims picks that plugin with `path` set to the value.
     /// </summary>
-    public Func<int, int, Generator, IEncoder> EncoderFactory(string name, IReadOnlyList<int> hidden, string activation, string owner)
+    public IPlugin? Resolve(PluginKind kind, string value, out IReadOnlyList<KeyValuePair<string, string>> implied, out string? problem)
     {
-        var plugin = Encoder(name);
-        var config = plugin.Config.Bind(
-            [new("hidden", string.Join(",", hidden.Select(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture)))), new("activation", activation)],
-            $"{owner}: encoder '{name}' config");
-        return (inputDim, latentDim, generator) => plugin.Create(config, inputDim, latentDim, generator);
+        implied = [];
+        problem = null;
+        if (byName.TryGetValue((kind, value), out var plugin)) return plugin;
+        if (kind == PluginKind.Data && Path.GetExtension(value).ToLowerInvariant() is { Length: > 1 } extension)
+        {
+            var reader = OfKind(PluginKind.Data).Cast<IDataPlugin>().FirstOrDefault(p => p.FileExtensions.Contains(extension));
+            if (reader is not null)
+            {
+                implied = [new("path", value)];
+                return reader;
+            }
+            var readers = OfKind(PluginKind.Data).Cast<IDataPlugin>().SelectMany(p => p.FileExtensions).Distinct().Order().ToList();
+            problem = $"no data plugin reads {extension} files (files: {string.Join(", ", readers)}; data sets: {string.Join(", ", Names(kind))})";
+            return null;
+        }
+        var known = Names(kind).ToList();
+        var near = known.OrderBy(n => ConfigText.Distance(n, value)).FirstOrDefault();
+        problem = $"unknown {Family(kind)}" + (near is not null && ConfigText.Distance(near, value) <= 3 ? $" (did you mean '{near}'?)" : "") +
+                  $"; available: {(known.Count == 0 ? "none" : string.Join(", ", known))}" +
+                  (kind == PluginKind.Data ? " or a path to a file" : "");
+        return null;
     }
+
+    private IEnumerable<string> Names(PluginKind kind) => OfKind(kind).Select(p => p.Name);
 
     private T Get<T>(PluginKind kind, string name) where T : class, IPlugin
     {

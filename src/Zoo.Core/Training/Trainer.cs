@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Text;
 using Zoo.Core.Data;
-using Zoo.Core.Evaluation;
-using Zoo.Core.Imaging;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -10,55 +7,48 @@ using static Zoo.Torch.torch;
 namespace Zoo.Core.Training;
 
 /// <summary>What a finished (or resumed-and-finished) training run leaves behind.</summary>
-public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> Metrics, TimeSpan Elapsed);
+public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> Metrics, TimeSpan Elapsed, IReadOnlyList<string> Files);
 
 /// <summary>
-/// Trains a model plugin on its configured data with Adam on shuffled minibatches. Per epoch it appends train and
-/// test ELBO, reconstruction and KL to metrics.csv, redraws curves.png and writes an atomic checkpoint (model,
-/// optimizer, config, generator state, epoch, metrics), so a resumed run continues exactly where it stopped and
-/// reaches the same numbers as an uninterrupted one. A NaN or infinite loss stops training with an error naming
-/// the epoch and batch. Denormal floats are flushed to zero while it trains: as the weights of unused latent
-/// units decay, denormals reach the GEMMs and slowed an epoch of seed 003's set-up from ~4 s to ~7 s.
+/// The training loop: Adam on seeded shuffled minibatches of the data it is given, per-epoch test evaluation, an
+/// atomic checkpoint every epoch (model, optimizer, config, generator state, epoch, metrics), resume, graceful stop and
+/// divergence. A resumed run continues exactly where it stopped and reaches the same numbers as an uninterrupted one.
+/// A NaN or infinite loss stops training with an error naming the epoch and batch. Everything else a run writes is a
+/// callback's (<see cref="ITrainingCallback"/>). Denormal floats are flushed to zero while it trains: as the weights
+/// of unused latent units decay, denormals reach the GEMMs and slowed an epoch of seed 003's set-up from ~4 s to ~7 s.
 /// </summary>
-public sealed class Trainer(IModelPlugin plugin, object config)
+/// <param name="modelName">the model's name, checked against a checkpoint on resume</param>
+/// <param name="configJson">the run's resolved config, saved beside the run and in its checkpoints</param>
+/// <param name="createModel">builds the model from the run's generator (seeded with the training seed)</param>
+public sealed class Trainer(string modelName, string configJson, TrainingConfig cfg, TrainingData data,
+    Func<Generator, IVaeModel> createModel, IEnumerable<ITrainingCallback>? callbacks = null)
 {
     public const int EvalBatch = 500;
 
-    private readonly ITrainingConfig cfg = config as ITrainingConfig ??
-        throw new ArgumentException($"model '{plugin.Name}' config {config.GetType().Name} does not implement {nameof(ITrainingConfig)}");
+    private readonly IReadOnlyList<ITrainingCallback> callbacks = (callbacks ?? []).OrderBy(c => c.Order).ToList();
 
     public static string ConfigPath(string runDir) => Path.Combine(runDir, "config.json");
-    public static string MetricsPath(string runDir) => Path.Combine(runDir, "metrics.csv");
-    public static string CurvesPath(string runDir) => Path.Combine(runDir, "curves.png");
 
     /// <summary>
-    /// Trains into <paramref name="runDir"/>. With <paramref name="resume"/> it continues from the run's
-    /// checkpoint (whose config must equal this one except for the number of epochs).
-    /// <paramref name="afterTraining"/> runs with the trained model and data before they are freed (pictures).
-    /// <paramref name="afterEpoch"/> runs after each epoch's checkpoint, in eval mode without gradients, for measures
-    /// of a model's own (e.g. a classifier's test accuracy).
+    /// Trains into <paramref name="runDir"/>. With <paramref name="resume"/> it continues from the run's checkpoint.
     /// </summary>
-    public TrainingResult Run(string runDir, bool resume, ITrainingObserver? observer = null,
-        Action<IVaeModel, TrainingData>? afterTraining = null, CancellationToken cancel = default,
-        Action<IVaeModel, TrainingData, EpochMetrics>? afterEpoch = null)
+    public TrainingResult Run(string runDir, bool resume, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         var total = Stopwatch.StartNew();
         var flushed = Threading.FlushDenormal;
         Threading.SetFlushDenormal(true);
-        try { return Train(runDir, resume, observer, afterTraining, afterEpoch, total, cancel); }
+        try { return Train(runDir, resume, observer, total, cancel); }
         finally { Threading.SetFlushDenormal(flushed); }
     }
 
-    private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer, Action<IVaeModel, TrainingData>? afterTraining,
-        Action<IVaeModel, TrainingData, EpochMetrics>? afterEpoch, Stopwatch total, CancellationToken cancel)
+    private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer, Stopwatch total, CancellationToken cancel)
     {
         Directory.CreateDirectory(runDir);
         if (!resume && Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)))
             throw new IOException($"{runDir} already holds a trained run: resume it with --resume, or choose another --out");
 
-        using var data = TrainingData.Load(cfg);
         using var gen = new Generator((ulong)cfg.Seed);
-        using var model = plugin.Create(config, data.Shape, gen);
+        using var model = createModel(gen);
         using var adam = optim.Adam(model.Module.parameters(), lr: cfg.LearningRate);
         var history = new List<EpochMetrics>();
         PartialEpoch? partial = null;
@@ -67,8 +57,8 @@ public sealed class Trainer(IModelPlugin plugin, object config)
         {
             var dir = CheckpointState.Locate(runDir);
             var state = CheckpointState.Load(dir);
-            if (state.Model != plugin.Name)
-                throw new InvalidDataException($"{runDir}: the checkpoint is of model '{state.Model}', not '{plugin.Name}'");
+            if (state.Model != modelName)
+                throw new InvalidDataException($"{runDir}: the checkpoint is of model '{state.Model}', not '{modelName}'");
             model.Module.load(CheckpointState.ModelPath(dir));
             adam.load(CheckpointState.OptimizerPath(dir));
             using (var g = tensor(state.GeneratorState)) gen.set_state(g);
@@ -76,9 +66,9 @@ public sealed class Trainer(IModelPlugin plugin, object config)
             partial = state.Partial;
             checkpointGenerator = state.GeneratorState;
         }
-        var configJson = plugin.Config.ToJson(config);
         AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
-        WriteMetrics(runDir, history);
+        var context = new TrainingContext(runDir, modelName, cfg, model, data, observer);
+        Tell(c => c.Started(context, history));
 
         int trainCount = data.Train.Count;
         int batches = (trainCount + cfg.BatchSize - 1) / cfg.BatchSize;
@@ -114,10 +104,10 @@ public sealed class Trainer(IModelPlugin plugin, object config)
                 {
                     // Graceful stop: checkpoint at this batch boundary, mid-epoch, and say where it stopped.
                     using (var g = gen.get_state())
-                        new CheckpointState(plugin.Name, configJson, epoch - 1, g.data<byte>(), history,
+                        new CheckpointState(modelName, configJson, epoch - 1, g.data<byte>(), history,
                             new PartialEpoch(epoch, batch, epochStart, loss, rec, kl, earlierSeconds + sw.Elapsed.TotalSeconds)).Save(runDir, model.Module, adam);
                     throw new TrainingInterruptedException(
-                        $"{plugin.Name}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
+                        $"{modelName}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
                 }
                 var index = batchIndex;
                 (model as IScheduledObjective)?.Progress((long)(epoch - 1) * batches + batch, batches);
@@ -128,7 +118,7 @@ public sealed class Trainer(IModelPlugin plugin, object config)
                 var value = terms.Loss.item<double>();
                 if (!double.IsFinite(value))
                     throw new TrainingDivergedException(
-                        $"{plugin.Name}: loss is {value} at epoch {epoch}, batch {batch + 1} of {batches}; lower learning-rate or set clip-grad-norm");
+                        $"{modelName}: loss is {value} at epoch {epoch}, batch {batch + 1} of {batches}; lower learning-rate or set clip-grad-norm");
                 terms.Loss.backward();
                 if (cfg.ClipGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), cfg.ClipGradNorm);
                 adam.step();
@@ -141,26 +131,27 @@ public sealed class Trainer(IModelPlugin plugin, object config)
             }
             var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
             var (testRec, testKl) = Evaluate(model, data.Test, cfg.Seed);
-            var diagnostics = LatentDiagnostics.Compute(model, data.Test);
             var metrics = new EpochMetrics(epoch, (rec - kl) / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
-                testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, diagnostics.ActiveUnits);
-            if (diagnostics.ActiveUnits < cfg.MinActiveUnits)
-                observer?.Warning($"posterior collapse: {diagnostics.ActiveUnits} of {model.LatentDim} latent units active after epoch {epoch} " +
-                                  $"(fewer than min-active-units={cfg.MinActiveUnits}); try kl-warmup=EPOCHS or free-bits=NATS");
+                testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors);
+            model.Module.eval();
+            using (no_grad())
+                foreach (var c in callbacks) metrics = c.Measure(context, metrics);
+            metrics = metrics with { Seconds = sw.Elapsed.TotalSeconds, LiveTensors = LiveTensors };
             history.Add(metrics);
             using (var g = gen.get_state())
-                new CheckpointState(plugin.Name, configJson, epoch, g.data<byte>(), history).Save(runDir, model.Module, adam);
-            WriteMetrics(runDir, history);
-            if (afterEpoch is not null)
-            {
-                model.Module.eval();
-                using (no_grad()) afterEpoch(model, data, metrics);
-            }
+                new CheckpointState(modelName, configJson, epoch, g.data<byte>(), history).Save(runDir, model.Module, adam);
+            Tell(c => c.EpochEnded(context, history));
             observer?.EpochDone(metrics);
         }
-        model.Module.eval();
-        afterTraining?.Invoke(model, data);
-        return new TrainingResult(runDir, history, total.Elapsed);
+        Tell(c => c.Finished(context, history));
+        return new TrainingResult(runDir, history, total.Elapsed, context.Files);
+    }
+
+    /// <summary>Runs a callback hook for each callback in eval mode without gradients.</summary>
+    private void Tell(Action<ITrainingCallback> hook)
+    {
+        using var _ = no_grad();
+        foreach (var c in callbacks) hook(c);
     }
 
     /// <summary>
@@ -181,19 +172,5 @@ public sealed class Trainer(IModelPlugin plugin, object config)
             kl += terms.Kl.sum().item<double>();
         }
         return (rec / n, kl / n);
-    }
-
-    private static void WriteMetrics(string runDir, IReadOnlyList<EpochMetrics> history)
-    {
-        var csv = new StringBuilder(EpochMetrics.CsvHeader).Append('\n');
-        foreach (var m in history) csv.Append(m.ToCsv()).Append('\n');
-        AtomicFile.WriteAllText(MetricsPath(runDir), csv.ToString());
-        if (history.Count == 0) return;
-        Pictures.Stack(
-            Pictures.LinePlot([("TRAIN ELBO", history.Select(m => m.TrainElbo).ToList()), ("TEST ELBO", history.Select(m => m.TestElbo).ToList())]),
-            Pictures.LinePlot([("TRAIN RECONSTRUCTION", history.Select(m => m.TrainReconstruction).ToList()),
-                               ("TEST RECONSTRUCTION", history.Select(m => m.TestReconstruction).ToList())]),
-            Pictures.LinePlot([("TRAIN KL", history.Select(m => m.TrainKl).ToList()), ("TEST KL", history.Select(m => m.TestKl).ToList())])
-        ).Save(CurvesPath(runDir));
     }
 }

@@ -1,44 +1,39 @@
-using Zoo.Core.Data;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Zoo.Core.Configuration;
 
 namespace Zoo.Core.Training;
 
-/// <summary>The keys a model's config gives the trainer: data, optimisation and run length.</summary>
-public interface ITrainingConfig
-{
-    /// <summary>"mnist" or "fashion-mnist".</summary>
-    string Dataset { get; }
-    Binarization Binarization { get; }
-    /// <summary>Use only the first N training / test examples (0 = all): for quick runs and tests.</summary>
-    int TrainLimit { get; }
-    int TestLimit { get; }
-    int Epochs { get; }
-    int BatchSize { get; }
-    double LearningRate { get; }
-    /// <summary>Clip the gradients' global norm to this value (0 = no clipping).</summary>
-    double ClipGradNorm { get; }
-    int Seed { get; }
-    /// <summary>Warn when fewer latent units than this are active after an epoch (posterior collapse); 0 = never.</summary>
-    int MinActiveUnits => 1;
-}
-
 /// <summary>
-/// The keys of a model trained on packed rows with a label and a sensitive variable (the VFAE):
-/// <see cref="ITrainingConfig.Dataset"/> is credit-g or a path to an .arff or .csv file, whose columns these name, or
-/// an image set (mnist, fashion-mnist) whose last <see cref="SensitivePixels"/> pixels are s.
+/// The trainer's keys, declared once for every model: run length, minibatches, Adam, clipping, seed, and the
+/// collapse warning's threshold. A run's config (<see cref="Runs.RunConfig"/>) adds the model and the data.
 /// </summary>
-public interface ITabularConfig : ITrainingConfig
+[ZooConfig]
+public abstract partial record TrainingConfig
 {
-    string Target { get; }
-    string Sensitive { get; }
-    double SensitiveThreshold { get; }
-    double TestFraction { get; }
-    int Labels { get; }
-    /// <summary>Images: how many of the last pixels are s.</summary>
-    int SensitivePixels => 0;
-    /// <summary>Semi-supervised runs: the share of an epoch's rows that are labelled (repeats; 0 = none).</summary>
-    double LabelledShare => 0;
+    [Description("training epochs")]
+    [Range(1, 100000)]
+    public int Epochs { get; init; } = 10;
 
-    Data.Tabular.TabularOptions TabularOptions => new(Target, Sensitive, SensitiveThreshold, TestFraction, Seed, Labels);
+    [Description("minibatch size")]
+    [Range(1, 1_000_000)]
+    public int BatchSize { get; init; } = 100;
+
+    [Description("Adam learning rate")]
+    [Range(1e-7, 1.0)]
+    public double LearningRate { get; init; } = 1e-3;
+
+    [Description("clip the gradients' global norm to this value (0 = off)")]
+    [Range(0.0, 1e6)]
+    public double ClipGradNorm { get; init; }
+
+    [Description("random seed (initialisation, shuffling, sampling, seeded splits)")]
+    [Range(0, int.MaxValue)]
+    public int Seed { get; init; }
+
+    [Description("warn when fewer latent units than this are active on the test split after an epoch (0 = never)")]
+    [Range(0, 4096)]
+    public int MinActiveUnits { get; init; } = 1;
 }
 
 /// <summary>
@@ -52,6 +47,9 @@ public sealed record EpochMetrics(
     double TestElbo, double TestReconstruction, double TestKl, double TrainSeconds, double Seconds, long LiveTensors,
     int ActiveUnits = -1)
 {
+    /// <summary>Figures callbacks add (a classifier's test accuracy, …): column name → value, in metrics.csv after the fixed columns.</summary>
+    public IReadOnlyDictionary<string, double>? Extra { get; init; }
+
     public const string CsvHeader = "epoch,train_elbo,train_reconstruction,train_kl,train_loss,test_elbo,test_reconstruction,test_kl,train_seconds,seconds,live_tensors,active_units";
 
     public string ToCsv() => string.Join(",", new[]

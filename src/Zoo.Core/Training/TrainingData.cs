@@ -7,7 +7,7 @@ using static Zoo.Torch.torch;
 namespace Zoo.Core.Training;
 
 /// <summary>
-/// A config's data: the training split as [0, 1] pixels (binarised per batch, so stochastic binarisation is
+/// A run's data, as a data plugin loads it and a model prepares it: the training split as [0, 1] pixels (binarised per batch, so stochastic binarisation is
 /// redrawn every epoch), and the test split binarised once (stochastically with a fixed seed) so that test figures
 /// compare across epochs and runs. Thresholding is deterministic, so the training inputs are thresholded once
 /// rather than per batch.
@@ -28,48 +28,40 @@ public sealed class TrainingData : IDisposable
     /// <summary>For a tabular data set: its layout and sensitive groups (the packed rows are Train/Test).</summary>
     public TabularData? Tabular { get; init; }
 
-    public static TrainingData Load(ITrainingConfig cfg)
+    /// <summary>
+    /// Image data: the training inputs prepared for <paramref name="binarization"/> (thresholded once; stochastic
+    /// draws per batch), the test inputs binarised once with a fixed seed. Takes ownership of both sets.
+    /// </summary>
+    public static TrainingData FromImages(ImageDataset train, ImageDataset test, Binarization binarization, int classes)
     {
-        if (cfg is ITabularConfig tabular) return LoadTable(tabular);
-        var train = Limit(DataSources.Load(cfg.Dataset, "train"), cfg.TrainLimit);
-        var test = Limit(DataSources.Load(cfg.Dataset, "test"), cfg.TestLimit);
-        var x = EvaluationInputs(test, cfg.Binarization);
-        var inputs = (cfg.Binarization == Binarization.Threshold ? Batches.Binarize(train.Images, Binarization.Threshold) : train.Images.alias())
+        var x = EvaluationInputs(test, binarization);
+        var inputs = (binarization == Binarization.Threshold ? Batches.Binarize(train.Images, Binarization.Threshold) : train.Images.alias())
             .DetachFromDisposeScope();
         return new TrainingData
         {
-            Train = train, TrainInputs = inputs, Binarization = cfg.Binarization, TestSet = test, Test = x,
-            Shape = DataSources.Shape(cfg.Dataset),
+            Train = train, TrainInputs = inputs, Binarization = binarization, TestSet = test, Test = x,
+            Shape = new DataShape(train.Height * train.Width, train.Height, train.Width, classes),
         };
     }
 
     /// <summary>
-    /// Packed rows of a table, or of images with a nuisance s (mnist, fashion-mnist). In semi-supervised runs the
-    /// labelled training rows are repeated until they are <see cref="ITabularConfig.LabelledShare"/> of an epoch.
-    /// Image rows are binarised like images (per batch for stochastic); tables are not.
+    /// Packed rows of a table, or of images with a nuisance s. In semi-supervised runs the labelled training rows are
+    /// repeated until they are <paramref name="labelledShare"/> of an epoch. Image rows are binarised like images (per
+    /// batch for stochastic); tables are not. Takes ownership of <paramref name="table"/>.
     /// </summary>
-    private static TrainingData LoadTable(ITabularConfig cfg)
+    public static TrainingData FromRows(string name, TabularData table, Binarization binarization, double labelledShare = 0)
     {
-        var table = Rows(cfg);
-        var binarization = table.Layout.Picture is null ? Binarization.None : cfg.Binarization;
+        if (table.Layout.Picture is null) binarization = Binarization.None;
         var width = table.Layout.Width;
-        var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, cfg.LabelledShare, out var epochLabels);
-        var train = ImageDataset.FromTensors($"{cfg.Dataset}-train", 1, width, epochRows, tensor(epochLabels).DetachFromDisposeScope());
-        var test = ImageDataset.FromTensors($"{cfg.Dataset}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
+        var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, labelledShare, out var epochLabels);
+        var train = ImageDataset.FromTensors($"{name}-train", 1, width, epochRows, tensor(epochLabels).DetachFromDisposeScope());
+        var test = ImageDataset.FromTensors($"{name}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
             tensor(table.TestLabels).DetachFromDisposeScope());
         return new TrainingData
         {
             Train = train, TrainInputs = epochRows.alias().DetachFromDisposeScope(), Binarization = binarization, TestSet = test,
             Test = EvaluationInputs(test, binarization), Shape = TableShape(table.Layout), Tabular = table,
         };
-    }
-
-    private static TabularData Rows(ITabularConfig cfg)
-    {
-        if (!DataSources.IsImageSet(cfg.Dataset)) return TabularData.Load(DataSources.TablePath(cfg.Dataset), cfg.TabularOptions);
-        using var train = Limit(DataSources.Load(cfg.Dataset, "train"), cfg.TrainLimit);
-        using var test = Limit(DataSources.Load(cfg.Dataset, "test"), cfg.TestLimit);
-        return TabularData.FromImages(train, test, new ImageRowOptions(cfg.SensitivePixels, cfg.Seed, cfg.Labels));
     }
 
     /// <summary>
@@ -94,14 +86,6 @@ public sealed class TrainingData : IDisposable
         epochLabels = [.. labels, .. extra.Select(i => labels[i])];
         var index = tensor(extra.Select(i => (long)i).ToArray());
         return cat([rows, rows.index_select(0, index)]).DetachFromDisposeScope();
-    }
-
-    /// <summary>The input shape of a config's data without training on it (tables are read for their layout).</summary>
-    public static DataShape ShapeOf(ITrainingConfig cfg)
-    {
-        if (cfg is not ITabularConfig tabular) return DataSources.Shape(cfg.Dataset);
-        using var table = Rows(tabular);
-        return TableShape(table.Layout);
     }
 
     private static DataShape TableShape(TabularLayout layout) => new(layout.Width, 1, layout.Width, layout.Classes) { Table = layout };

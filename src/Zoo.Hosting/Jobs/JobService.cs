@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Zoo.Core.Imaging;
 using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
 using Zoo.Core.Training;
 
 namespace Zoo.Hosting.Jobs;
@@ -117,9 +117,9 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         logger.LogInformation("Job {Id} {Action}: {Model}", id, resume ? "resuming" : "started", record.Spec.Model);
         try
         {
-            var (plugin, config) = Bind(record.Spec);
-            var result = new Trainer(plugin, config).Run(runDir, resume, new Observer(store, logger, id, () => record, r => record = r),
-                (model, data) => store.AppendLog(id, "wrote " + string.Join(", ", RunPictures.Write(model, data, runDir))), cancel);
+            var result = Bind(record.Spec).Train(runDir, resume, catalog.Callbacks(),
+                new Observer(store, logger, id, () => record, r => record = r), cancel);
+            store.AppendLog(id, "wrote " + string.Join(", ", result.Files));
             var last = result.Metrics[^1];
             Finish(record with { TestElbo = last.TestElbo, Epoch = last.Epoch }, JobState.Succeeded,
                 null, $"succeeded: test ELBO {last.TestElbo.ToString("F2", CultureInfo.InvariantCulture)} nats after {last.Epoch} epochs");
@@ -151,11 +151,7 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         if (state != JobState.Failed) logger.LogInformation("Job {Id} {State}", record.Id, state);
     }
 
-    private (IModelPlugin Plugin, object Config) Bind(JobSpec spec)
-    {
-        var plugin = catalog.Model(spec.Model);
-        return (plugin, plugin.Config.Bind(spec.Settings, $"{spec.Model} config"));
-    }
+    private RunConfig Bind(JobSpec spec) => RunConfig.Bind(spec.Model, spec.Settings, catalog);
 
     private static JobSpec? TryReadSpec(string path)
     {

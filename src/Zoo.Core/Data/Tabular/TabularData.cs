@@ -178,6 +178,25 @@ public sealed class TabularData : IDisposable
         };
     }
 
+    /// <summary>
+    /// A copy in which only <paramref name="labels"/> training rows keep their label (in their order, evenly over the
+    /// classes; all when 0): the rest are unlabelled for semi-supervised training. The test rows stay labelled.
+    /// </summary>
+    public TabularData WithLabels(int labels)
+    {
+        using var scope = NewDisposeScope();
+        var rows = Enumerable.Range(0, TrainLabels.Length).ToArray();
+        var labelled = new bool[rows.Length];
+        ChooseLabelled(rows, TrainLabels, labels, labelled);
+        var flags = tensor(labelled.Select(f => f ? 1f : 0f).ToArray(), [rows.Length, 1]);
+        var train = cat([Train.narrow(1, 0, Layout.Width - 1), flags], 1);
+        return new TabularData
+        {
+            Layout = Layout, Train = train.DetachFromDisposeScope(), Test = Test.clone().DetachFromDisposeScope(),
+            TrainLabels = TrainLabels, TestLabels = TestLabels, TrainSensitive = TrainSensitive, TestSensitive = TestSensitive,
+        };
+    }
+
     /// <summary>Marks <paramref name="labels"/> of <paramref name="rows"/> (in their order) labelled, evenly over the classes; all when 0.</summary>
     private static void ChooseLabelled(int[] rows, long[] y, int labels, bool[] labelled)
     {

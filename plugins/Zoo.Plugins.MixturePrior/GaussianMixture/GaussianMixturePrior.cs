@@ -5,7 +5,7 @@ using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
 
-namespace Zoo.Plugins.MixtureVae.GaussianMixturePrior;
+namespace Zoo.Plugins.MixturePrior.GaussianMixture;
 
 /// <summary>
 /// p(z) = (1/K) Σ_k N(z; μ_k, s² I), K fixed means spread evenly on a circle of radius r in the first two latent

@@ -1,7 +1,14 @@
+using Zoo.Core.Configuration;
+using Zoo.Core.Data;
+using Zoo.Core.Plugins;
+using Zoo.Core.Training;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
 
-namespace Zoo.Core.Data;
+namespace Zoo.Plugins.Data.NoisyHalves;
+
+[ZooConfig]
+public sealed partial record NoisyHalvesConfig : ExamplesConfig;
 
 /// <summary>
 /// "noisy-halves", a small generated data set on which a plain VAE's posterior collapses (seed 002's pitfall).
@@ -13,14 +20,17 @@ namespace Zoo.Core.Data;
 /// (gaussian-vae, hidden=64, latent=4). KL warm-up or free bits let the encoder carry the class first; both end
 /// with active units and a better ELBO. Generated deterministically (6000 train, 2000 test), no files.
 /// </summary>
-public static class CollapseData
+[ZooPlugin("noisy-halves", Description = "generated 8×8 images where a plain VAE's posterior collapses: one of four halves brighter by 0.08 under noise σ = 0.2 (6000 + 2000)")]
+public sealed partial class NoisyHalvesData : DataPlugin<NoisyHalvesConfig>
 {
-    public const string Name = "noisy-halves";
     public const int Side = 8;
     public const double Contrast = 0.08;
     public const double Noise = 0.2;
 
-    public static ImageDataset Load(string split)
+    protected override TrainingData Load(NoisyHalvesConfig config, DataRequest request) =>
+        config.Examples(Generate("train"), Generate("test"), request, classes: 4);
+
+    public static ImageDataset Generate(string split)
     {
         var (n, seed) = split == "train" ? (6000, 0xC011A95EUL) : (2000, 0x7E57C011UL);
         using var gen = new Generator(seed);
@@ -38,6 +48,6 @@ public static class CollapseData
         var labels = randint(0, 4, [n], gen);
         var bright = tensor(halves, [4, Side * Side]).index_select(0, labels);
         var images = bright * Contrast + randn([n, Side * Side], gen) * Noise + 0.5;
-        return ImageDataset.FromTensors($"{Name}-{split}", Side, Side, images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
+        return ImageDataset.FromTensors($"noisy-halves-{split}", Side, Side, images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
     }
 }

@@ -1,0 +1,39 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Zoo.Core.Configuration;
+using Zoo.Core.Plugins;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Plugins.Decoders.Mlp;
+
+/// <summary>An MLP from the latent code to the likelihood's parameters (seeds 001/003): hidden layers, then a linear output layer.</summary>
+public sealed class MlpDecoder(nn.Module<Tensor, Tensor> network) : IDecoder
+{
+    public nn.Module Module => network;
+
+    public Tensor Decode(Tensor input) => network.forward(input);
+}
+
+[ZooConfig]
+[ConfigRule(nameof(CheckActivation))]
+public sealed partial record MlpDecoderConfig
+{
+    [Description("hidden layer sizes, latent side first (seed 003: 500,500, mirroring the encoder)")]
+    [Range(1, 65536)]
+    [Required]
+    public int[] Hidden { get; init; } = [500, 500];
+
+    [Description("activation between layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
+    [Required]
+    public string Activation { get; init; } = "softplus";
+
+    private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
+}
+
+[ZooPlugin("mlp", Description = "MLP decoder: hidden layers with an activation, then a linear layer to the likelihood's parameters")]
+public sealed partial class MlpDecoderPlugin : DecoderPlugin<MlpDecoderConfig>
+{
+    protected override IDecoder Create(MlpDecoderConfig config, int inputDim, int outputDim, Generator generator) =>
+        new MlpDecoder(nn.MLP([inputDim, .. config.Hidden.Select(h => (long)h), outputDim], Zoo.Torch.Activation.Parse(config.Activation), generator: generator));
+}

@@ -1,0 +1,40 @@
+using Zoo.Core.Configuration;
+using Zoo.Core.Data;
+using Zoo.Core.Models;
+using Zoo.Core.Plugins;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Plugins.Vae.Vae;
+
+/// <summary>
+/// vae: any likelihood × prior × encoder × decoder × data. The presets (bernoulli-vae, gaussian-vae) are this model
+/// with other run defaults.
+/// </summary>
+[ZooPlugin("vae", Description = "VAE composed of any likelihood, prior, encoder and decoder plugins (ELBO with analytic or Monte Carlo KL)")]
+public partial class VaePlugin : ModelPlugin<VaeConfig>
+{
+    protected override Binarization AutoBinarization(VaeConfig config) =>
+        config.Likelihood.Bound.WantsBinaryData ? Binarization.Threshold : Binarization.None;
+
+    protected override IVaeModel Create(VaeConfig cfg, DataShape data, Generator generator)
+    {
+        var likelihood = cfg.Likelihood.Create();
+        var prior = cfg.Prior.Create();
+        if (cfg.Kl == KlEstimator.Analytic && !HasAnalyticKl(prior, cfg.Latent))
+            throw new ConfigException($"{Name}: prior '{cfg.Prior.Name}' has no closed-form KL; set kl=monte-carlo");
+        if (cfg.FreeBits > 0 && prior is not IFactorizedPrior)
+            throw new ConfigException($"{Name}: free-bits needs a prior that factorises over dimensions, and '{cfg.Prior.Name}' does not; set free-bits=0");
+        // Encoder first, then decoder: the order the generator's draws initialise them in (seed 003's figures depend on it).
+        var encoder = cfg.Encoder.Create(data.Dimensions, cfg.Latent, generator);
+        var decoder = cfg.Decoder.Create(cfg.Latent, likelihood.OutputsPerDimension * data.Dimensions, generator);
+        return new VariationalAutoencoder(Name, encoder, decoder, likelihood, prior, cfg.Latent,
+            new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta, cfg.KlWarmup, cfg.FreeBits));
+    }
+
+    private static bool HasAnalyticKl(IPrior prior, int latent)
+    {
+        using var scope = NewDisposeScope(); // frees the probe's tensors
+        return prior.AnalyticKl(new DiagonalGaussian(zeros(1, latent), zeros(1, latent))) is not null;
+    }
+}

@@ -1,0 +1,77 @@
+using Zoo.Core.Training;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Core.Plugins;
+
+/// <summary>
+/// A model family: builds a trainable model from its config (whose parts arrive bound and typed) for the data's
+/// shape. A preset is a model plugin whose <see cref="RunDefaults"/> set other defaults (bernoulli-vae is vae on
+/// thresholded MNIST).
+/// </summary>
+public interface IModelPlugin : IPlugin
+{
+    /// <summary>
+    /// key=value defaults this model gives a run before the user's settings: its own keys and parts
+    /// (`likelihood=gaussian`), training keys (`epochs=200`) and data (`dataset=credit-g`). A default for a part's
+    /// key (`encoder.hidden=100`) applies only while that part is the default one.
+    /// </summary>
+    IReadOnlyList<KeyValuePair<string, string>> RunDefaults => [];
+
+    /// <summary>What binarize=auto means for this model's data (a Bernoulli VAE: threshold; continuous likelihoods: none).</summary>
+    Data.Binarization AutoBinarization(object config) => Data.Binarization.None;
+
+    /// <summary>The data as this model trains on it (the VFAE packs rows with s, y and a labelled flag); by default unchanged.</summary>
+    TrainingData Prepare(object config, TrainingData data, int seed) => data;
+
+    /// <summary>The model for <paramref name="data"/>'s input size, with networks initialised from <paramref name="generator"/>.</summary>
+    IVaeModel Create(object config, DataShape data, Generator generator);
+}
+
+/// <summary>
+/// The size of one input and how many classes its labels have (for plots). For a table, <see cref="Table"/> says how
+/// its packed rows are laid out, so a model sizes its networks without reading the file again.
+/// </summary>
+public sealed record DataShape(int Dimensions, int Height, int Width, int Classes)
+{
+    public Data.Tabular.TabularLayout? Table { get; init; }
+
+    /// <summary>
+    /// The picture an input is: the input itself for image sets; for image rows (the VFAE on MNIST) the picture in
+    /// their first columns. A table's rows are no pictures, which is the error.
+    /// </summary>
+    public DataShape Pictured() => Table switch
+    {
+        null => this,
+        { Picture: { } p } => new DataShape(p.Height * p.Width, p.Height, p.Width, Classes),
+        _ => throw new ArgumentException("this run's data is a table: its rows are not pictures (use encode or fairness)"),
+    };
+}
+
+/// <summary>
+/// A trainable latent-variable model. Owns its networks; <see cref="Loss"/> gives the training objective of a
+/// batch with its per-example terms.
+/// </summary>
+public interface IVaeModel : IDisposable
+{
+    nn.Module Module { get; }
+    int LatentDim { get; }
+
+    /// <summary>The batch's loss (to minimise) and per-example reconstruction log-likelihood, KL and ELBO (nats).</summary>
+    ElboTerms Loss(Tensor x, Generator generator);
+
+    /// <summary>q(z|x).</summary>
+    DiagonalGaussian Encode(Tensor x);
+
+    /// <summary>E[x | z] under the likelihood.</summary>
+    Tensor Decode(Tensor z);
+
+    /// <summary>Draws z from the prior and decodes its mean image: [n, D].</summary>
+    Tensor Sample(long n, Generator generator);
+}
+
+/// <summary>
+/// A batch's objective: <see cref="Loss"/> is a scalar to minimise; the rest are per-example [N]:
+/// E_q[log p(x|z)] (<see cref="Reconstruction"/>), KL(q(z|x) || p(z)) and ELBO = reconstruction − KL.
+/// </summary>
+public sealed record ElboTerms(Tensor Loss, Tensor Reconstruction, Tensor Kl, Tensor Elbo);
