@@ -15,7 +15,7 @@ namespace Zoo.Generators
             "'{0}' has [{1}] but is not partial; add the partial modifier so the generator can complete it");
 
         public static readonly DiagnosticDescriptor UnsupportedType = Error("ZOO002", "Unsupported hyperparameter type",
-            "Hyperparameter '{0}' has type '{1}'; supported: int, long, double, bool, string, enums and int[]");
+            "Hyperparameter '{0}' has type '{1}'; supported: int, long, double, bool, string, enums, int[] and Part<T> of a part family (ILikelihoodPlugin, IPriorPlugin, IEncoderPlugin, IDecoderPlugin, IDataPlugin, IModelPlugin)");
 
         public static readonly DiagnosticDescriptor DuplicateKey = Error("ZOO003", "Duplicate config key",
             "Properties '{0}' and '{1}' both map to the config key '{2}'");
@@ -36,7 +36,7 @@ namespace Zoo.Generators
             "[ConfigRule(\"{0}\")] on '{1}' names no accessible instance method '{0}()' without parameters returning string?");
 
         public static readonly DiagnosticDescriptor NotAPlugin = Error("ZOO009", "Not a plugin class",
-            "'{0}' has [ZooPlugin] but is {1}; derive a concrete class from LikelihoodPlugin<T>, PriorPlugin<T>, EncoderPlugin<T> or ModelPlugin<T>");
+            "'{0}' has [ZooPlugin] but is {1}; derive a concrete class from LikelihoodPlugin<T>, PriorPlugin<T>, EncoderPlugin<T>, DecoderPlugin<T>, DataPlugin<T>, ModelPlugin<T> or CallbackPlugin<T>");
 
         public static readonly DiagnosticDescriptor ConfigNotGenerated = Error("ZOO010", "Plugin config is not a [ZooConfig] record",
             "Plugin '{0}' uses config '{1}', which has no [ZooConfig]; mark that record [ZooConfig] and partial");

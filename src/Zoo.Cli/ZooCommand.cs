@@ -168,7 +168,7 @@ public static class ZooCommand
         plugins.SetAction(r => JobCommands.ListPlugins(Home(r, pluginsHome), stdout));
         var install = new Command("install", "Copy a plugin's build output (folder or main .dll) into HOME/plugins after checking it loads");
         var installHome = homeOpt();
-        var installPath = new Argument<string>("path") { Description = "e.g. plugins/Zoo.Plugins.MixtureVae/bin/Release/net10.0" };
+        var installPath = new Argument<string>("path") { Description = "e.g. plugins/Zoo.Plugins.MixturePrior/bin/Release/net10.0" };
         install.Arguments.Add(installPath); install.Options.Add(installHome);
         install.SetAction(r => JobCommands.Install(Home(r, installHome), r.GetValue(installPath)!, stdout));
         plugins.Subcommands.Add(install);

@@ -17,7 +17,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         return (code, o.ToString(), e.ToString());
     }
 
-    private const string Small = "train-limit=400 test-limit=120 hidden=48 batch-size=50";
+    private const string Small = "dataset.train-limit=400 dataset.test-limit=120 encoder.hidden=48 decoder.hidden=48 batch-size=50";
 
     /// <summary>One 2-D-latent run shared by the tests that read a trained run.</summary>
     public sealed class TrainedRun : IDisposable
@@ -88,7 +88,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         lines[0].ShouldBe("index,label,nll,anomalous");
         lines.Length.ShouldBe(201);
 
-        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--data", "cifar"), "unknown dataset 'cifar'");
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--data", "cifar"), "dataset = 'cifar': unknown data set; available: ");
         ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "1.5"), "--quantile must be in (0, 1), found 1.5");
     }
 
@@ -128,12 +128,19 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Theory]
-    [InlineData("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vfae)", "train", "vq-vae")]
+    [InlineData("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vae, vfae)", "train", "vq-vae")]
     [InlineData("unknown key 'latnt' (did you mean 'latent'?)", "train", "bernoulli-vae", "latnt=2")]
     [InlineData("latent = 0 is out of range [1, 4096]", "train", "bernoulli-vae", "latent=0")]
     [InlineData("learning-rate = 'fast' is not a finite number", "train", "bernoulli-vae", "learning-rate=fast")]
     [InlineData("expected key=value, found 'latent'", "train", "bernoulli-vae", "latent")]
-    [InlineData("binarize = 'maybe' is not one of: none, threshold, stochastic", "train", "bernoulli-vae", "binarize=maybe")]
+    [InlineData("dataset.binarize = 'maybe' is not one of: auto, threshold, stochastic, none", "train", "bernoulli-vae", "dataset.binarize=maybe")]
+    [InlineData("unknown key 'binarize'", "train", "bernoulli-vae", "binarize=threshold")]         // a data set's key now, dataset.binarize
+    [InlineData("unknown key 'encoder.hiden' (did you mean 'encoder.hidden'?)", "train", "vae", "encoder.hiden=5")]
+    [InlineData("encoder.hidden = 0 is out of range [1, 65536]", "train", "vae", "encoder.hidden=0")]
+    [InlineData("likelihood.min-variance = 2 is out of range [1E-08, 1]", "train", "gaussian-vae", "likelihood.min-variance=2")]
+    [InlineData("likelihood = 'bernouli': unknown likelihood (did you mean 'bernoulli'?); available: ", "train", "vae", "likelihood=bernouli")]
+    [InlineData("dataset = 'cifar': unknown data set; available: credit-g, csv, fashion-mnist, mnist, noisy-halves, npy, table or a path to a file", "train", "vae", "dataset=cifar")]
+    [InlineData("dataset = 'digits.png': no data plugin reads .png files (files: .arff, .csv, .npy, .npz", "train", "vae", "dataset=digits.png")]
     [InlineData("run folder /nonexistent/run does not exist", "sample", "--run", "/nonexistent/run")]
     [InlineData("--count must be in [1, 10000]", "sample", "--run", "/tmp", "--count", "0")]
     [InlineData("--split must be train or test", "encode", "--run", "/tmp", "--split", "valid")]
@@ -179,7 +186,8 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         var dir = Path.Combine(Path.GetTempPath(), "zoo-semi-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var r = Zoo("semisupervised", "train-limit=300", "test-limit=100", "hidden=32", "latent=4", "latent2=3", "epochs=2",
+            var r = Zoo("semisupervised", "dataset.train-limit=300", "dataset.test-limit=100", "encoder.hidden=32", "decoder.hidden=32",
+                "classifier-hidden=32", "latent=4", "latent2=3", "epochs=2",
                 "--labels", "20,50", "--out", dir);
             r.Code.ShouldBe(0, r.Err);
             var table = File.ReadAllText(Path.Combine(dir, "semisupervised.md"));
@@ -189,14 +197,14 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
                 .Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
             accuracies.Count.ShouldBe(2);
             accuracies.ShouldAllBe(a => a > 0 && a <= 1);
-            foreach (var f in new[] { "samples.png", "samples-by-class.png", "reconstructions.png", "accuracy.png", "metrics.csv", "checkpoint/model.safetensors" })
+            foreach (var f in new[] { "samples.png", "samples-by-class.png", "reconstructions.png", "curves.png", "metrics.csv", "checkpoint/model.safetensors" })
                 File.Exists(Path.Combine(dir, "labels-20", f)).ShouldBeTrue(f);
             r.Out.ShouldContain("q(y|z1) test accuracy");
-            // The accuracy after each epoch; the table's figure is the last epoch's.
-            var curve = File.ReadAllLines(Path.Combine(dir, "labels-50", "accuracy.csv"));
+            // The accuracy after each epoch is metrics.csv's test_accuracy column (a panel of curves.png); the table's figure is the last epoch's.
+            var curve = File.ReadAllLines(Path.Combine(dir, "labels-50", "metrics.csv"));
             curve.Length.ShouldBe(3);
-            curve[0].ShouldBe("epoch,test_accuracy");
-            curve[2].Split(',')[1].ShouldBe(File.ReadAllLines(Path.Combine(dir, "semisupervised.csv"))[2].Split(',')[1]);
+            curve[0].ShouldBe(global::Zoo.Core.Training.EpochMetrics.CsvHeader + ",test_accuracy");
+            curve[2].Split(',')[^1].ShouldBe(File.ReadAllLines(Path.Combine(dir, "semisupervised.csv"))[2].Split(',')[1]);
             r.Out.ShouldContain("  epoch 2: test bound ");
             var sample = Zoo("sample", "--run", Path.Combine(dir, "labels-20"), "--count", "20", "--out", Path.Combine(dir, "s.png"));
             sample.Code.ShouldBe(0, sample.Err);
@@ -223,7 +231,9 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
             Directory.CreateDirectory(dir);
             var csv = Path.Combine(dir, "t.csv");
             File.WriteAllText(csv, "a,b,s,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 3},{i * 0.5},{(i % 2 == 0 ? "m" : "f")},{(i % 4 < 2 ? "yes" : "no")}\n")));
-            var trained = Zoo("train", "vfae", $"dataset={csv}", "sensitive=s", "target=y", "epochs=1", "--out", Path.Combine(dir, "run"));
+            // A CSV table is named through the table plugin (a bare .csv path is the csv plugin's: a file of numbers).
+            var trained = Zoo("train", "vfae", "dataset=table", $"dataset.path={csv}", "dataset.sensitive=s", "dataset.target=y", "epochs=1",
+                "--out", Path.Combine(dir, "run"));
             trained.Code.ShouldBe(0, trained.Err);
             ShouldFailWithOneLine(Zoo("sample", "--run", Path.Combine(dir, "run")), "its rows are not pictures");
         }
@@ -247,10 +257,180 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     public void List_shows_every_plugin_with_its_keys_and_defaults()
     {
         var r = Zoo("list");
-        r.Code.ShouldBe(0);
-        foreach (var s in new[] { "bernoulli-vae", "gaussian-vae", "bernoulli:", "gaussian:", "standard-normal", "gaussian-mlp", "min-variance", "learning-rate" })
+        r.Code.ShouldBe(0, r.Err);
+        r.Err.ShouldBeEmpty(); // every built-in plugin loaded from plugins/ beside zoo.dll, none skipped
+        foreach (var s in new[] { "bernoulli-vae", "gaussian-vae", "vae:", "vfae:", "bernoulli:", "gaussian:", "standard-normal", "gaussian-mlp", "min-variance", "learning-rate" })
             r.Out.ShouldContain(s);
         r.Out.ShouldMatch(@"latent\s+int\s+= 20\s+\[1, 4096\]");
+    }
+
+    [Fact]
+    public void List_shows_every_family_with_parts_data_sets_and_callbacks()
+    {
+        var r = Zoo("list");
+        r.Code.ShouldBe(0, r.Err);
+        var text = r.Out;
+        // Every family under its own heading, in the order of PluginKind.
+        string[] headings = ["run keys", "likelihoods:", "priors:", "encoders:", "decoders:", "data sets:", "models:", "callbacks:"];
+        var at = headings.Select(h => text.IndexOf("\n" + h, StringComparison.Ordinal) is var i && i >= 0 ? i : text.IndexOf(h, StringComparison.Ordinal)).ToList();
+        at.ShouldAllBe(i => i >= 0);
+        at.ShouldBeInOrder();
+        string Section(string heading)
+        {
+            var k = Array.IndexOf(headings, heading);
+            return k + 1 < headings.Length ? text[at[k]..at[k + 1]] : text[at[k]..];
+        }
+        Section("decoders:").ShouldContain("  mlp: ");
+        foreach (var d in new[] { "mnist:", "fashion-mnist:", "noisy-halves:", "credit-g:", "npy:", "csv:", "table:" }) Section("data sets:").ShouldContain("  " + d);
+        Section("data sets:").ShouldContain("reads: dataset=PATH.npy|.npz");
+        Section("data sets:").ShouldMatch(@"train-limit\s+int\s+= 0");
+        foreach (var c in new[] { "metrics-file:", "pictures:", "latent-activity:", "classifier-accuracy:" }) Section("callbacks:").ShouldContain("  " + c);
+        // A model's parts: the family, the default plugin, what chooses it; presets show their run defaults.
+        Section("models:").ShouldMatch(@"encoder\s+encoder\s+= gaussian-mlp\s+encoder plugin");
+        Section("models:").ShouldMatch(@"decoder\s+decoder\s+= mlp\s+decoder plugin");
+        Section("models:").ShouldContain("defaults: likelihood=bernoulli dataset=mnist");
+        Section("run keys").ShouldMatch(@"dataset\s+data\s+= mnist\s+data plugin");
+        Section("run keys").ShouldNotContain("model ");
+    }
+
+    [Fact]
+    public void Semisupervised_names_the_ability_a_model_lacks()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zoo-semi-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            // Cheap: it fails before the first epoch, once the (tiny) data is loaded and the model built.
+            ShouldFailWithOneLine(Zoo("semisupervised", "--model", "bernoulli-vae", "dataset.train-limit=100", "dataset.test-limit=50",
+                    "encoder.hidden=16", "decoder.hidden=16", "--labels", "10", "--out", dir),
+                "semisupervised scores a model's own classifier, and bernoulli-vae has none (it does not implement IClassifier)");
+            // The vfae's plain-VAE variant has no classifier either, and says so.
+            ShouldFailWithOneLine(Zoo("semisupervised", "variant=vae", "dataset.train-limit=100", "dataset.test-limit=50", "encoder.hidden=16",
+                    "decoder.hidden=16", "--labels", "10", "--out", dir),
+                "semisupervised: the vae variant of vfae has no classifier q(y|z1)");
+            ShouldFailWithOneLine(Zoo("semisupervised", "--model", "vq-vae", "--out", dir), "unknown model 'vq-vae'");
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Fairness_of_a_model_on_data_without_sensitive_groups_says_so()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zoo-fair-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            ShouldFailWithOneLine(Zoo("fairness", "--model", "bernoulli-vae", "--seeds", "1", "dataset.train-limit=100", "dataset.test-limit=50",
+                    "encoder.hidden=16", "decoder.hidden=16", "--out", dir),
+                "fairness probes s groups, but mnist has none: use a table with a sensitive column");
+            ShouldFailWithOneLine(Zoo("fairness", "--seeds", "0", "--out", dir), "--seeds must be in [1, 100], found 0");
+            ShouldFailWithOneLine(Zoo("fairness", "variant=vae", "--out", dir), "fairness sets seed and variant itself");
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Fairness_compares_the_vfae_with_its_variants_on_german_credit()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zoo-fair-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var r = Zoo("fairness", "--seeds", "1", "epochs=2", "--out", dir);
+            r.Code.ShouldBe(0, r.Err);
+            r.Out.ShouldContain("Fairness on credit-g, test split");
+            var rows = File.ReadAllLines(Path.Combine(dir, "fairness.csv"));
+            rows[0].ShouldBe("representation,seed,y_accuracy,s_accuracy_logistic,s_accuracy_mlp,s_majority,discrimination,classifier_accuracy");
+            rows.Skip(1).Select(l => l.Split(',')[0]).ShouldBe(["raw x", "VAE", "VFAE without MMD", "VFAE"]);
+            foreach (var row in rows.Skip(1).Select(l => l.Split(',')))
+                row[2..6].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ShouldAllBe(a => a >= 0 && a <= 1);
+            // Only the VFAE variants have their own classifier q(y|z1).
+            rows.Skip(1).Select(l => l.Split(',')[^1].Length > 0).ShouldBe([false, false, true, true]);
+            File.ReadAllText(Path.Combine(dir, "fairness.md")).ShouldContain("| VFAE without MMD | ");
+            foreach (var run in new[] { "vae", "vfae-without-mmd", "vfae" })
+                File.Exists(Path.Combine(dir, "seed-0", run, "config.json")).ShouldBeTrue(run);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void The_drop_in_prior_installs_and_a_vae_trains_with_it_by_name()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "zoo-home-" + Guid.NewGuid().ToString("N")[..8]);
+        var before = Environment.GetEnvironmentVariable("ZOO_HOME");
+        Environment.SetEnvironmentVariable("ZOO_HOME", home);
+        try
+        {
+            string[] demo = ["train", "vae", "prior=gaussian-mixture", "kl=monte-carlo", "latent=2", .. Small.Split(' '), "epochs=1", "--out", Path.Combine(home, "run")];
+            ShouldFailWithOneLine(Zoo(demo), "prior = 'gaussian-mixture': unknown prior; available: standard-normal");
+            var config = AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release";
+            var build = Path.Combine(RepoRoot(), "plugins", "Zoo.Plugins.MixturePrior", "bin", config, "net10.0", "Zoo.Plugins.MixturePrior.dll");
+            var installed = Zoo("plugins", "install", build);
+            installed.Code.ShouldBe(0, installed.Err);
+            installed.Out.ShouldContain("installed Zoo.Plugins.MixturePrior into ");
+            installed.Out.ShouldContain(": prior gaussian-mixture");
+            Zoo("plugins").Out.ShouldContain("loaded  ");
+            Zoo("list").Out.ShouldContain("  gaussian-mixture: ");
+            var trained = Zoo(demo);
+            trained.Code.ShouldBe(0, trained.Err);
+            trained.Out.ShouldContain("prior=gaussian-mixture prior.components=10");
+            Zoo("sample", "--run", Path.Combine(home, "run"), "--count", "4", "--out", Path.Combine(home, "s.png")).Code.ShouldBe(0);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ZOO_HOME", before);
+            if (Directory.Exists(home)) Directory.Delete(home, true);
+        }
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Zoo.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Zoo.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void A_runs_config_json_is_the_resolved_tree_and_reloads_into_the_same_run()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zoo-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var trained = Zoo("train", "vae", "likelihood=gaussian", "likelihood.min-variance=0.01", "dataset=fashion-mnist", "dataset.train-limit=300",
+                "dataset.test-limit=60", "encoder.hidden=24", "encoder.activation=tanh", "decoder.hidden=16", "latent=3", "epochs=1", "batch-size=50",
+                "--out", dir);
+            trained.Code.ShouldBe(0, trained.Err);
+            trained.Out.ShouldContain("likelihood=gaussian likelihood.min-variance=0.01");
+            var json = File.ReadAllText(Path.Combine(dir, "config.json"));
+            var root = System.Text.Json.JsonDocument.Parse(json).RootElement;
+            root.GetProperty("epochs").GetInt32().ShouldBe(1);
+            var model = root.GetProperty("model");
+            model.GetProperty("name").GetString().ShouldBe("vae");
+            model.GetProperty("latent").GetInt32().ShouldBe(3);
+            model.GetProperty("likelihood").GetProperty("name").GetString().ShouldBe("gaussian");
+            model.GetProperty("likelihood").GetProperty("min-variance").GetDouble().ShouldBe(0.01);
+            model.GetProperty("encoder").GetProperty("activation").GetString().ShouldBe("tanh");
+            model.GetProperty("decoder").GetProperty("hidden").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([16]);
+            var dataset = root.GetProperty("dataset");
+            dataset.GetProperty("name").GetString().ShouldBe("fashion-mnist");
+            dataset.GetProperty("test-limit").GetInt32().ShouldBe(60);
+
+            // The verbs reopen the run from it: same data (60 continuous test images), same networks.
+            var sample = Zoo("sample", "--run", dir, "--count", "6", "--out", Path.Combine(dir, "s.png"));
+            sample.Code.ShouldBe(0, sample.Err);
+            sample.Out.ShouldContain("6 images decoded from z ~ p(z) (vae, epoch 1)");
+            var eval = Zoo("eval", "--run", dir, "--k", "2", "--json", Path.Combine(dir, "e.json"));
+            eval.Code.ShouldBe(0, eval.Err);
+            eval.Out.ShouldContain("examples        60 (fashion-mnist test, none binarisation)");
+            var enc = Zoo("encode", "--run", dir, "--out", Path.Combine(dir, "z.csv"));
+            enc.Code.ShouldBe(0, enc.Err);
+            File.ReadAllLines(Path.Combine(dir, "z.csv"))[0].ShouldBe("index,label,z0,z1,z2");
+
+            // Resuming binds it again: a part's key is as fixed as any other; epochs may grow.
+            ShouldFailWithOneLine(Zoo("train", "vae", "encoder.hidden=32", "--resume", "--out", dir), "only epochs may change");
+            var resumed = Zoo("train", "vae", "epochs=2", "--resume", "--out", dir);
+            resumed.Code.ShouldBe(0, resumed.Err);
+            resumed.Out.ShouldContain("epoch 2/2");
+            File.ReadAllText(Path.Combine(dir, "config.json")).ShouldBe(json.Replace("\"epochs\": 1,", "\"epochs\": 2,"));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     private static void CopyDir(string from, string to)

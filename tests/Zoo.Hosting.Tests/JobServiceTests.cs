@@ -38,7 +38,8 @@ public class JobServiceTests
 
     private static readonly Dictionary<string, string> Tiny = new()
     {
-        ["train-limit"] = "600", ["test-limit"] = "200", ["hidden"] = "32", ["latent"] = "2", ["epochs"] = "2", ["batch-size"] = "50",
+        ["dataset.train-limit"] = "600", ["dataset.test-limit"] = "200", ["encoder.hidden"] = "32", ["decoder.hidden"] = "32",
+        ["latent"] = "2", ["epochs"] = "2", ["batch-size"] = "50",
     };
 
     [Fact]
@@ -62,9 +63,34 @@ public class JobServiceTests
             File.ReadAllText(store.LogPath(id)).ShouldContain("succeeded: test ELBO");
             // Failing jobs are recorded with a reason; the service goes on.
             WaitFor(store, "broken", r => r.IsFinal).Reason.ShouldStartWith(Path.Combine(t.Home.Inbox, "broken.json") + ": not a job file");
-            WaitFor(store, unknown, r => r.IsFinal).Reason.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vfae)");
+            WaitFor(store, unknown, r => r.IsFinal).Reason.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vae, vfae)");
             WaitFor(store, queued, r => r.IsFinal).State.ShouldBe(JobState.Succeeded);
             store.Inbox().ShouldBeEmpty();
+        }
+        finally { Stop(host); }
+    }
+
+    [Fact]
+    public void A_job_composes_a_vae_with_a_dropped_in_prior_and_a_bad_config_fails_with_every_problem()
+    {
+        using var t = new TestHome();
+        t.InstallMixturePrior();
+        var store = new JobStore(t.Home);
+        var id = store.Submit(new JobSpec("vae", new Dictionary<string, string>(Tiny)
+            { ["prior"] = "gaussian-mixture", ["prior.components"] = "4", ["kl"] = "monte-carlo", ["epochs"] = "1" }));
+        // A typo in a part's key fails the job, naming the key with its part.
+        var bad = store.Submit(new JobSpec("vae", new Dictionary<string, string>(Tiny) { ["prior"] = "gaussian-mixture", ["encoder.hiden"] = "5" }));
+        using var host = Start(t.Home);
+        try
+        {
+            var done = WaitFor(store, id, r => r.IsFinal);
+            (done.State, done.Epoch).ShouldBe((JobState.Succeeded, 1), done.Reason);
+            var config = File.ReadAllText(Path.Combine(store.RunDir(id), "config.json"));
+            config.ShouldContain("\"gaussian-mixture\"");
+            File.ReadAllLines(TestHome.MetricsPath(store.RunDir(id))).Length.ShouldBe(2);
+            var failed = WaitFor(store, bad, r => r.IsFinal);
+            failed.State.ShouldBe(JobState.Failed);
+            failed.Reason!.ShouldContain("unknown key 'encoder.hiden' (did you mean 'encoder.hidden'?)");
         }
         finally { Stop(host); }
     }
@@ -74,7 +100,7 @@ public class JobServiceTests
     {
         using var t = new TestHome();
         var store = new JobStore(t.Home);
-        var id = store.Submit(new JobSpec("bernoulli-vae", new Dictionary<string, string>(Tiny) { ["train-limit"] = "20000", ["epochs"] = "50" }));
+        var id = store.Submit(new JobSpec("bernoulli-vae", new Dictionary<string, string>(Tiny) { ["dataset.train-limit"] = "20000", ["epochs"] = "50" }));
         using var host = Start(t.Home);
         try
         {
@@ -90,7 +116,10 @@ public class JobServiceTests
     public void Stopping_the_service_mid_job_checkpoints_and_a_restart_reaches_the_uninterrupted_metrics()
     {
         var spec = new JobSpec("bernoulli-vae", new Dictionary<string, string>(Tiny)
-            { ["train-limit"] = "12000", ["hidden"] = "128", ["epochs"] = "3", ["binarize"] = "stochastic", ["kl"] = "monte-carlo" });
+        {
+            ["dataset.train-limit"] = "12000", ["encoder.hidden"] = "128", ["decoder.hidden"] = "128", ["epochs"] = "3",
+            ["dataset.binarize"] = "stochastic", ["kl"] = "monte-carlo",
+        });
         using var a = new TestHome();
         using var b = new TestHome();
         var (storeA, storeB) = (new JobStore(a.Home), new JobStore(b.Home));
@@ -117,7 +146,7 @@ public class JobServiceTests
             (r.State, r.Attempts).ShouldBe((JobState.Succeeded, 2));
             Stop(host);
         }
-        static string[] Figures(string runDir) => File.ReadAllLines(Trainer.MetricsPath(runDir))
+        static string[] Figures(string runDir) => File.ReadAllLines(TestHome.MetricsPath(runDir))
             .Select(l => string.Join(",", l.Split(',').Take(8))).ToArray(); // every figure except the timings
         Figures(storeB.RunDir(idB)).ShouldBe(Figures(storeA.RunDir(idA)));
         File.ReadAllText(storeB.LogPath(idB)).ShouldContain("resuming from the checkpoint");

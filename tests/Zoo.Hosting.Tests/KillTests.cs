@@ -30,7 +30,7 @@ public class KillTests
         if (!Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)) && !Directory.Exists(Path.Combine(runDir, CheckpointState.Folder + ".old"))) return;
         var state = CheckpointState.Load(CheckpointState.Locate(runDir));   // parses, with its tensors beside it
         new FileInfo(CheckpointState.ModelPath(CheckpointState.Locate(runDir))).Length.ShouldBeGreaterThan(0);
-        var rows = File.ReadAllLines(Trainer.MetricsPath(runDir));
+        var rows = File.ReadAllLines(TestHome.MetricsPath(runDir));
         rows[0].ShouldBe(EpochMetrics.CsvHeader);
         (rows.Length - 1).ShouldBeGreaterThanOrEqualTo(state.Epoch);
     }
@@ -42,7 +42,8 @@ public class KillTests
         var store = new JobStore(t.Home);
         var id = store.Submit(new JobSpec("bernoulli-vae", new Dictionary<string, string>
         {
-            ["train-limit"] = "12000", ["test-limit"] = "500", ["hidden"] = "128", ["latent"] = "4", ["epochs"] = "8", ["batch-size"] = "50",
+            ["dataset.train-limit"] = "12000", ["dataset.test-limit"] = "500", ["encoder.hidden"] = "128", ["decoder.hidden"] = "128",
+            ["latent"] = "4", ["epochs"] = "8", ["batch-size"] = "50",
         }));
         var rng = new Random(7);
         int kills = 0;
@@ -74,6 +75,6 @@ public class KillTests
         done.State.ShouldBe(JobState.Succeeded);
         done.Attempts.ShouldBe(kills + 1);
         CheckIntact(store, id);
-        File.ReadAllLines(Trainer.MetricsPath(store.RunDir(id))).Length.ShouldBe(9);
+        File.ReadAllLines(TestHome.MetricsPath(store.RunDir(id))).Length.ShouldBe(9);
     }
 }

@@ -21,32 +21,55 @@ public class PluginLoaderTests
     private static string Plugin(string plugins, string body = "") => Registration.Replace("PLUGINS", plugins).Replace("BODY", body);
 
     [Fact]
-    public void A_dropped_in_assembly_is_discovered_and_its_model_resolves_by_name()
+    public void A_dropped_in_assembly_is_discovered_and_its_prior_composes_into_a_vae_by_name()
     {
         using var t = new TestHome();
-        t.InstallMixtureVae();
+        t.InstallMixturePrior();
         var log = new ListLogger();
         using var sp = new ServiceCollection().AddZoo(t.Home, log).BuildServiceProvider();
         var report = sp.GetRequiredService<PluginLoadReport>();
         report.Skipped.ShouldBeEmpty();
-        report.Loaded.Single().Plugins.ShouldBe(["model mixture-vae", "prior gaussian-mixture"]);
+        report.Loaded.Single().Plugins.ShouldBe(["prior gaussian-mixture"]);
         var catalog = sp.GetRequiredService<PluginCatalog>();
-        var model = catalog.Model("mixture-vae");
+        var prior = catalog.Prior("gaussian-mixture");
         // Loaded in its own context, yet its contract types are the host's.
-        System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(model.GetType().Assembly)!.Name.ShouldBe("Zoo.Plugins.MixtureVae");
-        typeof(IPlugin).Assembly.ShouldBeSameAs(model.GetType().GetInterfaces().First(i => i.Name == "IPlugin").Assembly);
-        var config = model.Config.Bind([new("latent", "2")], "t");
-        using var gen = new Zoo.Torch.torch.Generator(0);
-        using var vae = model.Create(config, new DataShape(784, 28, 28, 10), gen);
-        vae.LatentDim.ShouldBe(2);
-        log.Lines.ShouldContain(l => l.Contains("Loaded plugin assembly") && l.Contains("mixture-vae"));
+        System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(prior.GetType().Assembly)!.Name.ShouldBe(TestHome.MixturePrior);
+        typeof(IPlugin).Assembly.ShouldBeSameAs(prior.GetType().GetInterfaces().First(i => i.Name == "IPlugin").Assembly);
+        using (var scope = Zoo.Torch.torch.NewDisposeScope())
+        using (var gen = new Zoo.Torch.torch.Generator(0))
+        {
+            var p = prior.Create(prior.Config.Bind([new("components", "4")], "t"));
+            p.Sample(5, 2, gen).shape.ShouldBe([5L, 2]);
+            p.AnalyticKl(new DiagonalGaussian(Zoo.Torch.torch.zeros(3, 2), Zoo.Torch.torch.zeros(3, 2))).ShouldBeNull();
+        }
+
+        // The built-in vae composes it by name, its keys as prior.KEY; the prior has no closed-form KL.
+        var run = Zoo.Core.Runs.RunConfig.Bind("vae", [new("prior", "gaussian-mixture"), new("prior.components", "6"), new("kl", "monte-carlo"),
+            new("latent", "2"), new("encoder.hidden", "16"), new("decoder.hidden", "16")], catalog);
+        run.Values()["prior"].ShouldBe("gaussian-mixture");
+        run.Values()["prior.components"].ShouldBe("6");
+        using (var gen = new Zoo.Torch.torch.Generator(0))
+        using (var vae = run.CreateModel(new DataShape(784, 28, 28, 10), gen))
+            vae.LatentDim.ShouldBe(2);
+        var analytic = Zoo.Core.Runs.RunConfig.Bind("vae", [new("prior", "gaussian-mixture"), new("latent", "2")], catalog);
+        using (var gen = new Zoo.Torch.torch.Generator(0))
+            Should.Throw<Zoo.Core.Configuration.ConfigException>(() => analytic.CreateModel(new DataShape(784, 28, 28, 10), gen))
+                .Message.ShouldContain("prior 'gaussian-mixture' has no closed-form KL; set kl=monte-carlo");
+        log.Lines.ShouldContain(l => l.Contains("Loaded plugin assembly") && l.Contains("prior gaussian-mixture"));
+
+        // Without the drop-in the same settings name what is available instead.
+        using var empty = new TestHome();
+        using var bare = new ServiceCollection().AddZoo(empty.Home, new ListLogger()).BuildServiceProvider();
+        Should.Throw<Zoo.Core.Configuration.ConfigException>(() => Zoo.Core.Runs.RunConfig.Bind("vae", [new("prior", "gaussian-mixture")],
+                bare.GetRequiredService<PluginCatalog>()))
+            .Message.ShouldContain("prior = 'gaussian-mixture': unknown prior; available: standard-normal");
     }
 
     [Fact]
     public void Broken_plugins_are_skipped_with_their_path_and_reason_and_the_others_still_load()
     {
         using var t = new TestHome();
-        t.InstallMixtureVae();
+        t.InstallMixturePrior();
         t.AddPlugin("Throws", Plugin("model thrower", "throw new System.InvalidOperationException(\"registration exploded\");"));
         t.AddPlugin("Duplicate", Plugin("model bernoulli-vae"));
         t.AddPlugin("NoMarker", "public class Nothing { public Zoo.Core.Plugins.PluginKind Kind; }");
@@ -71,7 +94,7 @@ public class PluginLoaderTests
         var log = new ListLogger();
         using var sp = new ServiceCollection().AddZoo(t.Home, log).BuildServiceProvider();
         var report = sp.GetRequiredService<PluginLoadReport>();
-        report.Loaded.Select(l => Path.GetFileName(l.Path)).ShouldBe(["Zoo.Plugins.MixtureVae.dll"]);
+        report.Loaded.Select(l => Path.GetFileName(l.Path)).ShouldBe([TestHome.MixturePrior + ".dll"]);
         var reasons = report.Skipped.ToDictionary(s => Path.GetFileNameWithoutExtension(s.Path), s => s.Reason);
         reasons["Throws"].ShouldBe("InvalidOperationException: registration exploded");
         reasons["Duplicate"].ShouldBe("duplicate name: another plugin already registers model bernoulli-vae");
@@ -82,6 +105,8 @@ public class PluginLoaderTests
         foreach (var s in report.Skipped)
             log.Lines.ShouldContain(l => l.StartsWith("Warning: Skipped plugin assembly " + s.Path + ": " + s.Reason));
         // The catalog still works, with the built-ins and the good drop-in, and nothing from the broken ones.
-        sp.GetRequiredService<PluginCatalog>().OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "mixture-vae", "vfae"]);
+        var catalog = sp.GetRequiredService<PluginCatalog>();
+        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "vae", "vfae"]);
+        catalog.OfKind(PluginKind.Prior).Select(p => p.Name).ShouldBe(["gaussian-mixture", "standard-normal"]);
     }
 }

@@ -25,16 +25,24 @@ internal sealed class TestHome : IDisposable
         throw new DirectoryNotFoundException("Zoo.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>The example drop-in plugin's build output (same configuration as these tests), copied in as `zoo plugins install` lays it out.</summary>
-    public void InstallMixtureVae()
+    /// <summary>
+    /// The example drop-in plugin's build output (the gaussian-mixture prior; same configuration as these tests),
+    /// copied in as `zoo plugins install` lays it out.
+    /// </summary>
+    public void InstallMixturePrior()
     {
         var config = AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release";
-        var build = Path.Combine(RepoRoot(), "plugins", "Zoo.Plugins.MixtureVae", "bin", config, "net10.0");
-        var target = Path.Combine(Home.Plugins, "Zoo.Plugins.MixtureVae");
+        var build = Path.Combine(RepoRoot(), "plugins", MixturePrior, "bin", config, "net10.0");
+        var target = Path.Combine(Home.Plugins, MixturePrior);
         Directory.CreateDirectory(target);
-        foreach (var f in new[] { "Zoo.Plugins.MixtureVae.dll", "Zoo.Plugins.MixtureVae.deps.json" })
+        foreach (var f in new[] { MixturePrior + ".dll", MixturePrior + ".deps.json" })
             File.Copy(Path.Combine(build, f), Path.Combine(target, f));
     }
+
+    public const string MixturePrior = "Zoo.Plugins.MixturePrior";
+
+    /// <summary>A run's metrics.csv (written by the metrics-file callback of the built-in reporting plugin, which these tests do not reference).</summary>
+    public static string MetricsPath(string runDir) => Path.Combine(runDir, "metrics.csv");
 
     private static readonly MetadataReference[] References =
     [

@@ -1,12 +1,12 @@
 using Zoo.Core.Data;
-using Zoo.Core.Evaluation;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
+using Zoo.Plugins.Reporting.LatentActivity;
 
 namespace Zoo.Plugins.Tests;
 
 /// <summary>
-/// Posterior collapse on the generated noisy-halves data (see <see cref="CollapseData"/>): plain training leaves every
+/// Posterior collapse on the generated noisy-halves data (<see cref="Data.NoisyHalves.NoisyHalvesData"/>): plain training leaves every
 /// latent unit inactive and warns; KL warm-up and free bits recover active units that carry the class, and a better
 /// test ELBO.
 /// </summary>
@@ -18,20 +18,25 @@ public class CollapseTests
     private static Outcome Train(params string[] remedy)
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("gaussian-vae");
-        var config = plugin.Config.Bind(
-            new[] { "dataset=noisy-halves", "hidden=64", "latent=4", "epochs=15" }.Concat(remedy)
-                .Select(s => new KeyValuePair<string, string>(s.Split('=')[0], s.Split('=')[1])), "test");
+        var run = RunConfig.Bind("gaussian-vae",
+            Zoo.Pairs([.. new[] { "dataset=noisy-halves", "encoder.hidden=64", "decoder.hidden=64", "latent=4", "epochs=15" }, .. remedy]), sp.Catalog());
         var dir = Zoo.TempDir();
         try
         {
             var warnings = new Warnings();
             double accuracy = 0;
-            var result = new Trainer(plugin, config).Run(dir, resume: false, warnings, afterTraining: (model, data) =>
-                accuracy = NearestMeanAccuracy(PosteriorMeans(model, data.Test), data.TestSet.Labels.data<long>()));
+            var probe = new AfterTraining(context =>
+                accuracy = NearestMeanAccuracy(PosteriorMeans(context.Model, context.Data.Test), context.Data.TestSet.Labels.data<long>()));
+            var result = run.Train(dir, resume: false, [new LatentActivityCallback(), probe], warnings);
             return new Outcome(result.Metrics[^1], warnings.Messages, accuracy);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>Runs an action on the trained model and its data once training is done.</summary>
+    private sealed class AfterTraining(Action<TrainingContext> action) : ITrainingCallback
+    {
+        public void Finished(TrainingContext run, IReadOnlyList<EpochMetrics> history) => action(run);
     }
 
     private static float[][] PosteriorMeans(Core.Plugins.IVaeModel model, Tensor x)

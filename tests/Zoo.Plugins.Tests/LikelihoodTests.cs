@@ -2,6 +2,7 @@ using Zoo.Core.Evaluation;
 using Zoo.Core.Models;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
+using Zoo.Plugins.Decoders.Mlp;
 using Zoo.Plugins.Encoders.GaussianMlp;
 using Zoo.Plugins.Likelihoods.Bernoulli;
 using Zoo.Plugins.Priors.StandardNormal;
@@ -83,7 +84,7 @@ public class LikelihoodTests
 
     private static VariationalAutoencoder Vae(ElboOptions options, Generator g) =>
         new("test-vae", new GaussianMlpEncoder(6, [8], Activation.Softplus, 3, g),
-            nn.MLP([3, 8, 6], Activation.Softplus, generator: g), new BernoulliLikelihood(), new StandardNormalPrior(), 3, options);
+            new MlpDecoder(nn.MLP([3, 8, 6], Activation.Softplus, generator: g)), new BernoulliLikelihood(), new StandardNormalPrior(), 3, options);
 
     [Fact]
     public void Free_bits_loss_is_reconstruction_plus_the_clamped_batch_mean_kl_of_each_dimension()
@@ -137,8 +138,14 @@ public class LikelihoodTests
     public void Free_bits_need_a_prior_that_factorises()
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("bernoulli-vae");
-        Should.Throw<ArgumentException>(() => Zoo.SmallConfig(plugin, "free-bits=0.5", "kl=monte-carlo"))
+        Should.Throw<ArgumentException>(() => sp.Catalog().SmallRun("bernoulli-vae", "free-bits=0.5", "kl=monte-carlo"))
             .Message.ShouldContain("free-bits uses the closed-form KL of each dimension; set kl=analytic");
+        // The model itself refuses a prior that does not factorise, whoever builds it.
+        using var g = new Generator(1);
+        using var encoder = new GaussianMlpEncoder(6, [8], Activation.Softplus, 3, g);
+        using var network = nn.MLP([3, 6], Activation.Softplus, generator: g);
+        Should.Throw<InvalidOperationException>(() => new VariationalAutoencoder("v", encoder, new MlpDecoder(network), new BernoulliLikelihood(),
+                new MixturePrior.GaussianMixture.GaussianMixturePrior(2, 1, 1), 3, new ElboOptions(KlEstimator.MonteCarlo, FreeBits: 0.5)))
+            .Message.ShouldContain("free bits need a prior that factorises");
     }
 }

@@ -1,6 +1,8 @@
 using Zoo.Core.Data.Tabular;
 using Zoo.Core.Data;
+using Zoo.Core.Plugins;
 using Zoo.Core.Training;
+using Zoo.Plugins.Data.Tables;
 
 namespace Zoo.Plugins.Tests;
 
@@ -103,7 +105,7 @@ public class TabularTests
     [Fact]
     public void German_credit_from_debians_weka_package_loads_as_700_training_and_300_test_rows()
     {
-        using var t = TabularData.Load(Core.Data.DataSources.TablePath("credit-g"), new TabularOptions("class", "age", 25, 0.3, 0, 0));
+        using var t = TabularData.Load(CreditGData.FilePath(), new TabularOptions("class", "age", 25, 0.3, 0, 0));
         (t.TrainLabels.Length, t.TestLabels.Length).ShouldBe((700, 300));
         (t.Layout.BinaryFeatures, t.Layout.ContinuousFeatures, t.Layout.Classes, t.Layout.SensitiveGroups).ShouldBe((56, 6, 2, 2));
         // About 19% of applicants are 25 or younger.
@@ -117,8 +119,10 @@ public class ImageRowTests
     [Fact]
     public void Image_rows_keep_the_picture_in_front_take_the_last_pixels_as_s_and_label_a_balanced_few()
     {
-        using var train = TrainingData.Limit(DataSources.Load("mnist", "train"), 300);
-        using var test = TrainingData.Limit(DataSources.Load("mnist", "test"), 40);
+        using var sp = Zoo.Services();
+        var mnist = sp.Catalog().Data("mnist");
+        using var data = mnist.Load(mnist.Config.Bind(Zoo.Pairs("train-limit=300", "test-limit=40"), "test"), new DataRequest(3, Binarization.None));
+        var (train, test) = (data.Train, data.TestSet);
         using var t = TabularData.FromImages(train, test, new ImageRowOptions(SensitivePixels: 100, Seed: 3, Labels: 20));
         var l = t.Layout;
         (l.BinaryFeatures, l.ContinuousFeatures, l.SensitiveWidth, l.SensitiveGroups, l.Classes, l.Width).ShouldBe((684, 0, 100, 0, 10, 795));

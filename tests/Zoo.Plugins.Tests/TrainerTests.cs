@@ -1,11 +1,12 @@
-using Zoo.Core.Configuration;
+using Zoo.Core.Data;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
+using Zoo.Plugins.Reporting.MetricsFile;
 
 namespace Zoo.Plugins.Tests;
 
-/// <summary>The trainer on a slice of real MNIST (installed by scripts/setup.sh).</summary>
+/// <summary>The trainer on a slice of real MNIST (installed by scripts/setup.sh), and on data made in memory.</summary>
 [Collection("Serial")]
 public class TrainerTests
 {
@@ -13,28 +14,29 @@ public class TrainerTests
     public void Resuming_from_a_checkpoint_gives_the_same_numbers_as_an_uninterrupted_run()
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("bernoulli-vae");
+        var catalog = sp.Catalog();
         var (a, b) = (Zoo.TempDir(), Zoo.TempDir());
         try
         {
             // Earlier tests' undisposed tensors are finalized first: a collection mid-run would move the count below.
             SettledLiveTensors();
             // Stochastic binarisation and MC KL put every use of the generator on the path.
-            var full = new Trainer(plugin, Zoo.SmallConfig(plugin, "binarize=stochastic", "kl=monte-carlo")).Run(a, resume: false).Metrics;
-            new Trainer(plugin, Zoo.SmallConfig(plugin, "binarize=stochastic", "kl=monte-carlo", "epochs=1")).Run(b, resume: false);
-            var resumed = new Trainer(plugin, Zoo.SmallConfig(plugin, "binarize=stochastic", "kl=monte-carlo")).Run(b, resume: true).Metrics;
+            var full = catalog.SmallRun("bernoulli-vae", "dataset.binarize=stochastic", "kl=monte-carlo").Train(a, false, catalog.Callbacks()).Metrics;
+            catalog.SmallRun("bernoulli-vae", "dataset.binarize=stochastic", "kl=monte-carlo", "epochs=1").Train(b, false, catalog.Callbacks());
+            var resumed = catalog.SmallRun("bernoulli-vae", "dataset.binarize=stochastic", "kl=monte-carlo").Train(b, true, catalog.Callbacks()).Metrics;
 
             resumed.Count.ShouldBe(3);
             for (int i = 0; i < 3; i++)
             {
                 var (x, y) = (full[i], resumed[i]);
-                (y.TrainElbo, y.TrainKl, y.TestElbo, y.TestKl).ShouldBe((x.TrainElbo, x.TrainKl, x.TestElbo, x.TestKl), $"epoch {i + 1}");
+                (y.TrainElbo, y.TrainKl, y.TestElbo, y.TestKl, y.ActiveUnits).ShouldBe((x.TrainElbo, x.TrainKl, x.TestElbo, x.TestKl, x.ActiveUnits), $"epoch {i + 1}");
             }
             full[^1].TestElbo.ShouldBeGreaterThan(full[0].TestElbo);
+            full.ShouldAllBe(m => m.ActiveUnits >= 0 && m.ActiveUnits <= 4); // the latent-activity callback measured every epoch
             // No growth of live native tensors across epochs.
             full.Select(m => m.LiveTensors).Distinct().Count().ShouldBe(1);
-            File.ReadAllLines(Trainer.MetricsPath(b)).Length.ShouldBe(4);
-            File.ReadAllText(Trainer.MetricsPath(a)).Split('\n')[0].ShouldBe(EpochMetrics.CsvHeader);
+            File.ReadAllLines(MetricsFileCallback.MetricsPath(b)).Length.ShouldBe(4);
+            File.ReadAllText(MetricsFileCallback.MetricsPath(a)).Split('\n')[0].ShouldBe(EpochMetrics.CsvHeader);
         }
         finally
         {
@@ -49,22 +51,22 @@ public class TrainerTests
     public void Stopping_mid_epoch_checkpoints_at_the_batch_boundary_and_resuming_reaches_the_same_numbers(int batchesIntoEpoch2)
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("bernoulli-vae");
+        var catalog = sp.Catalog();
         var (a, b) = (Zoo.TempDir(), Zoo.TempDir());
         try
         {
-            string[] settings = ["binarize=stochastic", "kl=monte-carlo", "epochs=2"];
-            var full = new Trainer(plugin, Zoo.SmallConfig(plugin, settings)).Run(a, resume: false).Metrics;
+            string[] settings = ["dataset.binarize=stochastic", "kl=monte-carlo", "epochs=2"];
+            var full = catalog.SmallRun("bernoulli-vae", settings).Train(a, false, []).Metrics;
 
             using var cts = new CancellationTokenSource();
             var stop = new StopAt(2, batchesIntoEpoch2, cts);
             var e = Should.Throw<TrainingInterruptedException>(() =>
-                new Trainer(plugin, Zoo.SmallConfig(plugin, settings)).Run(b, resume: false, stop, cancel: cts.Token));
+                catalog.SmallRun("bernoulli-vae", settings).Train(b, false, [], stop, cts.Token));
             e.Message.ShouldBe($"bernoulli-vae: stopped at epoch 2, batch {batchesIntoEpoch2} of 12; checkpointed, resume to continue");
             var state = CheckpointState.Load(CheckpointState.Locate(b));
             (state.Epoch, state.Partial!.Epoch, state.Partial.BatchesDone).ShouldBe((1, 2, batchesIntoEpoch2));
 
-            var resumed = new Trainer(plugin, Zoo.SmallConfig(plugin, settings)).Run(b, resume: true).Metrics;
+            var resumed = catalog.SmallRun("bernoulli-vae", settings).Train(b, true, []).Metrics;
             resumed.Count.ShouldBe(2);
             for (int i = 0; i < 2; i++)
                 (resumed[i].TrainElbo, resumed[i].TrainLoss, resumed[i].TestElbo, resumed[i].TestKl)
@@ -90,18 +92,18 @@ public class TrainerTests
     public void A_trained_run_reopens_with_its_config_and_weights()
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("bernoulli-vae");
+        var catalog = sp.Catalog();
         var dir = Zoo.TempDir();
         try
         {
-            var config = Zoo.SmallConfig(plugin, "epochs=1", "latent=3");
-            var metrics = new Trainer(plugin, config).Run(dir, resume: false).Metrics;
-            using var run = TrainedRun.Open(dir, sp.Catalog());
+            var config = catalog.SmallRun("bernoulli-vae", "epochs=1", "latent=3");
+            var metrics = config.Train(dir, false, []).Metrics;
+            using var run = TrainedRun.Open(dir, catalog);
             run.Plugin.Name.ShouldBe("bernoulli-vae");
-            plugin.Config.ToJson(run.Config).ShouldBe(plugin.Config.ToJson(config));
+            run.Config.ToJson().ShouldBe(config.ToJson());
             run.Model.LatentDim.ShouldBe(3);
-            using var data = run.LoadData();
-            var (rec, kl) = Trainer.Evaluate(run.Model, data.Test, run.Training.Seed);
+            run.Data.Binarization.ShouldBe(Binarization.Threshold);
+            var (rec, kl) = Trainer.Evaluate(run.Model, run.Data.Test, run.Training.Seed);
             (rec - kl).ShouldBe(metrics[^1].TestElbo, 1e-9);
         }
         finally { Directory.Delete(dir, true); }
@@ -111,12 +113,14 @@ public class TrainerTests
     public void A_nan_loss_stops_training_naming_the_epoch_and_batch()
     {
         using var sp = Zoo.Services();
-        var inner = sp.Catalog().Model("bernoulli-vae");
+        var run = sp.Catalog().SmallRun("bernoulli-vae");
         var dir = Zoo.TempDir();
         try
         {
-            var plugin = new NanAfter(inner, calls: 15);  // 12 batches per epoch: epoch 2, batch 3
-            var e = Should.Throw<TrainingDivergedException>(() => new Trainer(plugin, Zoo.SmallConfig(inner)).Run(dir, resume: false));
+            using var data = run.LoadData();
+            // 12 batches per epoch: the 15th loss is epoch 2, batch 3.
+            var trainer = new Trainer(run.Model.Name, run.ToJson(), run, data, g => new NanAfter(run.CreateModel(data.Shape, g), 15));
+            var e = Should.Throw<TrainingDivergedException>(() => trainer.Run(dir, resume: false));
             e.Message.ShouldContain("loss is NaN at epoch 2, batch 3 of 12");
             // The last complete epoch's checkpoint is intact.
             CheckpointState.Load(CheckpointState.Locate(dir)).Epoch.ShouldBe(1);
@@ -128,11 +132,10 @@ public class TrainerTests
     public void A_crash_between_the_checkpoint_renames_leaves_the_previous_checkpoint_readable()
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("bernoulli-vae");
         var dir = Zoo.TempDir();
         try
         {
-            new Trainer(plugin, Zoo.SmallConfig(plugin, "epochs=1")).Run(dir, resume: false);
+            sp.Catalog().SmallRun("bernoulli-vae", "epochs=1").Train(dir, false, []);
             Directory.Move(Path.Combine(dir, "checkpoint"), Path.Combine(dir, "checkpoint.old"));
             CheckpointState.Locate(dir).ShouldEndWith("checkpoint.old");
             File.WriteAllText(Path.Combine(dir, "checkpoint.old", "state.json"), "{ \"model\": ");
@@ -146,42 +149,85 @@ public class TrainerTests
     public void Training_refuses_to_overwrite_a_run_unless_resuming()
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("bernoulli-vae");
+        var catalog = sp.Catalog();
         var dir = Zoo.TempDir();
         try
         {
-            new Trainer(plugin, Zoo.SmallConfig(plugin, "epochs=1")).Run(dir, resume: false);
-            Should.Throw<IOException>(() => new Trainer(plugin, Zoo.SmallConfig(plugin, "epochs=1")).Run(dir, resume: false))
+            catalog.SmallRun("bernoulli-vae", "epochs=1").Train(dir, false, []);
+            Should.Throw<IOException>(() => catalog.SmallRun("bernoulli-vae", "epochs=1").Train(dir, false, []))
                 .Message.ShouldContain("--resume");
         }
         finally { Directory.Delete(dir, true); }
     }
 
-    /// <summary>A model plugin whose loss turns NaN on the given call.</summary>
-    private sealed class NanAfter(IModelPlugin inner, int calls) : IModelPlugin
+    /// <summary>The trainer's keys alone: the trainer needs no run, model plugin or data set on disk.</summary>
+    private sealed record TrainingKeys : TrainingConfig;
+
+    /// <summary>Small generated images: [N, 6·6] in [0, 1] with a bright row per class, and their labels.</summary>
+    private static ImageDataset Stripes(string name, int n, ulong seed)
     {
-        public PluginKind Kind => inner.Kind;
-        public string Name => inner.Name;
-        public string Description => inner.Description;
-        public IConfigSchema Config => inner.Config;
-        public IVaeModel Create(object config, DataShape data, Generator generator) => new Model(inner.Create(config, data, generator), calls);
+        using var g = new Generator(seed);
+        using var scope = NewDisposeScope();
+        var labels = randint(0, 3, [n], g);
+        var rows = nn.functional.one_hot(labels, 6).to(float32).unsqueeze(2).expand(n, 6, 6).reshape(n, 36);
+        var images = (rows * 0.8 + rand([n, 36], g) * 0.2).clamp(0, 1);
+        return ImageDataset.FromTensors(name, 6, 6, images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
+    }
 
-        private sealed class Model(IVaeModel inner, int nanAt) : IVaeModel
+    [Fact]
+    public void The_trainer_trains_on_data_made_in_memory_and_resumes_it_identically()
+    {
+        using var sp = Zoo.Services();
+        var catalog = sp.Catalog();
+        var plugin = catalog.Model("vae");
+        var model = plugin.Config.Bind(Zoo.Pairs("latent=3", "encoder.hidden=16", "decoder.hidden=16", "kl=monte-carlo"), "test", catalog);
+        using var data = TrainingData.FromImages(Stripes("stripes-train", 300, 1), Stripes("stripes-test", 100, 2), Binarization.Stochastic, classes: 3);
+        data.Shape.ShouldBe(new DataShape(36, 6, 6, 3));
+        var (a, b) = (Zoo.TempDir(), Zoo.TempDir());
+        try
         {
-            private int count;
-            public nn.Module Module => inner.Module;
-            public int LatentDim => inner.LatentDim;
-            public DiagonalGaussian Encode(Tensor x) => inner.Encode(x);
-            public Tensor Decode(Tensor z) => inner.Decode(z);
-            public Tensor Sample(long n, Generator generator) => inner.Sample(n, generator);
-            public void Dispose() => inner.Dispose();
+            TrainingResult Train(string dir, int epochs, bool resume) =>
+                new Trainer("vae", "{}", new TrainingKeys { Epochs = epochs, BatchSize = 32, Seed = 5 }, data, g => plugin.Create(model, data.Shape, g))
+                    .Run(dir, resume);
 
-            public ElboTerms Loss(Tensor x, Generator generator)
-            {
-                var t = inner.Loss(x, generator);
-                if (!is_grad_enabled() || ++count < nanAt) return t;
-                return t with { Loss = t.Loss * double.NaN };
-            }
+            var full = Train(a, 2, resume: false);
+            full.Metrics.Count.ShouldBe(2);
+            full.Files.ShouldBeEmpty(); // no callbacks: the trainer writes only its config and checkpoint
+            Directory.GetFileSystemEntries(a).Select(Path.GetFileName).Order().ShouldBe(["checkpoint", "config.json"]);
+            full.Metrics.ShouldAllBe(m => double.IsFinite(m.TrainElbo) && double.IsFinite(m.TestElbo) && double.IsFinite(m.TestKl) && m.TestKl > 0);
+            full.Metrics.ShouldAllBe(m => m.ActiveUnits == -1 && m.Extra == null); // nobody measured them
+            full.Metrics[1].TestElbo.ShouldBeGreaterThan(full.Metrics[0].TestElbo);
+
+            Train(b, 1, resume: false);
+            var resumed = Train(b, 2, resume: true).Metrics;
+            resumed.Count.ShouldBe(2);
+            for (int i = 0; i < 2; i++)
+                (resumed[i].TrainElbo, resumed[i].TrainLoss, resumed[i].TestElbo, resumed[i].TestKl)
+                    .ShouldBe((full.Metrics[i].TrainElbo, full.Metrics[i].TrainLoss, full.Metrics[i].TestElbo, full.Metrics[i].TestKl), $"epoch {i + 1}");
+        }
+        finally
+        {
+            Directory.Delete(a, true);
+            Directory.Delete(b, true);
+        }
+    }
+
+    /// <summary>A model whose loss turns NaN on the given call.</summary>
+    private sealed class NanAfter(IVaeModel inner, int nanAt) : IVaeModel
+    {
+        private int count;
+        public nn.Module Module => inner.Module;
+        public int LatentDim => inner.LatentDim;
+        public DiagonalGaussian Encode(Tensor x) => inner.Encode(x);
+        public Tensor Decode(Tensor z) => inner.Decode(z);
+        public Tensor Sample(long n, Generator generator) => inner.Sample(n, generator);
+        public void Dispose() => inner.Dispose();
+
+        public ElboTerms Loss(Tensor x, Generator generator)
+        {
+            var t = inner.Loss(x, generator);
+            if (!is_grad_enabled() || ++count < nanAt) return t;
+            return t with { Loss = t.Loss * double.NaN };
         }
     }
 }

@@ -1,5 +1,6 @@
 using Zoo.Core.Models;
 using Zoo.Core.Plugins;
+using Zoo.Plugins.Decoders.Mlp;
 using Zoo.Plugins.Encoders.GaussianMlp;
 using Zoo.Plugins.Likelihoods.Bernoulli;
 using Zoo.Plugins.Likelihoods.Gaussian;
@@ -20,7 +21,7 @@ public class VaeTests
 
     private static VariationalAutoencoder Vae(ILikelihood likelihood, ElboOptions options, Generator g) =>
         new("test-vae", new GaussianMlpEncoder(144, [64], Activation.Softplus, 4, g),
-            nn.MLP([4, 64, likelihood.OutputsPerDimension * 144L], Activation.Softplus, generator: g),
+            new MlpDecoder(nn.MLP([4, 64, likelihood.OutputsPerDimension * 144L], Activation.Softplus, generator: g)),
             likelihood, new StandardNormalPrior(), 4, options);
 
     private static double TrainAndScore(ILikelihood likelihood, ElboOptions options, int steps, out double before)
@@ -92,7 +93,7 @@ public class VaeTests
         using var g = new Generator(1);
         using var x = Bars(4, g).DetachFromDisposeScope();
         using var vae = new VariationalAutoencoder("v", new GaussianMlpEncoder(144, [8], Activation.Softplus, 2, g),
-            nn.MLP([2, 144], Activation.Softplus, generator: g), new BernoulliLikelihood(), new NoClosedFormPrior(), 2, new ElboOptions());
+            new MlpDecoder(nn.MLP([2, 144], Activation.Softplus, generator: g)), new BernoulliLikelihood(), new NoClosedFormPrior(), 2, new ElboOptions());
         using var scope = NewDisposeScope();
         Should.Throw<InvalidOperationException>(() => vae.Loss(x, g)).Message.ShouldContain("kl=monte-carlo");
     }

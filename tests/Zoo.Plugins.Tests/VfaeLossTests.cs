@@ -1,5 +1,6 @@
 using Zoo.Core.Data.Tabular;
 using Zoo.Core.Plugins;
+using Zoo.Plugins.Decoders.Mlp;
 using Zoo.Plugins.Encoders.GaussianMlp;
 using Zoo.Plugins.Likelihoods.Bernoulli;
 using Zoo.Plugins.Likelihoods.Gaussian;
@@ -68,9 +69,9 @@ public class VfaeLossTests
         var q2 = new GaussianMlpEncoder(D1 + K, [4], activation, D2, init);
         var p1 = new GaussianMlpEncoder(D2 + K, [4], activation, D1, init);
         var classifier = nn.MLP([D1, 4, K], activation, generator: init);
-        var xDecoder = nn.MLP([D1 + 2, 4, 2 + 2], activation, generator: init);
+        var xDecoder = nn.MLP([D1 + 2, 4, 2 + 2], activation, generator: init);  // the mlp decoder plugin's network
         using var model = new VfaeModel(layout, new VfaeOptions(true, Alpha, Beta, MmdEstimator.Exact, 1.5, 0), D1, D2,
-            q1, q2, p1, classifier, xDecoder, new BernoulliLikelihood(), new GaussianLikelihood(MinVariance), new StandardNormalPrior());
+            q1, q2, p1, classifier, new MlpDecoder(xDecoder), new BernoulliLikelihood(), new GaussianLikelihood(MinVariance), new StandardNormalPrior());
 
         using var rows = tensor(Rows);
         using var draws = new Generator(11);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Zoo.Core.Evaluation;
 using Zoo.Core.Imaging;
+using Zoo.Core.Runs;
 using Zoo.Core.Training;
 using Zoo.Plugins.Vfae.Vfae;
 
@@ -92,18 +93,18 @@ public class VfaeTests
     private static (double SAccuracy, double SMajority, double YAccuracy) TrainAndProbe(string table, double mmdWeight)
     {
         using var sp = Zoo.Services();
-        var plugin = sp.Catalog().Model("vfae");
-        var config = plugin.Config.Bind(new Dictionary<string, string>
-        {
-            ["dataset"] = table, ["target"] = "y", ["sensitive"] = "s", ["latent"] = "4", ["latent2"] = "4", ["hidden"] = "32",
-            ["epochs"] = "40", ["mmd-weight"] = mmdWeight.ToString(CultureInfo.InvariantCulture),
-        }, "test");
+        // A CSV table is the table plugin's (a bare .csv path is the numeric csv plugin's).
+        var run = RunConfig.Bind("vfae", Zoo.Pairs(
+            "dataset=table", $"dataset.path={table}", "dataset.target=y", "dataset.sensitive=s", "latent=4", "latent2=4",
+            "encoder.hidden=32", "decoder.hidden=32", "classifier-hidden=32", "epochs=40",
+            $"mmd-weight={mmdWeight.ToString(CultureInfo.InvariantCulture)}"), sp.Catalog());
         var dir = Zoo.TempDir();
         try
         {
             (double, double, double) result = default;
-            new Trainer(plugin, config).Run(dir, resume: false, afterTraining: (model, data) =>
+            var probe = new AfterTraining(context =>
             {
+                var (model, data) = (context.Model, context.Data);
                 var t = data.Tabular!;
                 using var train = RunPictures.EncodeMeans(model, data.Train.Images, Core.Data.Binarization.None);
                 using var test = RunPictures.EncodeMeans(model, data.Test, Core.Data.Binarization.None);
@@ -111,9 +112,16 @@ public class VfaeTests
                 var y = Probes.FitPredict(Probes.Kind.Logistic, train, t.TrainLabels, test, 2);
                 result = (Probes.Accuracy(s, t.TestSensitive), Probes.MajorityRate(t.TestSensitive), Probes.Accuracy(y, t.TestLabels));
             });
+            run.Train(dir, resume: false, [probe]);
             return result;
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>Runs an action on the trained model and its data once training is done.</summary>
+    private sealed class AfterTraining(Action<TrainingContext> action) : ITrainingCallback
+    {
+        public void Finished(TrainingContext run, IReadOnlyList<EpochMetrics> history) => action(run);
     }
 
     [Fact]

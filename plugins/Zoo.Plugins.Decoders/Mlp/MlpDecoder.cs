@@ -1,6 +1,5 @@
-using System.ComponentModel;
-using System.ComponentModel.DataAnnotations;
 using Zoo.Core.Configuration;
+using Zoo.Core.Models;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -16,24 +15,11 @@ public sealed class MlpDecoder(nn.Module<Tensor, Tensor> network) : IDecoder
 }
 
 [ZooConfig]
-[ConfigRule(nameof(CheckActivation))]
-public sealed partial record MlpDecoderConfig
-{
-    [Description("hidden layer sizes, latent side first (seed 003: 500,500, mirroring the encoder)")]
-    [Range(1, 65536)]
-    [Required]
-    public int[] Hidden { get; init; } = [500, 500];
-
-    [Description("activation between layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
-    [Required]
-    public string Activation { get; init; } = "softplus";
-
-    private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
-}
+public sealed partial record MlpDecoderConfig : MlpConfig;
 
 [ZooPlugin("mlp", Description = "MLP decoder: hidden layers with an activation, then a linear layer to the likelihood's parameters")]
 public sealed partial class MlpDecoderPlugin : DecoderPlugin<MlpDecoderConfig>
 {
     protected override IDecoder Create(MlpDecoderConfig config, int inputDim, int outputDim, Generator generator) =>
-        new MlpDecoder(nn.MLP([inputDim, .. config.Hidden.Select(h => (long)h), outputDim], Zoo.Torch.Activation.Parse(config.Activation), generator: generator));
+        new MlpDecoder(nn.MLP([inputDim, .. config.Hidden.Select(h => (long)h), outputDim], config.ParsedActivation, generator: generator));
 }

@@ -1,6 +1,5 @@
-using System.ComponentModel;
-using System.ComponentModel.DataAnnotations;
 using Zoo.Core.Configuration;
+using Zoo.Core.Models;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using Zoo.Torch.Modules;
@@ -37,25 +36,12 @@ public sealed class GaussianMlpEncoder : nn.Module, IEncoder
 }
 
 [ZooConfig]
-[ConfigRule(nameof(CheckActivation))]
-public sealed partial record GaussianMlpEncoderConfig
-{
-    [Description("hidden layer sizes, input side first")]
-    [Range(1, 65536)]
-    [Required]
-    public int[] Hidden { get; init; } = [500, 500];
-
-    [Description("activation between layers: relu, leaky_relu[:slope], elu[:alpha], softplus, tanh, sigmoid")]
-    [Required]
-    public string Activation { get; init; } = "softplus";
-
-    private string? CheckActivation() => ConfigRules.Activation("activation", Activation);
-}
+public sealed partial record GaussianMlpEncoderConfig : MlpConfig;
 
 [ZooPlugin("gaussian-mlp", Description = "diagonal Gaussian q(z|x) from an MLP with shared hidden layers and a [μ | log σ²] head")]
 public sealed partial class GaussianMlpEncoderPlugin : EncoderPlugin<GaussianMlpEncoderConfig>
 {
 
     protected override IEncoder Create(GaussianMlpEncoderConfig config, int inputDim, int latentDim, Generator generator) =>
-        new GaussianMlpEncoder(inputDim, config.Hidden, Activation.Parse(config.Activation), latentDim, generator);
+        new GaussianMlpEncoder(inputDim, config.Hidden, config.ParsedActivation, latentDim, generator);
 }

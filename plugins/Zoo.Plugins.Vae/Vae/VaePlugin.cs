@@ -1,6 +1,7 @@
 using Zoo.Core.Configuration;
 using Zoo.Core.Data;
 using Zoo.Core.Models;
+using Zoo.Core.Training;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
@@ -16,6 +17,14 @@ public partial class VaePlugin : ModelPlugin<VaeConfig>
 {
     protected override Binarization AutoBinarization(VaeConfig config) =>
         config.Likelihood.Bound.WantsBinaryData ? Binarization.Threshold : Binarization.None;
+
+    /// <summary>
+    /// A VAE models examples; a table arrives as rows packed for the VFAE, with s, y and a labelled flag beside x, which a
+    /// VAE would learn as inputs (and leak y into its code). So a table is refused, naming the model that reads it.
+    /// </summary>
+    protected override TrainingData Prepare(VaeConfig config, TrainingData data, int seed) => data.Tabular is null ? data
+        : throw new ConfigException($"{Name}: {data.Train.Name.Replace("-train", "")} is a table of rows packed with s and y for the vfae; " +
+                                    "train the vfae on it (variant=vae is its plain-VAE baseline), or give the vae a .npy/.csv of features");
 
     protected override IVaeModel Create(VaeConfig cfg, DataShape data, Generator generator)
     {

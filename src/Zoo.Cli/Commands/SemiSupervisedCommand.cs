@@ -42,11 +42,16 @@ internal static class SemiSupervisedCommand
         var catalog = services.GetRequiredService<PluginCatalog>();
         var inv = CultureInfo.InvariantCulture;
         var rows = new List<Row>();
-        var defaults = ConfigText.ParseAssignments(Defaults);
+        // The defaults are the vfae's: a model without some of their keys takes the others, so that it gets as far as
+        // the ability check below (and fails naming IClassifier, not the vfae's keys it lacks).
+        var known = RunConfig.Schema.Keys.Concat(catalog.Model(modelName).Config.Keys).Select(k => k.Name).ToHashSet();
+        bool Knows(string key) => known.Contains(key.Split('.')[0]);
+        var defaults = ConfigText.ParseAssignments(Defaults).Where(kv => Knows(kv.Key)).ToList();
         string? described = null;
         foreach (var n in counts)
         {
-            var run = RunConfig.Bind(modelName, [.. overrides, new("labels", n.ToString(inv))], catalog, defaults);
+            KeyValuePair<string, string>[] labels = Knows("labels") ? [new("labels", n.ToString(inv))] : [];
+            var run = RunConfig.Bind(modelName, [.. overrides, .. labels], catalog, defaults);
             described ??= string.Join(" ", run.Values().Where(kv => kv.Key is not ("labels" or "model")).Select(kv => $"{kv.Key}={kv.Value}"));
             var dir = Path.Combine(outDir, $"labels-{n}");
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
@@ -59,6 +64,7 @@ internal static class SemiSupervisedCommand
                 if (t.Model is not IClassifier classifier)
                     throw new ArgumentException($"semisupervised scores a model's own classifier, and {modelName} has none (it does not implement IClassifier)");
                 if (classifier.ClassifierMissing is { } why) throw new ArgumentException($"semisupervised: {why}");
+                if (!Knows("labels")) throw new ArgumentException($"semisupervised sets how many training rows keep their label, and {modelName} has no labels key");
             })], new EpochLines(stdout));
             var accuracy = result.Metrics[^1].Extra![ClassifierAccuracy];
             rows.Add(new Row(n, accuracy, result.Metrics[^1].TestElbo, result.Elapsed.TotalSeconds));

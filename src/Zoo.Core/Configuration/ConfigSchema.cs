@@ -140,14 +140,24 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
             if (parts is null) throw new InvalidOperationException($"{typeof(T).Name} has parts; binding it needs a part resolver (the plugin catalog)");
             var plugin = parts.Resolve(slot.Kind, part.Name, out var implied, out var problem);
             var childPrefix = slot.Inline ? prefix : $"{prefix}{slot.Key}.";
+            var keyless = plugin is not null && plugin.Config.Keys.Count == 0 && nested[slot.Key].Values.Count > 0;
+            if (keyless)
+            {
+                // A plugin without keys given some: name it, since its schema cannot.
+                local.Add($"{string.Join(", ", nested[slot.Key].Values.Select(v => $"'{childPrefix}{v.Key}'"))}: {slot.Key} '{part.Name}' has no keys");
+                continue;
+            }
             if (plugin is null)
             {
                 local.Add($"{prefix}{slot.Key} = '{part.Name}': {problem}");
                 continue;
             }
             var (nestedDefaults, nestedValues) = nested[slot.Key];
-            var mine = slot.Inline ? Keys.Select(k => prefix + k.Name).ToList() : null;
-            var child = plugin.Config.BindInto(part.Name == defaultNames[slot.Key] ? nestedDefaults : [], [.. implied, .. nestedValues],
+            var mine = slot.Inline ? Keys.Where(k => k.Name != slot.Key).Select(k => prefix + k.Name).ToList() : null;
+            // A resolved config writes what its name implied back out (`dataset=x.npy` with `dataset.path=x.npy`): the
+            // same value given again is no second setting; a different one still is.
+            var unstated = implied.Where(i => !nestedValues.Contains(i)).ToList();
+            var child = plugin.Config.BindInto(part.Name == defaultNames[slot.Key] ? nestedDefaults : [], [.. unstated, .. nestedValues],
                 parts, childPrefix, local, mine);
             config = slot.Set(config, part.Bind(plugin, child));
         }
@@ -285,9 +295,11 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
 
     private string UnknownKey(string prefix, string key, IReadOnlyCollection<string>? siblings)
     {
-        var names = Keys.Select(k => prefix + k.Name).Concat(siblings ?? []).ToList();
+        // An inline part's own key (a run's `model`) is not typed by users: it is the command's argument.
+        var inline = PartSlots().Where(p => p.Inline).Select(p => prefix + p.Key).ToHashSet();
+        var names = Keys.Select(k => prefix + k.Name).Concat(siblings ?? []).Where(n => !inline.Contains(n)).ToList();
         var typed = prefix + key;
-        if (names.Count == 0) return $"unknown key '{typed}'; this config has no keys";
+        if (names.Count == 0) return $"unknown key '{typed}': {(prefix.Length == 0 ? "this config" : prefix.TrimEnd('.'))} has no keys";
         var near = names.OrderBy(n => ConfigText.Distance(n, typed)).First();
         return $"unknown key '{typed}'" + (ConfigText.Distance(near, typed) <= 3 ? $" (did you mean '{near}'?)" : "") +
                $"; known keys: {string.Join(", ", names)}";

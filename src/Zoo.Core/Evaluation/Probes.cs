@@ -16,6 +16,8 @@ public static class Probes
     public static long[] FitPredict(Kind kind, Tensor train, long[] trainLabels, Tensor test, int classes, int seed = 0, int steps = 500)
     {
         using var scope = NewDisposeScope();
+        // The probe is fitted here whatever the caller's grad mode (training callbacks run under no_grad).
+        using var grad = enable_grad();
         using var gen = new Generator((ulong)seed);
         var mean = train.mean(0, keepdim: true);
         var sd = (train - mean).square().mean(0, keepdim: true).sqrt().clamp_min(1e-6);

@@ -62,7 +62,7 @@ public sealed class PluginCatalog : IPartResolver
         }
         var known = Names(kind).ToList();
         var near = known.OrderBy(n => ConfigText.Distance(n, value)).FirstOrDefault();
-        problem = $"unknown {Family(kind)}" + (near is not null && ConfigText.Distance(near, value) <= 3 ? $" (did you mean '{near}'?)" : "") +
+        problem = $"unknown {(kind == PluginKind.Data ? "data set" : Family(kind))}" + (near is not null && ConfigText.Distance(near, value) <= 3 ? $" (did you mean '{near}'?)" : "") +
                   $"; available: {(known.Count == 0 ? "none" : string.Join(", ", known))}" +
                   (kind == PluginKind.Data ? " or a path to a file" : "");
         return null;

@@ -3,10 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Zoo.Core.Plugins;
 
 /// <summary>
-/// Marks a partial plugin class (deriving from LikelihoodPlugin, PriorPlugin, EncoderPlugin or ModelPlugin of a
-/// [ZooConfig] record) for Zoo.Generators: it writes the Name and Description overrides and adds the plugin to its
-/// assembly's generated registration (<see cref="IZooPluginRegistration"/>). The name is kebab-case and unique per
-/// family; the description defaults to the class's /// &lt;summary&gt;.
+/// Marks a partial plugin class (deriving from LikelihoodPlugin, PriorPlugin, EncoderPlugin, DecoderPlugin, DataPlugin,
+/// ModelPlugin or CallbackPlugin of a [ZooConfig] record) for Zoo.Generators: it writes the Name and Description
+/// overrides and adds the plugin to its assembly's generated registration (<see cref="IZooPluginRegistration"/>).
+/// The name is kebab-case and unique per family; the description defaults to the class's /// &lt;summary&gt;.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ZooPluginAttribute(string name) : Attribute

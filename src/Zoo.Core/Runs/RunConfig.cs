@@ -33,7 +33,10 @@ public sealed partial record RunConfig : TrainingConfig
         IEnumerable<KeyValuePair<string, string>>? defaults = null)
     {
         var plugin = catalog.Model(model);
-        return Schema.Bind(settings, $"{model} config", catalog, [new("model", model), .. plugin.RunDefaults, .. defaults ?? []]);
+        var given = settings.ToList();
+        if (given.Any(kv => kv.Key == "model"))
+            throw new ConfigException($"{model} config: model is the command's argument (zoo train MODEL), not a key; leave model= out");
+        return Schema.Bind(given, $"{model} config", catalog, [new("model", model), .. plugin.RunDefaults, .. defaults ?? []]);
     }
 
     /// <summary>A run's config.json (or a checkpoint's copy of it), bound again.</summary>

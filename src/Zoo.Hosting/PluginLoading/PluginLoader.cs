@@ -7,7 +7,7 @@ using Zoo.Core.Plugins;
 
 namespace Zoo.Hosting.PluginLoading;
 
-/// <summary>A plugin assembly that was loaded, with the plugins it registered ("model mixture-vae").</summary>
+/// <summary>A plugin assembly that was loaded, with the plugins it registered ("prior gaussian-mixture").</summary>
 public sealed record LoadedPlugin(string Path, IReadOnlyList<string> Plugins);
 
 /// <summary>A plugin assembly that was skipped, and why.</summary>

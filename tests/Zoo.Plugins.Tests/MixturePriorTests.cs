@@ -1,20 +1,24 @@
 using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core.Configuration;
 using Zoo.Core.Plugins;
-using Zoo.Core.Training;
-using Zoo.Plugins.MixtureVae.GaussianMixturePrior;
-using Zoo.Plugins.MixtureVae.MixtureVae;
+using Zoo.Core.Runs;
+using Zoo.Plugins.Data;
+using Zoo.Plugins.Decoders;
 using Zoo.Plugins.Encoders;
 using Zoo.Plugins.Likelihoods;
 using Zoo.Plugins.Priors;
 using Zoo.Plugins.Priors.StandardNormal;
+using Zoo.Plugins.MixturePrior.GaussianMixture;
 using Zoo.Plugins.Vae;
 
 namespace Zoo.Plugins.Tests;
 
-/// <summary>The example plugin assembly (docs/authoring-a-model.md): its prior's density and its model, registered through its marker.</summary>
+/// <summary>
+/// The drop-in example assembly (docs/authoring-a-model.md): its prior's density, and the prior registered through its
+/// marker and trained in the generic vae (`vae prior=gaussian-mixture kl=monte-carlo latent=2`).
+/// </summary>
 [Collection("Serial")]
-public class MixtureVaeTests
+public class MixturePriorTests
 {
     [Fact]
     public void One_centred_unit_component_is_the_standard_normal()
@@ -64,26 +68,36 @@ public class MixtureVaeTests
     }
 
     [Fact]
-    public void The_model_registers_through_its_marker_and_trains_with_monte_carlo_kl()
+    public void The_prior_registers_through_its_marker_and_trains_in_the_generic_vae_with_monte_carlo_kl()
     {
-        var services = new ServiceCollection().AddZooPluginsLikelihoods().AddZooPluginsPriors().AddZooPluginsEncoders().AddZooPluginsVae();
-        services.AddZooPluginAssembly(typeof(MixtureVaePlugin).Assembly).Plugins.ShouldBe(["model mixture-vae", "prior gaussian-mixture"]);
+        var services = new ServiceCollection().AddZooCore().AddZooPluginsLikelihoods().AddZooPluginsPriors().AddZooPluginsEncoders()
+            .AddZooPluginsDecoders().AddZooPluginsData().AddZooPluginsVae();
+        services.AddZooPluginAssembly(typeof(GaussianMixturePriorPlugin).Assembly).Plugins.ShouldBe(["prior gaussian-mixture"]);
         using var sp = services.BuildServiceProvider();
-        var plugin = sp.GetRequiredService<PluginCatalog>().Model("mixture-vae");
-        plugin.Config.Keys.Select(k => k.Name).TakeLast(4).ShouldBe(["binarize", "components", "radius", "component-scale"]);
-        Should.Throw<ConfigException>(() => plugin.Config.Bind([new("prior", "standard-normal")], "c")).Message.ShouldContain("use bernoulli-vae prior=standard-normal");
+        var catalog = sp.GetRequiredService<PluginCatalog>();
+        catalog.Prior("gaussian-mixture").Config.Keys.Select(k => k.Name).ShouldBe(["components", "radius", "scale"]);
+        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "vae"]); // no model of its own
 
-        var analytic = Zoo.SmallConfig(plugin, "kl=analytic");
+        var run = catalog.SmallRun("vae", "prior=gaussian-mixture", "kl=monte-carlo", "latent=2", "epochs=2", "prior.components=4");
+        run.Values()["prior"].ShouldBe("gaussian-mixture");
+        (run.Values()["prior.components"], run.Values()["prior.radius"], run.Values()["prior.scale"]).ShouldBe(("4", "2", "0.5"));
+        Should.Throw<ConfigException>(() => catalog.SmallRun("vae", "prior=gaussian-mixture", "kl=monte-carlo", "prior.scale=0"))
+            .Message.ShouldContain("prior.scale = 0 is out of range");
+
+        // The prior has no closed-form KL: the model says so when built with kl=analytic.
+        var analytic = catalog.SmallRun("vae", "prior=gaussian-mixture", "kl=analytic");
         using (var gen = new Generator(0))
-            Should.Throw<ConfigException>(() => plugin.Create(analytic, new DataShape(784, 28, 28, 10), gen)).Message.ShouldContain("set kl=monte-carlo");
+            Should.Throw<ConfigException>(() => analytic.CreateModel(new DataShape(784, 28, 28, 10), gen)).Message.ShouldContain("set kl=monte-carlo");
 
         var dir = Zoo.TempDir();
         try
         {
-            var metrics = new Trainer(plugin, Zoo.SmallConfig(plugin, "epochs=2", "latent=2")).Run(dir, resume: false).Metrics;
+            var metrics = run.Train(dir, false, []).Metrics;
             metrics.Count.ShouldBe(2);
             metrics[1].TestElbo.ShouldBeGreaterThan(metrics[0].TestElbo);
             metrics.ShouldAllBe(m => m.TestKl > 0 && double.IsFinite(m.TestElbo));
+            using var trained = TrainedRun.Open(dir, catalog);
+            ((ILatentPrior)trained.Model).Prior.ShouldBeOfType<GaussianMixturePrior>();
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Zoo.Core.Configuration;
+using Zoo.Core.Data;
+using Zoo.Core.Data.Arrays;
+using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
+using Zoo.Core.Training;
+using Zoo.Plugins.Data.Csv;
+using Zoo.Plugins.Data.Npy;
+
+namespace Zoo.Plugins.Tests;
+
+/// <summary>
+/// The npy and csv data plugins end to end: files NumPy wrote (uint8 images with labels in a compressed .npz, a float32
+/// .npy of rows, a CSV with a header and a label column), picked by `dataset=PATH`, trained for an epoch with every
+/// callback, reopened; a malformed file is a one-line error naming it.
+/// </summary>
+[Collection("Serial")]
+public sealed class ArrayFileTests : IDisposable
+{
+    private readonly string dir = Zoo.TempDir();
+
+    public void Dispose() => Directory.Delete(dir, true);
+
+    /// <summary>Runs a NumPy script in the test's folder (argv[1]) with the system's python3.</summary>
+    private void Python(string script)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-c", "import sys, os\nimport numpy as np\nos.chdir(sys.argv[1])\n" + script, dir }) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        p.ExitCode.ShouldBe(0, $"python3 failed: {stderr}");
+    }
+
+    private const string Files = """
+        rng = np.random.default_rng(0)
+        labels = rng.integers(0, 4, 120).astype(np.int64)
+        x = rng.integers(0, 60, (120, 8, 8)).astype(np.uint8)
+        for i in range(120): x[i, 2 * labels[i]:2 * labels[i] + 2, :] = 230
+        np.savez_compressed('digits.npz', x=x, labels=labels)
+        np.save('rows.npy', rng.random((100, 12)).astype(np.float32))
+        with open('points.csv', 'w') as f:
+            f.write('a,b,c,d,label\n')
+            for i in range(80):
+                y = i % 2
+                f.write(','.join(f'{v:.5f}' for v in rng.normal(2.0 * y, 0.5, 4)) + f',{y}\n')
+        """;
+
+    private static string[] Small(string dataset, params string[] more) =>
+        [$"dataset={dataset}", "latent=2", "encoder.hidden=16", "decoder.hidden=16", "epochs=1", "batch-size=20", .. more];
+
+    /// <summary>Trains the run for its epoch with every registered callback, checks the folder, and reopens it.</summary>
+    private static void TrainAndReopen(RunConfig run, string runDir)
+    {
+        using var sp = Zoo.Services();
+        var result = run.Train(runDir, resume: false, sp.Catalog().Callbacks());
+        result.Metrics.Count.ShouldBe(1);
+        result.Metrics.ShouldAllBe(m => double.IsFinite(m.TestElbo) && double.IsFinite(m.TrainLoss));
+        result.Files.ShouldContain("metrics.csv");
+        result.Files.ShouldContain("samples.png");
+        File.Exists(Trainer.ConfigPath(runDir)).ShouldBeTrue();
+        using var trained = TrainedRun.Open(runDir, sp.Catalog());
+        trained.Config.ToJson().ShouldBe(run.ToJson());
+        var (rec, kl) = Trainer.Evaluate(trained.Model, trained.Data.Test, trained.Training.Seed);
+        (rec - kl).ShouldBe(result.Metrics[^1].TestElbo, 1e-9);
+    }
+
+    [Fact]
+    public void Uint8_images_with_labels_in_an_npz_train_as_pixels_in_the_unit_interval()
+    {
+        Python(Files);
+        using var sp = Zoo.Services();
+        var path = Path.Combine(dir, "digits.npz");
+        var run = RunConfig.Bind("vae", Zoo.Pairs(Small(path)), sp.Catalog());
+        run.Dataset.Bound.ShouldBeOfType<NpyData>();
+        run.Dataset.BoundConfig.ShouldBeOfType<NpyConfig>().Path.ShouldBe(path);
+        run.Values()["dataset"].ShouldBe(path);
+        using (var data = run.LoadData())
+        {
+            data.Shape.ShouldBe(new DataShape(64, 8, 8, 4));
+            (data.Train.Count, data.TestSet.Count).ShouldBe((108, 12));      // test-fraction 0.1
+            data.Binarization.ShouldBe(Binarization.Threshold);              // bernoulli likelihood: binarize=auto thresholds
+            using var max = data.Train.Images.max();
+            max.item<float>().ShouldBe(230f / 255, 1e-6);                    // uint8 scaled to [0, 1]
+            var labels = data.TestSet.Labels.data<long>().Concat(data.Train.Labels.data<long>()).ToArray();
+            labels.Distinct().Order().ShouldBe([0L, 1, 2, 3]);
+            // The bright rows of each image are its label's: the labels travel with their images through the split.
+            var pixels = data.Train.Images.data<float>();
+            var trainLabels = data.Train.Labels.data<long>();
+            for (int i = 0; i < data.Train.Count; i++) pixels[i * 64 + 16 * (int)trainLabels[i]].ShouldBe(230f / 255, 1e-6);
+        }
+        TrainAndReopen(run, Path.Combine(dir, "run-npz"));
+    }
+
+    [Fact]
+    public void Float_rows_in_an_npy_train_with_a_gaussian_likelihood_as_pictures_of_the_given_height()
+    {
+        Python(Files);
+        using var sp = Zoo.Services();
+        var run = RunConfig.Bind("vae", Zoo.Pairs(Small(Path.Combine(dir, "rows.npy"), "likelihood=gaussian", "dataset.height=3")), sp.Catalog());
+        using (var data = run.LoadData())
+        {
+            data.Shape.ShouldBe(new DataShape(12, 3, 4, 1));                 // no labels: one class
+            (data.Train.Count, data.TestSet.Count).ShouldBe((90, 10));
+            data.Binarization.ShouldBe(Binarization.None);
+        }
+        TrainAndReopen(run, Path.Combine(dir, "run-npy"));
+        Should.Throw<ConfigException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small(Path.Combine(dir, "rows.npy"), "dataset.height=5")), sp.Catalog()).LoadData())
+            .Message.ShouldBe($"{Path.Combine(dir, "rows.npy")}: height = 5 does not divide the 12 values of a row");
+    }
+
+    [Fact]
+    public void A_csv_with_a_header_and_a_label_column_trains_on_the_other_columns()
+    {
+        Python(Files);
+        using var sp = Zoo.Services();
+        var path = Path.Combine(dir, "points.csv");
+        var run = RunConfig.Bind("vae", Zoo.Pairs(Small(path, "likelihood=gaussian", "dataset.label-column=label")), sp.Catalog());
+        run.Dataset.Bound.ShouldBeOfType<CsvData>();
+        using (var data = run.LoadData())
+        {
+            data.Shape.ShouldBe(new DataShape(4, 2, 2, 2));                  // 4 features: a 2×2 picture; labels 0 and 1
+            (data.Train.Count, data.TestSet.Count).ShouldBe((72, 8));
+            // Class 1's features are centred on 2, class 0's on 0.
+            var x = data.Train.Images.data<float>();
+            var y = data.Train.Labels.data<long>();
+            Enumerable.Range(0, 72).Where(i => y[i] == 1).Average(i => (double)x[i * 4]).ShouldBe(2.0, 0.4);
+            Enumerable.Range(0, 72).Where(i => y[i] == 0).Average(i => (double)x[i * 4]).ShouldBe(0.0, 0.4);
+        }
+        TrainAndReopen(run, Path.Combine(dir, "run-csv"));
+    }
+
+    [Fact]
+    public void A_malformed_file_is_a_one_line_error_naming_it()
+    {
+        Python("""
+            open('garbage.npy', 'wb').write(b'this is not a numpy file\nat all\n')
+            np.save('short.npy', np.zeros((50, 10), np.float32))
+            data = open('short.npy', 'rb').read()
+            open('short.npy', 'wb').write(data[:-100])
+            open('text.csv', 'w').write('a,b\n1,2\n3,oops\n')
+            np.save('scalar.npy', np.float32(3))
+            """);
+        using var sp = Zoo.Services();
+        void Fails(string file, string contains)
+        {
+            var path = Path.Combine(dir, file);
+            var run = RunConfig.Bind("vae", Zoo.Pairs(Small(path)), sp.Catalog());
+            var e = Should.Throw<ArrayFormatException>(() => run.Train(Path.Combine(dir, "run-" + file), resume: false, sp.Catalog().Callbacks()));
+            e.Message.ShouldStartWith(path);
+            e.Message.ShouldContain(contains);
+            e.Message.ShouldNotContain("\n");
+            e.File.ShouldBe(path);
+        }
+        Fails("garbage.npy", "garbage.npy: ");
+        Fails("short.npy", "short.npy: ");
+        Fails("text.csv", "text.csv:3: ");
+        Fails("scalar.npy", "expected an array of shape N×D or N×H×W");
+        // An extension no data plugin reads is a config problem, named before anything is loaded.
+        Should.Throw<ConfigException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small(Path.Combine(dir, "faces.mat"))), sp.Catalog()))
+            .Message.ShouldContain("no data plugin reads .mat files");
+    }
+}
