@@ -163,7 +163,10 @@ namespace Zoo.Generators
                 if (own) diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, syntax?.Type.GetLocation() ?? p.Locations[0], p.Name, p.Type.ToDisplayString()));
                 return null;
             }
-            var inline = attrs.Any(a => a.AttributeClass?.ToDisplayString() == InlineKeysAttribute);
+            var inlineAttr = attrs.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == InlineKeysAttribute);
+            var inline = inlineAttr is not null;
+            if (own && inline && kind != "part")
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MisappliedConstraint, AttrLocation(inlineAttr!), "InlineKeys", p.Name, Display(kind)));
             var enumMembers = kind == "enum"
                 ? p.Type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue)
                     .GroupBy(f => f.ConstantValue).Select(g => g.First().Name).ToEquatable() // aliases: the first name

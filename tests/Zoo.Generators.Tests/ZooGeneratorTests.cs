@@ -475,6 +475,7 @@ public class ZooGeneratorTests
                 [Description("second")] public int MaxLr { get; init; }
                 [Description("a flag")][Range(0, 1)][Required] public bool Flag { get; init; }
                 [Description("data")][AllowedValues("a", "b")] public string Data { get; init; } = "c";
+                [Description("inlined")][Zoo.Core.Configuration.InlineKeys] public int Inlined { get; init; }
             }
 
             [ZooConfig]

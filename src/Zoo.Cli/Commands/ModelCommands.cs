@@ -18,6 +18,13 @@ internal static class ModelCommands
     private static TrainedRun Open(string runDir, ServiceProvider services) =>
         TrainedRun.Open(runDir, services.GetRequiredService<PluginCatalog>());
 
+    /// <summary>The picture a run's input is; a table's rows are none, and the verbs that read them are named.</summary>
+    private static DataShape Pictured(TrainedRun run)
+    {
+        try { return run.Shape.Pictured(); }
+        catch (ArgumentException e) { throw new ArgumentException($"{e.Message} (use encode or fairness)"); }
+    }
+
     public static int Sample(string runDir, string? outPath, int count, int seed, TextWriter stdout)
     {
         if (count is < 1 or > 10000) throw new ArgumentException($"--count must be in [1, 10000], found {count}");
@@ -25,7 +32,7 @@ internal static class ModelCommands
         using var run = Open(runDir, services);
         using var gen = new Generator((ulong)seed);
         var path = outPath ?? Path.Combine(runDir, "samples.png");
-        var shape = run.Shape.Pictured();
+        var shape = Pictured(run);
         if (run.Model is IConditionalDecoder conditional)
         {
             // The decoder needs s: columns take it from the first test images (shown on top), z ~ N(0, I) below.
@@ -55,7 +62,7 @@ internal static class ModelCommands
         var data = run.Data;
         using var x = data.Test.narrow(0, 0, Math.Min(count, data.Test.size(0)));
         var path = outPath ?? Path.Combine(runDir, "reconstructions.png");
-        ModelPictures.Reconstructions(run.Model, x, run.Shape.Pictured()).Save(path);
+        ModelPictures.Reconstructions(run.Model, x, Pictured(run)).Save(path);
         stdout.WriteLine($"wrote {path}: {x.size(0)} test images (odd rows) and their reconstructions (even rows)");
         return 0;
     }

@@ -101,7 +101,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
         var slots = PartSlots();
         var inline = slots.FirstOrDefault(s => s.Inline);
         var nested = slots.ToDictionary(s => s.Key, _ => (Defaults: new List<KeyValuePair<string, string>>(), Values: new List<KeyValuePair<string, string>>()));
-        var defaultNames = slots.ToDictionary(s => s.Key, s => s.Get(config).Name);
+        var defaultNames = slots.ToDictionary(s => s.Key, s => s.Get(config)?.Name);
         var given = new HashSet<string>();
         foreach (var (isDefault, list) in new[] { (true, defaults), (false, values) })
             foreach (var (key, text) in list)
@@ -113,7 +113,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
                 {
                     if (dot < 0)
                     {
-                        config = slot.Set(config, slot.Get(config).Choose(text));
+                        config = slot.Set(config, slot.Get(config)?.Choose(text) ?? Plugins.Parts.New(slot.Kind, text));
                         if (isDefault) defaultNames[slot.Key] = text;
                     }
                     else Route(slot.Key, new(key[(dot + 1)..], text), isDefault);
@@ -137,6 +137,11 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
         foreach (var slot in slots)
         {
             var part = slot.Get(config);
+            if (part is null || string.IsNullOrWhiteSpace(part.Name))
+            {
+                local.Add($"{prefix}{slot.Key} must name a {Plugins.PluginCatalog.Family(slot.Kind)} plugin");
+                continue;
+            }
             if (parts is null) throw new InvalidOperationException($"{typeof(T).Name} has parts; binding it needs a part resolver (the plugin catalog)");
             var plugin = parts.Resolve(slot.Kind, part.Name, out var implied, out var problem);
             var childPrefix = slot.Inline ? prefix : $"{prefix}{slot.Key}.";

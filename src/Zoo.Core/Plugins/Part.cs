@@ -68,6 +68,18 @@ public static class Parts
 
     public static Training.TrainingData Load(this Part<IDataPlugin> part, DataRequest request) => part.Bound.Load(part.BoundConfig, request);
 
+    /// <summary>An unbound part of <paramref name="kind"/> naming <paramref name="name"/> (for a part without a default).</summary>
+    public static IPart New(PluginKind kind, string name) => kind switch
+    {
+        PluginKind.Likelihood => new Part<ILikelihoodPlugin>(name),
+        PluginKind.Prior => new Part<IPriorPlugin>(name),
+        PluginKind.Encoder => new Part<IEncoderPlugin>(name),
+        PluginKind.Decoder => new Part<IDecoderPlugin>(name),
+        PluginKind.Data => new Part<IDataPlugin>(name),
+        PluginKind.Model => new Part<IModelPlugin>(name),
+        _ => throw new ArgumentException($"{kind} is not a part family"),
+    };
+
     /// <summary>The family a part type refers to.</summary>
     public static PluginKind KindOf<TPlugin>() where TPlugin : IPlugin => typeof(TPlugin) switch
     {

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Zoo.Core.Configuration;
 using Zoo.Core;
 
 namespace Zoo.Hosting.Jobs;
@@ -37,9 +39,19 @@ public sealed class JobStore(ZooHome home)
     {
         try
         {
-            var spec = JsonSerializer.Deserialize<JobSpec>(File.ReadAllText(path), JobRecord.Json);
-            if (spec is null || string.IsNullOrWhiteSpace(spec.Model)) throw new InvalidDataException("expected {\"model\": NAME, \"settings\": {KEY: VALUE, ...}}");
-            return spec with { Settings = spec.Settings ?? new Dictionary<string, string>() };
+            // Settings are the command line's keys, or the same tree nested as a run's config.json nests it
+            // ({"encoder": {"name": "gaussian-mlp", "hidden": [200, 200]}}); values may be JSON numbers and lists.
+            const string Expected = "expected {\"model\": NAME, \"settings\": {KEY: VALUE, ...}}";
+            var obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException(Expected);
+            var model = obj["model"] is JsonValue m && m.TryGetValue<string>(out var name) && !string.IsNullOrWhiteSpace(name)
+                ? name : throw new InvalidDataException(Expected);
+            var settings = obj["settings"] switch
+            {
+                null => new Dictionary<string, string>(),
+                JsonObject o => ConfigText.FlattenJson(o).ToDictionary(),
+                _ => throw new InvalidDataException(Expected),
+            };
+            return new JobSpec(model, settings);
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a job file ({e.Message})"); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}"); }

@@ -1,0 +1,21 @@
+namespace Zoo.Core.Plugins;
+
+/// <summary>
+/// The size of one input and how many classes its labels have (for plots). For a table, <see cref="Table"/> says how
+/// its packed rows are laid out, so a model sizes its networks without reading the file again.
+/// </summary>
+public sealed record DataShape(int Dimensions, int Height, int Width, int Classes)
+{
+    public Data.Tabular.TabularLayout? Table { get; init; }
+
+    /// <summary>
+    /// The picture an input is: the input itself for image sets; for image rows (the VFAE on MNIST) the picture in
+    /// their first columns. A table's rows are no pictures, which is the error.
+    /// </summary>
+    public DataShape Pictured() => Table switch
+    {
+        null => this,
+        { Picture: { } p } => new DataShape(p.Height * p.Width, p.Height, p.Width, Classes),
+        _ => throw new ArgumentException("this run's data is a table: its rows are not pictures"),
+    };
+}
