@@ -303,6 +303,8 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
             ShouldFailWithOneLine(Zoo("semisupervised", "--model", "bernoulli-vae", "dataset.train-limit=100", "dataset.test-limit=50",
                     "encoder.hidden=16", "decoder.hidden=16", "--labels", "10", "--out", dir),
                 "semisupervised scores a model's own classifier, and bernoulli-vae has none (it does not implement IClassifier)");
+            // Refused before anything is written: no config.json or metrics.csv claims a run that never trained.
+            Directory.GetFiles(dir, "*", SearchOption.AllDirectories).ShouldBeEmpty();
             // The vfae's plain-VAE variant has no classifier either, and says so.
             ShouldFailWithOneLine(Zoo("semisupervised", "variant=vae", "dataset.train-limit=100", "dataset.test-limit=50", "encoder.hidden=16",
                     "decoder.hidden=16", "--labels", "10", "--out", dir),

@@ -387,7 +387,7 @@ public class ZooGeneratorTests
         // A resolved path read back: the implied path is no second setting, a different one is.
         runSchema.Values(runSchema.Bind([new("dataset", "a.demo"), new("dataset.path", "a.demo")], "c", parts))["dataset.path"].ShouldBe("a.demo");
         Should.Throw<ConfigException>(() => runSchema.Bind([new("dataset", "a.demo"), new("dataset.path", "b.demo")], "c", parts))
-            .Message.ShouldBe("c: dataset.path is given twice");
+            .Message.ShouldBe("c: dataset.path = 'b.demo' contradicts dataset = 'a.demo'");
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public class NestedBindingTests
         // What the resolved config writes (the path twice: as the name and as the key) binds back to the same run.
         RunConfig.FromJson(file.ToJson(), "config.json", Catalog).ToJson().ShouldBe(file.ToJson());
         RunConfig.Bind("vae", file.Values().Where(kv => kv.Key != "model"), Catalog).ToJson().ShouldBe(file.ToJson());
-        Problems("vae", "dataset=/data/faces.npz", "dataset.path=/data/other.npz").ShouldBe("vae config: dataset.path is given twice");
+        Problems("vae", "dataset=/data/faces.npz", "dataset.path=/data/other.npz").ShouldBe("vae config: dataset.path = '/data/other.npz' contradicts dataset = '/data/faces.npz'");
     }
 
     [Fact]

@@ -162,6 +162,11 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
             // A resolved config writes what its name implied back out (`dataset=x.npy` with `dataset.path=x.npy`): the
             // same value given again is no second setting; a different one still is.
             var unstated = implied.Where(i => !nestedValues.Contains(i)).ToList();
+            foreach (var clash in unstated.Where(i => nestedValues.Any(v => v.Key == i.Key)).ToList())
+            {
+                local.Add($"{childPrefix}{clash.Key} = '{nestedValues.First(v => v.Key == clash.Key).Value}' contradicts {prefix}{slot.Key} = '{part.Name}'");
+                unstated.Remove(clash);
+            }
             var child = plugin.Config.BindInto(part.Name == defaultNames[slot.Key] ? nestedDefaults : [], [.. unstated, .. nestedValues],
                 parts, childPrefix, local, mine);
             config = slot.Set(config, part.Bind(plugin, child));

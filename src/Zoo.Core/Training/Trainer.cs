@@ -66,9 +66,9 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             partial = state.Partial;
             checkpointGenerator = state.GeneratorState;
         }
-        AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
         var context = new TrainingContext(runDir, modelName, cfg, model, data, observer);
-        Tell(c => c.Started(context, history));
+        Tell(c => c.Started(context, history)); // a callback may refuse the run (a missing ability) before anything is written
+        AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
 
         int trainCount = data.Train.Count;
         int batches = (trainCount + cfg.BatchSize - 1) / cfg.BatchSize;
