@@ -14,6 +14,9 @@ public sealed record ZooHome(string Root)
     public static ZooHome Resolve(string? root = null)
     {
         var env = Environment.GetEnvironmentVariable("ZOO_HOME");
-        return new ZooHome(Path.GetFullPath(root ?? (string.IsNullOrEmpty(env) ? ".zoo" : env)));
+        var path = Path.GetFullPath(root ?? (string.IsNullOrEmpty(env) ? ".zoo" : env));
+        if (File.Exists(path))
+            throw new IOException($"{path} ({(root is null && !string.IsNullOrEmpty(env) ? "ZOO_HOME" : "--home")}) is a file; expected a folder for plugins/, inbox/ and runs/");
+        return new ZooHome(path);
     }
 }

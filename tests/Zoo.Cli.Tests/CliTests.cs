@@ -42,6 +42,43 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void Bad_inputs_found_by_the_reliability_review_each_end_in_one_line()
+    {
+        var file = Path.GetTempFileName();
+        try { ShouldFailWithOneLine(Zoo("jobs", "--home", file), $"{file} (--home) is a file; expected a folder"); }
+        finally { File.Delete(file); }
+        ShouldFailWithOneLine(Zoo("train", "vae", "latent=1000000000000"), "latent = 1000000000000 is out of range [-2147483648, 2147483647]");
+        ShouldFailWithOneLine(Zoo("train", "vae", "encoder.activation=leaky_relu:NaN"), "parameter 'nan' is not a finite number");
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "NaN"), "--quantile must be in (0, 1), found NaN");
+        // The shared run has 2 epochs: resuming to 1 would leave config.json and metrics.csv disagreeing.
+        ShouldFailWithOneLine(Zoo("train", "bernoulli-vae", "epochs=1", "--resume", "--out", run.Dir), "has trained 2 epochs already; epochs = 1 would undo them");
+        File.ReadAllText(Path.Combine(run.Dir, "config.json")).ShouldContain("\"epochs\": 2");
+    }
+
+    [Fact]
+    public void Submit_binds_the_whole_run_before_queueing_and_a_second_service_exits_non_zero()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "zoo-submit-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var ok = Zoo("submit", "vae", "epochs=1", "encoder.hidden=16", "dataset=fashion-mnist", "dataset.train-limit=100", "--home", home);
+            ok.Code.ShouldBe(0, ok.Err);
+            Directory.GetFiles(Path.Combine(home, "inbox"), "*.json").Length.ShouldBe(1);
+            ShouldFailWithOneLine(Zoo("submit", "vae", "encoder.hiden=16", "--home", home), "did you mean 'encoder.hidden'");
+            ShouldFailWithOneLine(Zoo("submit", "vae", "model=vfae", "--home", home), "model is the command's argument");
+            Directory.GetFiles(Path.Combine(home, "inbox"), "*.json").Length.ShouldBe(1);
+            // A service already holds the home: `zoo serve` refuses with one line naming it and a non-zero exit.
+            using (global::Zoo.Hosting.Jobs.HomeLock.Acquire(new global::Zoo.Hosting.ZooHome(home)))
+            {
+                var second = Zoo("serve", "--home", home);
+                second.Code.ShouldBe(1);
+                second.Err.TrimEnd().Split('\n').Last().ShouldBe($"zoo: error: zoo serve stopped: another zoo serve (PID {Environment.ProcessId}) is running in {home}; one service per home");
+            }
+        }
+        finally { if (Directory.Exists(home)) Directory.Delete(home, true); }
+    }
+
+    [Fact]
     public void Train_writes_metrics_curves_pictures_checkpoint_and_latent_plots()
     {
         run.Result.Code.ShouldBe(0, run.Result.Err);

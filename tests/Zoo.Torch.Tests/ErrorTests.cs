@@ -76,6 +76,8 @@ public class ErrorTests
         Activation.Parse("leaky_relu:0.2").ShouldBe(Activation.LeakyReLU(0.2));
         Activation.Parse("Softplus").ShouldBe(Activation.Softplus);
         Should.Throw<FormatException>(() => Activation.Parse("swish")).Message.ShouldContain("softplus");
-        Should.Throw<FormatException>(() => Activation.Parse("elu:x")).Message.ShouldContain("not a number");
+        Should.Throw<FormatException>(() => Activation.Parse("elu:x")).Message.ShouldContain("not a finite number");
+        Should.Throw<FormatException>(() => Activation.Parse("leaky_relu:NaN")).Message.ShouldContain("not a finite number");
+        Should.Throw<FormatException>(() => Activation.Parse("elu:inf")).Message.ShouldContain("not a finite number");
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Zoo.Core.Configuration;
 using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
 using Zoo.Hosting;
 using Zoo.Hosting.Jobs;
 using Zoo.Hosting.PluginLoading;
@@ -19,22 +20,23 @@ internal static class JobCommands
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; });
+        // The host would also log a fault with its stack trace; the service logs it in one line and the exit code carries it.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         using var startup = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; }));
         builder.Services.AddZoo(home, startup.CreateLogger("Zoo.Plugins"));
         builder.Services.AddZooJobService(o => o.MaxConcurrency = maxConcurrency);
         using var host = builder.Build();
+        var service = host.Services.GetServices<IHostedService>().OfType<JobService>().Single(); // before Run, which disposes the host
         host.Run();
-        return 0;
+        // A job's failure is the job's; the service stopping on its own is not, and supervisors restart on non-zero.
+        return service.Faulted is { } fault ? throw new InvalidOperationException($"zoo serve stopped: {fault}") : 0;
     }
 
     public static int Submit(ZooHome home, string model, string[] settings, TextWriter stdout)
     {
         var pairs = ConfigText.ParseAssignments(settings);
         using (var services = ZooServices.Build(home))
-        {
-            var plugin = services.GetRequiredService<PluginCatalog>().Model(model);
-            plugin.Config.Bind(pairs, $"{model} config"); // the same one-line errors as `zoo train`, before anything is queued
-        }
+            RunConfig.Bind(model, pairs, services.GetRequiredService<PluginCatalog>()); // zoo train's binding and one-line errors, before anything is queued
         var id = new JobStore(home).Submit(new JobSpec(model, pairs.ToDictionary(kv => kv.Key, kv => kv.Value)));
         stdout.WriteLine($"submitted {id} ({model}); `zoo serve` runs it, `zoo jobs` shows it, results in {Path.Combine(home.Runs, id)}");
         return 0;

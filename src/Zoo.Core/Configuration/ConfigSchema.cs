@@ -126,7 +126,12 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
                     case SetResult.Set: break;
                     case SetResult.UnknownKey when inline is not null: Route(inline.Key, new(key, text), isDefault); break;
                     case SetResult.UnknownKey: local.Add(UnknownKey(prefix, key, siblings)); break;
-                    default: local.Add($"{prefix}{key} = '{text}' is not {expected}"); bad.Add(key); break;
+                    default:
+                        local.Add(expected.StartsWith("out of range", StringComparison.Ordinal)
+                            ? $"{prefix}{key} = {text} is {expected}"
+                            : $"{prefix}{key} = '{text}' is not {expected}");
+                        bad.Add(key);
+                        break;
                 }
             }
 

@@ -23,8 +23,14 @@ public static class ConfigText
     public static bool TryInt(string text, out int value, out string expected)
     {
         expected = "an integer";
-        return int.TryParse(text, NumberStyles.Integer, Inv, out value);
+        if (int.TryParse(text, NumberStyles.Integer, Inv, out value)) return true;
+        // A whole number too large for the key is a range problem, not a type problem.
+        if (System.Numerics.BigInteger.TryParse(text, NumberStyles.Integer, Inv, out _)) expected = OutOfRange(int.MinValue, int.MaxValue);
+        return false;
     }
+
+    /// <summary>The `expected` text of a value outside what its type holds; problems read "KEY = VALUE is out of range [...]".</summary>
+    public static string OutOfRange(double min, double max) => $"out of range [{Format(min)}, {Format(max)}]";
 
     public static bool TryLong(string text, out long value, out string expected)
     {

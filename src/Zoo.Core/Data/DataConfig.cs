@@ -39,6 +39,20 @@ public abstract partial record ExamplesConfig
     {
         train = Training.TrainingData.Limit(train, TrainLimit);
         test = Training.TrainingData.Limit(test, TestLimit);
+        foreach (var split in new[] { train, test })
+        {
+            if (split.Count == 0) Fail($"{split.Name}: no examples; a data set needs at least one in each split");
+            using var max = split.Labels.max();
+            if (max.item<long>() >= classes)
+                Fail($"{split.Name}: label {max.item<long>()} is not one of the data set's {classes} classes (0 to {classes - 1})");
+        }
         return Training.TrainingData.FromImages(train, test, BinarizationFor(request.Auto), classes);
+
+        void Fail(string problem)
+        {
+            train.Dispose();
+            test.Dispose();
+            throw new InvalidDataException(problem);
+        }
     }
 }

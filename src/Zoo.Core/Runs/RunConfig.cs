@@ -94,7 +94,10 @@ public sealed partial record RunConfig : TrainingConfig
             values[key] = value;
         }
         values.Remove("model");
-        return Bind(model, values, catalog);
+        var resumed = Bind(model, values, catalog);
+        if (resumed.Epochs < state.Epoch)
+            throw new ArgumentException($"--resume: {runDir} has trained {state.Epoch} epochs already; epochs = {resumed.Epochs} would undo them (give epochs >= {state.Epoch})");
+        return resumed;
     }
 
     /// <summary>The model for <paramref name="data"/>, initialised from <paramref name="generator"/>.</summary>

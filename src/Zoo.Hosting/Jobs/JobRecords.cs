@@ -3,9 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace Zoo.Hosting.Jobs;
 
-/// <summary>queued → running → succeeded | failed | cancelled; running → interrupted (stopped with a checkpoint; resumes on restart).</summary>
+/// <summary>
+/// queued → running → succeeded | failed | cancelled; running → interrupted (stopped with a checkpoint; resumes on
+/// restart). quarantined: the record could not be read; it was renamed aside and the job is not run.
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
-public enum JobState { Queued, Running, Interrupted, Succeeded, Failed, Cancelled }
+public enum JobState { Queued, Running, Interrupted, Succeeded, Failed, Cancelled, Quarantined }
 
 /// <summary>What to train: a model and its config overrides (the same key=value settings as `zoo train`).</summary>
 public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> Settings);
@@ -16,7 +19,7 @@ public sealed record JobRecord(
     DateTimeOffset? Started = null, DateTimeOffset? Finished = null, string? Reason = null, int Epoch = 0, int Attempts = 0,
     double? TestElbo = null)
 {
-    public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+    public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Quarantined;
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

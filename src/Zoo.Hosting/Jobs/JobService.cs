@@ -27,10 +27,26 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     : BackgroundService
 {
     private readonly Dictionary<string, (Task Task, CancellationTokenSource Cancel)> running = [];
+
+    /// <summary>Why the service stopped on its own (null while it runs or after a requested stop): the host's exit code follows it.</summary>
+    public string? Faulted { get; private set; }
     private readonly SemaphoreSlim wake = new(0);
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
+        try { await Serve(stopping); }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            // Whatever ends the loop itself (an unusable home, a bug) ends the service with a non-zero exit, never 0.
+            Faulted = e.Message.Split('\n')[0];
+            logger.LogCritical("Job service stopped: {Reason}", Faulted);
+            throw;
+        }
+    }
+
+    private async Task Serve(CancellationToken stopping)
+    {
+        using var exclusive = HomeLock.Acquire(store.Home); // a second service would take the same inbox files and run jobs twice
         var max = Math.Max(1, options.Value.MaxConcurrency);
         logger.LogInformation("Job service started in {Home} (max {Max} concurrent job(s))", store.Home.Root, max);
         Recover();
@@ -85,7 +101,7 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         foreach (var (id, path) in store.Inbox())
         {
             var now = DateTimeOffset.UtcNow;
-            if (store.Find(id) is not null) { File.Delete(path); continue; } // taken already, then a crash before the delete
+            if (Directory.Exists(store.RunDir(id))) { File.Delete(path); continue; } // taken already, then a crash before the delete
             JobRecord record;
             try
             {

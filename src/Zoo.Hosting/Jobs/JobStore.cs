@@ -29,9 +29,10 @@ public sealed class JobStore(ZooHome home)
         return id;
     }
 
-    /// <summary>Inbox files not yet taken by the service: (id, path).</summary>
+    /// <summary>Inbox files not yet taken by the service: (id, path); `.json` in any case (X.JSON too).</summary>
     public IReadOnlyList<(string Id, string Path)> Inbox() => Directory.Exists(home.Inbox)
-        ? Directory.GetFiles(home.Inbox, "*.json").Order(StringComparer.Ordinal).Select(p => (Path.GetFileNameWithoutExtension(p), p)).ToList()
+        ? Directory.GetFiles(home.Inbox, "*.json", new EnumerationOptions { MatchCasing = MatchCasing.CaseInsensitive })
+            .Order(StringComparer.Ordinal).Select(p => (Path.GetFileNameWithoutExtension(p), p)).ToList()
         : [];
 
     /// <summary>Reads a job file from the inbox; a malformed one is a one-line error naming the file.</summary>
@@ -42,7 +43,10 @@ public sealed class JobStore(ZooHome home)
             // Settings are the command line's keys, or the same tree nested as a run's config.json nests it
             // ({"encoder": {"name": "gaussian-mlp", "hidden": [200, 200]}}); values may be JSON numbers and lists.
             const string Expected = "expected {\"model\": NAME, \"settings\": {KEY: VALUE, ...}}";
-            var obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException(Expected);
+            var obj = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new InvalidDataException(Expected);
+            if (obj.Select(kv => kv.Key).FirstOrDefault(k => k is not ("model" or "settings")) is { } unknown)
+                throw new InvalidDataException($"unknown field '{unknown}'; a job file has model and settings ({Expected[9..]})");
             var model = obj["model"] is JsonValue m && m.TryGetValue<string>(out var name) && !string.IsNullOrWhiteSpace(name)
                 ? name : throw new InvalidDataException(Expected);
             var settings = obj["settings"] switch
@@ -55,6 +59,7 @@ public sealed class JobStore(ZooHome home)
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a job file ({e.Message})"); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); } // a key given twice (flat and nested)
     }
 
     public void Save(JobRecord record)
@@ -71,11 +76,36 @@ public sealed class JobStore(ZooHome home)
         catch (JsonException e) { throw new InvalidDataException($"{path}: malformed job record ({e.Message})"); }
     }
 
-    /// <summary>Every job record, oldest submission first.</summary>
+    /// <summary>
+    /// Every job record, oldest submission first. A record that cannot be read (garbage, 0 bytes) is quarantined: renamed
+    /// to job.json.quarantined with the reason in quarantine.txt, and listed as a quarantined job, so that one bad record
+    /// never stops the others.
+    /// </summary>
     public IReadOnlyList<JobRecord> All() => Directory.Exists(home.Runs)
-        ? Directory.GetDirectories(home.Runs).Select(d => Find(Path.GetFileName(d))).OfType<JobRecord>()
+        ? Directory.GetDirectories(home.Runs).Select(d => ReadOrQuarantine(Path.GetFileName(d))).OfType<JobRecord>()
             .OrderBy(r => r.Submitted).ThenBy(r => r.Id, StringComparer.Ordinal).ToList()
         : [];
+
+    private string QuarantinedPath(string id) => RecordPath(id) + ".quarantined";
+    private string QuarantineReasonPath(string id) => Path.Combine(RunDir(id), "quarantine.txt");
+
+    private JobRecord? ReadOrQuarantine(string id)
+    {
+        try
+        {
+            if (Find(id) is { } record) return record;
+        }
+        catch (InvalidDataException e)
+        {
+            AtomicFile.WriteAllText(QuarantineReasonPath(id), e.Message);
+            File.Move(RecordPath(id), QuarantinedPath(id), overwrite: true);
+        }
+        if (!File.Exists(QuarantinedPath(id))) return null; // a folder whose record is not written yet
+        var since = File.GetLastWriteTimeUtc(QuarantinedPath(id));
+        var reason = File.Exists(QuarantineReasonPath(id)) ? File.ReadAllText(QuarantineReasonPath(id)).Trim() : "unreadable job record";
+        return new JobRecord(id, new JobSpec("?", new Dictionary<string, string>()), JobState.Quarantined, since, since,
+            Reason: $"quarantined: {reason} (moved to job.json.quarantined)");
+    }
 
     public void RequestCancel(string id) => AtomicFile.WriteAllText(CancelPath(id), DateTimeOffset.UtcNow.ToString("O"));
 

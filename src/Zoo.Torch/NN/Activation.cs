@@ -35,8 +35,8 @@ public readonly record struct Activation(ActivationKind Kind, double Parameter =
         double? p = null;
         if (parts.Length == 2)
         {
-            if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                throw new FormatException($"activation '{text}': parameter '{parts[1]}' is not a number");
+            if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                throw new FormatException($"activation '{text}': parameter '{parts[1]}' is not a finite number");
             p = v;
         }
         return parts[0] switch

@@ -104,7 +104,8 @@ public sealed class TabularData : IDisposable
             return (mean, sd: sd > 0 ? sd : 1);
         }).ToList();
         var layout = new TabularLayout(binary, numeric.Count, sensitiveNames.Length, targetColumn.Values!.Count, sensitiveNames, targetColumn.Values!.ToArray());
-        if (layout.SensitiveGroups < 2) throw new InvalidDataException($"{path}: sensitive column '{o.Sensitive}' has a single value");
+        if (layout.SensitiveGroups < 2 || s.Distinct().Count() < 2) throw new InvalidDataException($"{path}: sensitive column '{o.Sensitive}' has a single value; s needs at least two groups");
+        if (y.Distinct().Count() < 2) throw new InvalidDataException($"{path}: label column '{o.Target}' has a single class; a classifier needs at least two");
 
         var labelled = new bool[n];
         ChooseLabelled(trainRows, y, o.Labels, labelled);
