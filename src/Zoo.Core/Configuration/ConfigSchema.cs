@@ -98,7 +98,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
         var config = CreateDefault();
         var local = new List<string>();
         var bad = new HashSet<string>();
-        var slots = PartSlots();
+        var slots = Slots;
         var inline = slots.FirstOrDefault(s => s.Inline);
         var nested = slots.ToDictionary(s => s.Key, _ => (Defaults: new List<KeyValuePair<string, string>>(), Values: new List<KeyValuePair<string, string>>()));
         var defaultNames = slots.ToDictionary(s => s.Key, s => s.Get(config)?.Name);
@@ -196,8 +196,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
                 yield return new(prefix + c.Key, string.Join(",", children.OrderBy(i => int.Parse(i.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(i => i.Value)));
                 continue;
             }
-            foreach (var kv in Flatten(c, prefix + c.Key + "."))
-                yield return kv.Key == $"{prefix}{c.Key}.name" ? new(prefix + c.Key, kv.Value) : kv;
+            foreach (var kv in Flatten(c, prefix + c.Key + ".")) yield return ConfigText.PartName(prefix + c.Key, kv);
         }
     }
 
@@ -226,7 +225,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
         {
             if (value is not IPartValue) { values[key] = ConfigText.Format(value); continue; }
             var part = (Plugins.IPart)((IPartValue)value).Part;
-            var inline = PartSlots().First(s => s.Key == key).Inline;
+            var inline = Slots.First(s => s.Key == key).Inline;
             values[key] = part.Name;
             if (part is { Plugin: { } plugin, Config: { } bound })
                 foreach (var (k, v) in plugin.Config.Values(bound))
@@ -297,6 +296,11 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
     /// <summary>The record's parts: key, family, whether its keys sit at this level (a run's model), and get/set.</summary>
     protected virtual IReadOnlyList<PartSlot> PartSlots() => [];
 
+    private IReadOnlyList<PartSlot>? slotTable;
+
+    /// <summary>The generated slots, made once per schema.</summary>
+    private IReadOnlyList<PartSlot> Slots => slotTable ??= PartSlots();
+
     protected sealed record PartSlot(string Key, Plugins.PluginKind Kind, bool Inline, Func<T, Plugins.IPart> Get, Func<T, Plugins.IPart, T> Set);
 
     /// <summary>Marks a part among <see cref="Entries"/>, whose value is then written as a nested object or `PART.KEY` pairs.</summary>
@@ -311,7 +315,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
     private string UnknownKey(string prefix, string key, IReadOnlyCollection<string>? siblings)
     {
         // An inline part's own key (a run's `model`) is not typed by users: it is the command's argument.
-        var inline = PartSlots().Where(p => p.Inline).Select(p => prefix + p.Key).ToHashSet();
+        var inline = Slots.Where(p => p.Inline).Select(p => prefix + p.Key).ToHashSet();
         var names = Keys.Select(k => prefix + k.Name).Concat(siblings ?? []).Where(n => !inline.Contains(n)).ToList();
         var typed = prefix + key;
         if (names.Count == 0) return $"unknown key '{typed}': {(prefix.Length == 0 ? "this config" : prefix.TrimEnd('.'))} has no keys";

@@ -111,8 +111,7 @@ public static class ConfigText
         {
             if (node is System.Text.Json.Nodes.JsonObject part)
             {
-                foreach (var kv in FlattenJson(part, $"{prefix}{key}."))
-                    yield return kv.Key == $"{prefix}{key}.name" ? new(prefix + key, kv.Value) : kv;
+                foreach (var kv in FlattenJson(part, $"{prefix}{key}.")) yield return PartName(prefix + key, kv);
                 continue;
             }
             yield return new(prefix + key, node switch
@@ -124,6 +123,13 @@ public static class ConfigText
             });
         }
     }
+
+    /// <summary>
+    /// A nested part's `name` member is the part's own key (`encoder.name=gaussian-mlp` → `encoder=gaussian-mlp`); every
+    /// other member stays `PART.KEY`. The one rule for JSON and <c>IConfiguration</c> sections alike.
+    /// </summary>
+    public static KeyValuePair<string, string> PartName(string part, KeyValuePair<string, string> member) =>
+        member.Key == part + ".name" ? new(part, member.Value) : member;
 
     /// <summary>LatentDim → latent-dim (the generator uses the same rule for keys and enum values).</summary>
     public static string KebabCase(string name) => ConfigNames.KebabCase(name);

@@ -43,8 +43,8 @@ public abstract partial record ExamplesConfig
         {
             if (split.Count == 0) Fail($"{split.Name}: no examples; a data set needs at least one in each split");
             using var max = split.Labels.max();
-            if (max.item<long>() >= classes)
-                Fail($"{split.Name}: label {max.item<long>()} is not one of the data set's {classes} classes (0 to {classes - 1})");
+            var largest = max.item<long>();
+            if (largest >= classes) Fail($"{split.Name}: label {largest} is not one of the data set's {classes} classes (0 to {classes - 1})");
         }
         return Training.TrainingData.FromImages(train, test, BinarizationFor(request.Auto), classes);
 
