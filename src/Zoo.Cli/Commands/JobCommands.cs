@@ -46,7 +46,8 @@ internal static class JobCommands
     {
         var store = new JobStore(home);
         var records = store.All();
-        var inbox = store.Inbox();
+        // An inbox file whose record exists was taken already (the service deletes it next): listed once, by its record.
+        var inbox = store.Inbox().Where(j => records.All(r => r.Id != j.Id)).ToList();
         if (records.Count == 0 && inbox.Count == 0) { stdout.WriteLine($"no jobs in {home.Root}"); return 0; }
         stdout.WriteLine($"{"id",-40} {"state",-12} {"epoch",5} {"test ELBO",10}  reason");
         foreach (var (id, _) in inbox) stdout.WriteLine($"{id,-40} {"submitted",-12} {"",5} {"",10}  waiting for `zoo serve`");

@@ -66,13 +66,14 @@ public sealed partial record RunConfig : TrainingConfig
 
     /// <summary>
     /// Trains this run into <paramref name="runDir"/> (resuming its checkpoint with <paramref name="resume"/>): loads
-    /// the data, then gives the trainer the data, the model's factory and the callbacks.
+    /// the data, then gives the trainer the data, the model's factory and the callbacks. <paramref name="claimed"/>: the
+    /// folder's run lock when the caller holds it already (see <see cref="Trainer.Run"/>).
     /// </summary>
     public TrainingResult Train(string runDir, bool resume, IEnumerable<ITrainingCallback> callbacks, ITrainingObserver? observer = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, FolderLock? claimed = null)
     {
         using var data = LoadData();
-        return new Trainer(Model.Name, ToJson(), this, data, g => CreateModel(data.Shape, g), callbacks).Run(runDir, resume, observer, cancel);
+        return new Trainer(Model.Name, ToJson(), this, data, g => CreateModel(data.Shape, g), callbacks).Run(runDir, resume, observer, cancel, claimed);
     }
 
     /// <summary>

@@ -23,9 +23,24 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
     public void Save(string runDir, nn.Module model, Zoo.Torch.Modules.Adam? optimizer)
     {
         var final = Path.Combine(runDir, Folder);
-        var tmp = Path.Combine(runDir, $"{Folder}.tmp-{Environment.ProcessId}");
+        var tmp = StaleTemps.TempPath(final);
         var old = Path.Combine(runDir, $"{Folder}.old");
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        try { Write(tmp, model, optimizer); }
+        catch
+        {
+            // A full disk leaves the previous checkpoint as it was and no half-written folder beside it.
+            try { Directory.Delete(tmp, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        if (Directory.Exists(final)) Directory.Move(final, old);
+        Directory.Move(tmp, final);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    private void Write(string tmp, nn.Module model, Zoo.Torch.Modules.Adam? optimizer)
+    {
         Directory.CreateDirectory(tmp);
         model.save(ModelPath(tmp), new Dictionary<string, string> { ["model"] = Model, ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         optimizer?.save(OptimizerPath(tmp));
@@ -39,10 +54,6 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
         };
         if (Partial is not null) json["partial"] = JsonSerializer.SerializeToNode(Partial);
         File.WriteAllText(StatePath(tmp), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        if (Directory.Exists(final)) Directory.Move(final, old);
-        Directory.Move(tmp, final);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
     /// <summary>The checkpoint folder of a run: checkpoint/, or checkpoint.old/ if a crash came between the two renames.</summary>

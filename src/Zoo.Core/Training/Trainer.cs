@@ -31,10 +31,16 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
 
     /// <summary>
     /// Trains into <paramref name="runDir"/>. With <paramref name="resume"/> it continues from the run's checkpoint.
+    /// The folder's run lock is taken for the run (one trainer per folder) unless the caller has claimed it already
+    /// (<paramref name="claimed"/>, as the job service does before it marks a job running); then the temp files of
+    /// dead writers there are removed.
     /// </summary>
-    public TrainingResult Run(string runDir, bool resume, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public TrainingResult Run(string runDir, bool resume, ITrainingObserver? observer = null, CancellationToken cancel = default,
+        FolderLock? claimed = null)
     {
         var total = Stopwatch.StartNew();
+        using var runLock = claimed is null ? FolderLock.AcquireRun(runDir) : null;
+        StaleTemps.Remove(runDir);
         var flushed = Threading.FlushDenormal;
         Threading.SetFlushDenormal(true);
         try { return Train(runDir, resume, observer, total, cancel); }

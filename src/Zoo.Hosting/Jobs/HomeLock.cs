@@ -2,37 +2,10 @@ using Zoo.Core;
 
 namespace Zoo.Hosting.Jobs;
 
-/// <summary>
-/// One service per home: an exclusive lock on HOME/serve.lock, held while the service runs (the OS drops it when the
-/// process dies, so a kill -9 never leaves a stale lock). The holder's PID is written beside it for the refusal message.
-/// </summary>
-public sealed class HomeLock : IDisposable
+/// <summary>One service per home: the home's serve lock (HOME/serve.lock, see <see cref="FolderLock"/>), held while the service runs.</summary>
+public static class HomeLock
 {
-    private readonly FileStream stream;
-    private readonly string pidPath;
-
-    private HomeLock(FileStream stream, string pidPath) => (this.stream, this.pidPath) = (stream, pidPath);
-
     /// <summary>Takes the lock, or throws with one line naming the process that holds it.</summary>
-    public static HomeLock Acquire(ZooHome home)
-    {
-        Directory.CreateDirectory(home.Root);
-        var path = Path.Combine(home.Root, "serve.lock");
-        var pidPath = Path.Combine(home.Root, "serve.pid");
-        FileStream stream;
-        try { stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException)
-        {
-            var pid = File.Exists(pidPath) ? File.ReadAllText(pidPath).Trim() : "unknown";
-            throw new InvalidOperationException($"another zoo serve (PID {pid}) is running in {home.Root}; one service per home");
-        }
-        AtomicFile.WriteAllText(pidPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new HomeLock(stream, pidPath);
-    }
-
-    public void Dispose()
-    {
-        try { File.Delete(pidPath); } catch (IOException) { }
-        stream.Dispose();
-    }
+    public static FolderLock Acquire(ZooHome home) => FolderLock.TryAcquire(home.Root, "serve", out var holder)
+        ?? throw new InvalidOperationException($"another zoo serve (PID {holder}) is running in {home.Root}; one service per home");
 }

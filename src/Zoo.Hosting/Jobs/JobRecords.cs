@@ -5,10 +5,11 @@ namespace Zoo.Hosting.Jobs;
 
 /// <summary>
 /// queued → running → succeeded | failed | cancelled; running → interrupted (stopped with a checkpoint; resumes on
-/// restart). quarantined: the record could not be read; it was renamed aside and the job is not run.
+/// restart); running → paused (a storage failure: full disk, read-only or forbidden folder; tried again from the
+/// checkpoint after a while). quarantined: the record could not be read; it was renamed aside and the job is not run.
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
-public enum JobState { Queued, Running, Interrupted, Succeeded, Failed, Cancelled, Quarantined }
+public enum JobState { Queued, Running, Interrupted, Paused, Succeeded, Failed, Cancelled, Quarantined }
 
 /// <summary>What to train: a model and its config overrides (the same key=value settings as `zoo train`).</summary>
 public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> Settings);

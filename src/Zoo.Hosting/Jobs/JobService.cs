@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Zoo.Core;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
@@ -15,18 +16,28 @@ public sealed class JobServiceOptions
 
     /// <summary>How often the inbox and cancel requests are checked (a FileSystemWatcher also wakes the loop).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a job paused by a storage failure (full disk, read-only or forbidden folder) waits before it is tried again.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
 /// Runs training jobs from the <see cref="JobStore"/> queue with bounded concurrency. On start it requeues jobs a
 /// previous run left running or interrupted (they resume from their checkpoints). On shutdown each running job
 /// stops at its next batch boundary, checkpoints mid-epoch and is marked interrupted. A failing job is recorded
-/// with its reason and never stops the service.
+/// with its reason and never stops the service. A job that meets a storage failure (<see cref="IoFault"/>) is paused and
+/// resumed from its last checkpoint once the retry interval has passed; a storage failure of the service's own
+/// bookkeeping (the inbox, a log line) is logged and tried again at the next poll. A job runs only while its run lock
+/// (<see cref="FolderLock"/>) is held, so no job is ever trained by two workers at once.
 /// </summary>
 public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<JobServiceOptions> options, ILogger<JobService> logger)
     : BackgroundService
 {
     private readonly Dictionary<string, (Task Task, CancellationTokenSource Cancel)> running = [];
+
+    /// <summary>Jobs that wait before their next try (paused by a storage failure, or claimed by another worker), by id.</summary>
+    private readonly Dictionary<string, DateTimeOffset> notBefore = [];
+    private string? lastLoopFault;
 
     /// <summary>Why the service stopped on its own (null while it runs or after a requested stop): the host's exit code follows it.</summary>
     public string? Faulted { get; private set; }
@@ -49,6 +60,8 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         using var exclusive = HomeLock.Acquire(store.Home); // a second service would take the same inbox files and run jobs twice
         var max = Math.Max(1, options.Value.MaxConcurrency);
         logger.LogInformation("Job service started in {Home} (max {Max} concurrent job(s))", store.Home.Root, max);
+        foreach (var debris in StaleTemps.Remove(store.Home.Root, depth: 2))
+            logger.LogInformation("Removed {Path}: a temp file of a process that is gone", debris);
         Recover();
         Directory.CreateDirectory(store.Home.Inbox);
         using var watcher = new FileSystemWatcher(store.Home.Inbox, "*.json") { EnableRaisingEvents = true };
@@ -58,18 +71,17 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         {
             while (!stopping.IsCancellationRequested)
             {
-                Ingest();
-                foreach (var (id, job) in running.ToList())
+                try
                 {
-                    if (job.Task.IsCompleted) running.Remove(id);
-                    else if (store.CancelRequested(id)) job.Cancel.Cancel();
+                    Poll(max, stopping);
+                    lastLoopFault = null;
                 }
-                foreach (var record in store.All().Where(r => r.State == JobState.Queued && !running.ContainsKey(r.Id)))
+                catch (Exception e) when (IoFault.Describe(e) is { } why)
                 {
-                    if (store.CancelRequested(record.Id)) { Finish(record, JobState.Cancelled, "cancelled before it started"); continue; }
-                    if (running.Count >= max) break;
-                    var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                    running[record.Id] = (Task.Factory.StartNew(() => Run(record, cts.Token), TaskCreationOptions.LongRunning), cts);
+                    // The home's disk is full or read-only: the service waits for it (running jobs pause on their own).
+                    var line = $"{why} ({e.Message.Split('\n')[0]})";
+                    if (line != lastLoopFault) logger.LogWarning("Job service cannot read or write its home: {Reason}; trying again every {Seconds} s", line, options.Value.PollInterval.TotalSeconds);
+                    lastLoopFault = line;
                 }
                 try { await wake.WaitAsync(options.Value.PollInterval, stopping); }
                 catch (OperationCanceledException) { }
@@ -85,11 +97,44 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         }
     }
 
-    /// <summary>Jobs a previous service left running (kill -9, power loss) or interrupted go back to the queue.</summary>
+    /// <summary>One turn of the loop: take the inbox, pass on cancel requests, start queued jobs and paused ones that are due.</summary>
+    private void Poll(int max, CancellationToken stopping)
+    {
+        Ingest();
+        foreach (var (id, job) in running.ToList())
+        {
+            if (job.Task.IsCompleted) running.Remove(id);
+            else if (store.CancelRequested(id)) job.Cancel.Cancel();
+        }
+        var now = DateTimeOffset.UtcNow;
+        foreach (var record in store.All().Where(r => r.State is JobState.Queued or JobState.Paused && !running.ContainsKey(r.Id)))
+        {
+            if (store.CancelRequested(record.Id)) { Finish(record, JobState.Cancelled, "cancelled before it started"); continue; }
+            lock (notBefore)
+            {
+                if (notBefore.TryGetValue(record.Id, out var due) && due > now) continue;
+                notBefore.Remove(record.Id);
+            }
+            if (running.Count >= max) break;
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            running[record.Id] = (Task.Factory.StartNew(() => Run(record, cts.Token), TaskCreationOptions.LongRunning), cts);
+        }
+    }
+
+    /// <summary>
+    /// Jobs a previous service left running (kill -9, power loss), interrupted or paused go back to the queue; a job
+    /// whose run lock another live process holds is being trained there and is left to it.
+    /// </summary>
     private void Recover()
     {
-        foreach (var r in store.All().Where(r => r.State is JobState.Running or JobState.Interrupted))
+        foreach (var r in store.All().Where(r => r.State is JobState.Running or JobState.Interrupted or JobState.Paused))
         {
+            using (var probe = FolderLock.TryAcquire(store.RunDir(r.Id), FolderLock.Run, out var holder))
+                if (probe is null)
+                {
+                    logger.LogInformation("Job {Id} is being trained by another process (PID {Pid}); left to it", r.Id, holder);
+                    continue;
+                }
             logger.LogInformation("Job {Id} was {State} when the service stopped; it resumes from its checkpoint", r.Id, r.State);
             store.Save(r with { State = JobState.Queued, Updated = DateTimeOffset.UtcNow });
         }
@@ -101,7 +146,9 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         foreach (var (id, path) in store.Inbox())
         {
             var now = DateTimeOffset.UtcNow;
-            if (Directory.Exists(store.RunDir(id))) { File.Delete(path); continue; } // taken already, then a crash before the delete
+            // Taken already, then a crash (or a full disk) before the delete. Only a written record counts: a folder
+            // alone may be all a full disk allowed, and deleting the inbox file then would lose the job.
+            if (File.Exists(store.RecordPath(id))) { File.Delete(path); continue; }
             JobRecord record;
             try
             {
@@ -116,8 +163,8 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
                 record = new JobRecord(id, spec, JobState.Failed, now, now, Finished: now, Reason: e.Message);
                 logger.LogWarning("Job {Id} rejected: {Reason}", id, e.Message);
             }
-            store.Save(record);
-            store.AppendLog(id, record.State == JobState.Failed ? $"rejected: {record.Reason}" : $"queued: {record.Spec.Model} {Settings(record.Spec)}");
+            store.Save(record);  // the record first: if this fails the inbox file stays, to be taken at a later poll
+            Log(id, record.State == JobState.Failed ? $"rejected: {record.Reason}" : $"queued: {record.Spec.Model} {Settings(record.Spec)}");
             File.Delete(path);
         }
     }
@@ -126,16 +173,28 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     {
         var id = record.Id;
         var runDir = store.RunDir(id);
-        var resume = Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)) || Directory.Exists(Path.Combine(runDir, CheckpointState.Folder + ".old"));
-        record = record with { State = JobState.Running, Started = record.Started ?? DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow, Attempts = record.Attempts + 1 };
-        store.Save(record);
-        store.AppendLog(id, resume ? "resuming from the checkpoint" : "started");
-        logger.LogInformation("Job {Id} {Action}: {Model}", id, resume ? "resuming" : "started", record.Spec.Model);
+        FolderLock? claim;
+        string holder;
+        try { claim = FolderLock.TryAcquire(runDir, FolderLock.Run, out holder); }
+        catch (Exception e) when (IoFault.Describe(e) is { } why) { Pause(record, why, e); return; }
+        if (claim is null)
+        {
+            // Another process holds the job's run lock: it is training the job now; this worker looks again later.
+            lock (notBefore) notBefore[id] = DateTimeOffset.UtcNow + options.Value.RetryInterval;
+            logger.LogInformation("Job {Id} is being trained by another process (PID {Pid}); left to it", id, holder);
+            return;
+        }
+        using var _ = claim;
         try
         {
+            var resume = Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)) || Directory.Exists(Path.Combine(runDir, CheckpointState.Folder + ".old"));
+            record = record with { State = JobState.Running, Started = record.Started ?? DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow, Attempts = record.Attempts + 1 };
+            store.Save(record);
+            Log(id, resume ? "resuming from the checkpoint" : "started");
+            logger.LogInformation("Job {Id} {Action}: {Model}", id, resume ? "resuming" : "started", record.Spec.Model);
             var result = Bind(record.Spec).Train(runDir, resume, catalog.Callbacks(),
-                new Observer(store, logger, id, () => record, r => record = r), cancel);
-            store.AppendLog(id, "wrote " + string.Join(", ", result.Files));
+                new Observer(store, logger, line => Log(id, line), id, () => record, r => record = r), cancel, claim);
+            Log(id, "wrote " + string.Join(", ", result.Files));
             var last = result.Metrics[^1];
             Finish(record with { TestElbo = last.TestElbo, Epoch = last.Epoch }, JobState.Succeeded,
                 null, $"succeeded: test ELBO {last.TestElbo.ToString("F2", CultureInfo.InvariantCulture)} nats after {last.Epoch} epochs");
@@ -147,10 +206,11 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
             {
                 // Service shutdown: checkpointed mid-epoch; the next start resumes it.
                 store.Save(record with { State = JobState.Interrupted, Reason = e.Message, Updated = DateTimeOffset.UtcNow });
-                store.AppendLog(id, $"interrupted: {e.Message}");
+                Log(id, $"interrupted: {e.Message}");
                 logger.LogInformation("Job {Id} interrupted: {Reason}", id, e.Message);
             }
         }
+        catch (Exception e) when (IoFault.Describe(e) is { } why) { Pause(record, why, e); }
         catch (Exception e)
         {
             var reason = e.Message.Split('\n')[0];
@@ -163,8 +223,33 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     {
         var now = DateTimeOffset.UtcNow;
         store.Save(record with { State = state, Reason = reason, Finished = now, Updated = now });
-        store.AppendLog(record.Id, logLine ?? $"{state.ToString().ToLowerInvariant()}: {reason}");
+        Log(record.Id, logLine ?? $"{state.ToString().ToLowerInvariant()}: {reason}");
         if (state != JobState.Failed) logger.LogInformation("Job {Id} {State}", record.Id, state);
+    }
+
+    /// <summary>
+    /// A storage failure: the job waits and is tried again from its last checkpoint (intact: checkpoints are written
+    /// aside and renamed). Its record says why, when the disk lets it be written.
+    /// </summary>
+    private void Pause(JobRecord record, string why, Exception e)
+    {
+        var retry = options.Value.RetryInterval;
+        lock (notBefore) notBefore[record.Id] = DateTimeOffset.UtcNow + retry;
+        var reason = $"{why} ({e.Message.Split('\n')[0]}); tried again every {retry.TotalSeconds:0.#} s";
+        logger.LogWarning("Job {Id} paused: {Reason}", record.Id, reason);
+        try { store.Save(record with { State = JobState.Paused, Reason = reason, Updated = DateTimeOffset.UtcNow }); }
+        catch (Exception again) when (IoFault.Describe(again) is not null) { }
+        Log(record.Id, $"paused: {reason}");
+    }
+
+    /// <summary>A line in the job's log.txt; a full or read-only disk loses the line (said in the service log), never the service or the job.</summary>
+    private void Log(string id, string line)
+    {
+        try { store.AppendLog(id, line); }
+        catch (Exception e) when (IoFault.Describe(e) is { } why)
+        {
+            logger.LogWarning("Job {Id}: could not write to log.txt ({Why}): {Line}", id, why, line);
+        }
     }
 
     private RunConfig Bind(JobSpec spec) => RunConfig.Bind(spec.Model, spec.Settings, catalog);
@@ -178,7 +263,8 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         spec.Settings.Count == 0 ? "(defaults)" : string.Join(" ", spec.Settings.Select(kv => $"{kv.Key}={kv.Value}"));
 
     /// <summary>Epoch lines into the job's log and record.</summary>
-    private sealed class Observer(JobStore store, ILogger logger, string id, Func<JobRecord> get, Action<JobRecord> set) : ITrainingObserver
+    private sealed class Observer(JobStore store, ILogger logger, Action<string> log, string id, Func<JobRecord> get, Action<JobRecord> set)
+        : ITrainingObserver
     {
         public void EpochStarted(int epoch, int epochs, int batches) { }
         public void BatchDone(int epoch, int batch, double loss) { }
@@ -187,7 +273,7 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         {
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch}: train ELBO {m.TrainElbo:F2} | test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
-            store.AppendLog(id, line);
+            log(line);
             var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Updated = DateTimeOffset.UtcNow };
             set(r);
             store.Save(r);
@@ -196,7 +282,7 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
 
         public void Warning(string message)
         {
-            store.AppendLog(id, $"warning: {message}");
+            log($"warning: {message}");
             logger.LogWarning("Job {Id}: {Message}", id, message);
         }
     }
