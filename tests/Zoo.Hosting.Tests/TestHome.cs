@@ -69,6 +69,9 @@ internal sealed class TestHome : IDisposable
 internal sealed class ListLogger : ILogger
 {
     public List<string> Lines { get; } = [];
+
+    /// <summary>The lines so far, taken under the lock the writers hold (the service logs from its job threads).</summary>
+    public string[] Snapshot() { lock (Lines) return Lines.ToArray(); }
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
     public bool IsEnabled(LogLevel level) => true;
     public void Log<TState>(LogLevel level, EventId id, TState state, Exception? e, Func<TState, Exception?, string> formatter)

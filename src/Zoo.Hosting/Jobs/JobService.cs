@@ -107,18 +107,27 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
             else if (store.CancelRequested(id)) job.Cancel.Cancel();
         }
         var now = DateTimeOffset.UtcNow;
-        foreach (var record in store.All().Where(r => r.State is JobState.Queued or JobState.Paused && !running.ContainsKey(r.Id)))
+        foreach (var record in store.All().Where(r => !r.IsFinal && !running.ContainsKey(r.Id) && (r.State is JobState.Queued or JobState.Paused || Waiting(r.Id))))
         {
             if (store.CancelRequested(record.Id)) { Finish(record, JobState.Cancelled, "cancelled before it started"); continue; }
+            if (running.Count >= max) break; // before the waiting list is touched: a job dropped from it unstarted would be forgotten
             lock (notBefore)
             {
                 if (notBefore.TryGetValue(record.Id, out var due) && due > now) continue;
                 notBefore.Remove(record.Id);
             }
-            if (running.Count >= max) break;
             var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             running[record.Id] = (Task.Factory.StartNew(() => Run(record, cts.Token), TaskCreationOptions.LongRunning), cts);
         }
+    }
+
+    /// <summary>
+    /// A job this service set aside to try again: its record may still say running, because the fault that paused it
+    /// also kept the record from being written.
+    /// </summary>
+    private bool Waiting(string id)
+    {
+        lock (notBefore) return notBefore.ContainsKey(id);
     }
 
     /// <summary>
