@@ -71,18 +71,11 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         {
             while (!stopping.IsCancellationRequested)
             {
-                try
-                {
-                    Poll(max, stopping);
-                    lastLoopFault = null;
-                }
-                catch (Exception e) when (IoFault.Describe(e) is { } why)
-                {
-                    // The home's disk is full or read-only: the service waits for it (running jobs pause on their own).
-                    var line = $"{why} ({e.Message.Split('\n')[0]})";
-                    if (line != lastLoopFault) logger.LogWarning("Job service cannot read or write its home: {Reason}; trying again every {Seconds} s", line, options.Value.PollInterval.TotalSeconds);
-                    lastLoopFault = line;
-                }
+                var inboxFault = Tolerating(Ingest); // a job file that cannot be taken yet must not hold up the others
+                var fault = Tolerating(() => Poll(max, stopping)) ?? inboxFault;
+                if (fault is not null && fault != lastLoopFault)
+                    logger.LogWarning("Job service cannot read or write its home: {Reason}; trying again every {Seconds} s", fault, options.Value.PollInterval.TotalSeconds);
+                lastLoopFault = fault;
                 try { await wake.WaitAsync(options.Value.PollInterval, stopping); }
                 catch (OperationCanceledException) { }
             }
@@ -97,10 +90,19 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         }
     }
 
-    /// <summary>One turn of the loop: take the inbox, pass on cancel requests, start queued jobs and paused ones that are due.</summary>
+    /// <summary>
+    /// Runs one step of the loop; a full or read-only home is returned as its reason, for the loop to report once and
+    /// try again at the next poll (running jobs pause on their own).
+    /// </summary>
+    private static string? Tolerating(Action step)
+    {
+        try { step(); return null; }
+        catch (Exception e) when (IoFault.Describe(e) is { } why) { return $"{why} ({e.Message.Split('\n')[0]})"; }
+    }
+
+    /// <summary>One turn of the loop after the inbox: pass on cancel requests, start queued jobs and paused ones that are due.</summary>
     private void Poll(int max, CancellationToken stopping)
     {
-        Ingest();
         foreach (var (id, job) in running.ToList())
         {
             if (job.Task.IsCompleted) running.Remove(id);
@@ -164,15 +166,15 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
                 var spec = JobStore.ReadSpec(path);
                 record = new JobRecord(id, spec, JobState.Queued, now, now);
                 Bind(spec); // a bad model name or config fails the job now, not when it starts
-                logger.LogInformation("Job {Id} queued: {Model} {Settings}", id, spec.Model, Settings(spec));
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
             {
                 var spec = TryReadSpec(path) ?? new JobSpec("?", new Dictionary<string, string>());
                 record = new JobRecord(id, spec, JobState.Failed, now, now, Finished: now, Reason: e.Message);
-                logger.LogWarning("Job {Id} rejected: {Reason}", id, e.Message);
             }
             store.Save(record);  // the record first: if this fails the inbox file stays, to be taken at a later poll
+            if (record.State == JobState.Failed) logger.LogWarning("Job {Id} rejected: {Reason}", id, record.Reason);
+            else logger.LogInformation("Job {Id} queued: {Model} {Settings}", id, record.Spec.Model, Settings(record.Spec));
             Log(id, record.State == JobState.Failed ? $"rejected: {record.Reason}" : $"queued: {record.Spec.Model} {Settings(record.Spec)}");
             File.Delete(path);
         }
