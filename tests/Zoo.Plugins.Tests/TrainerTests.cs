@@ -192,8 +192,8 @@ public class TrainerTests
 
             var full = Train(a, 2, resume: false);
             full.Metrics.Count.ShouldBe(2);
-            full.Files.ShouldBeEmpty(); // no callbacks: the trainer writes only its config and checkpoint
-            Directory.GetFileSystemEntries(a).Select(Path.GetFileName).Order().ShouldBe(["checkpoint", "config.json"]);
+            full.Files.ShouldBeEmpty(); // no callbacks: the trainer writes only its config and checkpoint (and its lock, empty)
+            Directory.GetFileSystemEntries(a).Select(Path.GetFileName).Order().ShouldBe(["checkpoint", "config.json", "run.lock"]);
             full.Metrics.ShouldAllBe(m => double.IsFinite(m.TrainElbo) && double.IsFinite(m.TestElbo) && double.IsFinite(m.TestKl) && m.TestKl > 0);
             full.Metrics.ShouldAllBe(m => m.ActiveUnits == -1 && m.Extra == null); // nobody measured them
             full.Metrics[1].TestElbo.ShouldBeGreaterThan(full.Metrics[0].TestElbo);

@@ -41,6 +41,18 @@ public sealed class FolderLock : IDisposable
     public static FolderLock AcquireRun(string runDir) => TryAcquire(runDir, Run, out var holder)
         ?? throw new IOException($"{runDir} is being trained by another process (PID {holder}); wait for it to finish or stop it");
 
+    /// <summary>Deletes a folder that holds nothing but this lock's files (released first), as if never made.</summary>
+    public static void RemoveUnused(string folder, string name)
+    {
+        try
+        {
+            var entries = Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).ToArray();
+            if (entries.Any(e => e != name + ".lock" && e != name + ".pid")) return;
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // tidying only
+    }
+
     public void Dispose()
     {
         try { File.Delete(pidPath); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

@@ -39,12 +39,26 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         FolderLock? claimed = null)
     {
         var total = Stopwatch.StartNew();
-        using var runLock = claimed is null ? FolderLock.AcquireRun(runDir) : null;
+        var created = !Directory.Exists(runDir);
+        var runLock = claimed is null ? FolderLock.AcquireRun(runDir) : null;
         StaleTemps.Remove(runDir);
         var flushed = Threading.FlushDenormal;
         Threading.SetFlushDenormal(true);
         try { return Train(runDir, resume, observer, total, cancel); }
-        finally { Threading.SetFlushDenormal(flushed); }
+        catch when (created && runLock is not null)
+        {
+            // Refused before anything was written (a callback's missing ability, bad data): the folder this run made
+            // for its lock goes too, so no empty run is left behind.
+            runLock.Dispose();
+            runLock = null;
+            FolderLock.RemoveUnused(runDir, FolderLock.Run);
+            throw;
+        }
+        finally
+        {
+            runLock?.Dispose();
+            Threading.SetFlushDenormal(flushed);
+        }
     }
 
     private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer, Stopwatch total, CancellationToken cancel)
