@@ -21,7 +21,7 @@ public sealed record VfaeOptions(bool Fair, double Alpha, double MmdWeight, MmdE
 /// standardised inputs) then find; measured on German credit, MMD on samples left s readable at 0.90 by an MLP probe.
 /// With <see cref="VfaeOptions.Fair"/> false it is the plain VAE baseline: q(z1|x), p(x|z1), p(z1) = N(0, I).
 /// </summary>
-public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClassifier, IFairRepresentation
+public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClassifier, IFairRepresentation, IRepeatedPasses
 {
     private readonly TabularLayout layout;
     private readonly VfaeOptions options;
@@ -104,7 +104,8 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var logQy = nn.functional.log_softmax(classifier.forward(z1), 1);               // [N, K]
             var labelledCost = LatentCost(q1, z1, Y(rows), generator);
             var bound = rec - labelledCost;
-            if (labelled.sum().item<float>() < n)
+            // On the meta device (a memory estimate) values cannot be read: count the costlier path, with unlabelled rows.
+            if (rows.is_meta || labelled.sum().item<float>() < n)
             {
                 // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), every class scored in one batch of N·K rows.
                 int k = layout.Classes;
@@ -121,13 +122,21 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var logQyTrue = (logQy * Y(rows)).sum(1);
             var classification = (logQyTrue * labelled).sum() / n;
             var mmd = options.MmdWeight > 0 && layout.SensitiveIsGroup
-                ? Mmd.Penalty(q1.Mean, s.argmax(1).data<long>(), layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
+                ? Mmd.Penalty(q1.Mean, s.is_meta ? MetaGroups(n) : s.argmax(1).data<long>(), layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
                 : zeros([]);
             loss = -elbo.mean() - classification * options.Alpha + mmd * options.MmdWeight;
         }
         return new ElboTerms(loss.MoveToOuterDisposeScope(), rec.MoveToOuterDisposeScope(), (rec - elbo).MoveToOuterDisposeScope(),
             elbo.MoveToOuterDisposeScope());
     }
+
+    /// <summary>Stand-in groups for a memory estimate on the meta device, where s cannot be read: rows spread over the groups.</summary>
+    private long[] MetaGroups(long n) => Enumerable.Range(0, (int)n).Select(i => (long)(i % layout.SensitiveGroups)).ToArray();
+
+    /// <summary>Unlabelled rows are scored once per class (y summed out), in one batch of N·K rows.</summary>
+    public int Passes => options.Fair ? layout.Classes : 1;
+    public string PassesName => "classes";
+    public string? PassesKey => null;
 
     public bool RemovesSensitive => options.Fair;
 

@@ -1,4 +1,6 @@
 using Zoo.Core.Plugins;
+using Zoo.Core.Runs;
+using Zoo.Core.Training;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
 
@@ -16,9 +18,16 @@ public static class ImportanceSampling
     /// <summary>Decoder rows per chunk (samples × examples): ~25 MB of activations per hidden layer of 500 floats.</summary>
     public const int RowBudget = 12_500;
 
-    /// <summary>log p(x) estimates of each row of <paramref name="x"/> [N, D], in nats: [N] doubles.</summary>
-    public static double[] LogMarginal(IImportanceSampled model, Tensor x, int k, Generator generator, int rowBudget = RowBudget)
+    /// <summary>
+    /// log p(x) estimates of each row of <paramref name="x"/> [N, D], in nats: [N] doubles. <paramref name="maxRows"/> caps
+    /// the rows that go through the encoder or the decoder at once (memory): a chunk larger than that is evaluated in
+    /// slices of rows. The draws and the chunks stay those of <paramref name="rowBudget"/>, and each row's figures do not
+    /// depend on its neighbours, so the estimates are the same whatever <paramref name="maxRows"/> is.
+    /// </summary>
+    public static double[] LogMarginal(IImportanceSampled model, Tensor x, int k, Generator generator, int rowBudget = RowBudget,
+        long maxRows = long.MaxValue)
     {
+        if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "at least one row at a time");
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "importance samples must be at least 1");
         using var _ = no_grad();
         long n = x.size(0);
@@ -30,7 +39,7 @@ public static class ImportanceSampling
             using var scope = NewDisposeScope();
             long b = Math.Min(batch, n - start);
             var xb = x.narrow(0, start, b);
-            var q = model.Encode(xb);
+            var q = Sliced(b, maxRows, (from, len) => model.Encode(xb.narrow(0, from, len)));
             long d = q.Mean.size(1), dims = xb.size(1);
             int perChunk = (int)Math.Max(1, rowBudget / b);
             var partial = new List<Tensor>();
@@ -43,12 +52,46 @@ public static class ImportanceSampling
                 var logQ = q.LogProb(z);                                         // [kc, b]
                 var rows = z.reshape(kc * b, d);
                 var xs = xb.unsqueeze(0).expand(kc, b, dims).reshape(kc * b, dims);
-                var logW = model.LogJoint(xs, rows).reshape(kc, b) - logQ;
+                var logJoint = kc * b <= maxRows ? model.LogJoint(xs, rows) : cat(
+                    Enumerable.Range(0, (int)((kc * b + maxRows - 1) / maxRows)).Select(i =>
+                    {
+                        long from = i * maxRows, len = Math.Min(maxRows, kc * b - from);
+                        return model.LogJoint(xs.narrow(0, from, len), rows.narrow(0, from, len));
+                    }).ToList());
+                var logW = logJoint.reshape(kc, b) - logQ;
                 partial.Add(logW.logsumexp(0).MoveToOuterDisposeScope());      // [b]
             }
             var total = stack(partial).logsumexp(0) - Math.Log(k);
             total.to(float64).data<double>().CopyTo(result.AsSpan((int)start, (int)b));
         }
         return result;
+    }
+
+    /// <summary>q(z|x) of <paramref name="n"/> rows, encoded in slices of at most <paramref name="maxRows"/>.</summary>
+    private static DiagonalGaussian Sliced(long n, long maxRows, Func<long, long, DiagonalGaussian> encode)
+    {
+        if (n <= maxRows) return encode(0, n);
+        var parts = new List<DiagonalGaussian>();
+        for (long from = 0; from < n; from += maxRows) parts.Add(encode(from, Math.Min(maxRows, n - from)));
+        return new DiagonalGaussian(cat(parts.Select(p => p.Mean).ToList()), cat(parts.Select(p => p.LogVar).ToList()));
+    }
+
+    /// <summary>
+    /// The most rows of importance samples that may go through <paramref name="run"/>'s networks at once in the memory
+    /// available (<see cref="MemoryEstimate.BytesPerImportanceRow"/>, measured on the meta device); unbounded when the
+    /// model cannot be measured. Throws <see cref="NotEnoughMemoryException"/> when not even one row fits.
+    /// </summary>
+    public static long RowsThatFit(TrainedRun run, int k)
+    {
+        var test = run.Data.Test;
+        var perRow = MemoryEstimate.BytesPerImportanceRow(g => run.Config.CreateModel(run.Shape, g), test.shape, test.dtype);
+        if (perRow is not { } bytes) return long.MaxValue;
+        long available = AvailableMemory.Bytes();
+        long rows = (long)(available / MemoryEstimate.Headroom) / bytes;
+        if (rows < 1)
+            throw new NotEnoughMemoryException(
+                $"{run.Plugin.Name}: importance sampling (k = {k}) needs about {MemoryEstimate.Size(bytes * MemoryEstimate.Headroom)} for a single row " +
+                $"of samples but {MemoryEstimate.Size(available)} is available; free memory or evaluate a smaller model");
+        return rows;
     }
 }

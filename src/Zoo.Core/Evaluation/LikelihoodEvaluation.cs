@@ -32,7 +32,7 @@ public sealed record LikelihoodReport(
         var diagnostics = LatentDiagnostics.Compute(run.Model, x);
         using var gen = new Generator((ulong)seed);
         var sw = Stopwatch.StartNew();
-        var logPx = ImportanceSampling.LogMarginal(model, x, k, gen);
+        var logPx = ImportanceSampling.LogMarginal(model, x, k, gen, maxRows: ImportanceSampling.RowsThatFit(run, k));
         var seconds = sw.Elapsed.TotalSeconds;
         double mean = logPx.Average();
         double sd = Math.Sqrt(logPx.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, n - 1));
@@ -68,6 +68,7 @@ public sealed record AnomalyReport(
             throw new ArgumentException($"{scoredName} has {scored.Shape.Dimensions} dimensions per input, but the run's model takes {run.Shape.Dimensions}");
         var sw = Stopwatch.StartNew();
         using var gen = new Generator((ulong)seed);
+        long maxRows = ImportanceSampling.RowsThatFit(run, k);
 
         var own = run.Data;
         var ownInputs = own.Test;
@@ -76,8 +77,8 @@ public sealed record AnomalyReport(
         long referenceCount = limit > 0 ? Math.Min(limit, own.TestSet.Count - half) : own.TestSet.Count - half;
         using var calibration = ownInputs.narrow(0, 0, calibrationCount);
         using var reference = ownInputs.narrow(0, half, referenceCount);
-        var threshold = Ranking.Quantile(Nll(model, calibration, k, gen), quantile);
-        var referenceScores = Nll(model, reference, k, gen);
+        var threshold = Ranking.Quantile(Nll(model, calibration, k, gen, maxRows), quantile);
+        var referenceScores = Nll(model, reference, k, gen, maxRows);
 
         double[] scores;
         long[] labels;
@@ -92,7 +93,7 @@ public sealed record AnomalyReport(
             var set = split == "train" ? scored.Train : scored.TestSet;
             using var part = TrainingData.Limit(set.Take(set.Count), limit);
             using var inputs = TrainingData.EvaluationInputs(part, own.Binarization);
-            scores = Nll(model, inputs, k, gen);
+            scores = Nll(model, inputs, k, gen, maxRows);
             labels = part.Labels.data<long>();
         }
         double? auroc = scored is null ? null : Ranking.Auroc(scores, referenceScores);
@@ -100,6 +101,6 @@ public sealed record AnomalyReport(
             referenceScores, scores, labels, auroc, sw.Elapsed.TotalSeconds);
     }
 
-    private static double[] Nll(IImportanceSampled model, Tensor x, int k, Generator gen) =>
-        ImportanceSampling.LogMarginal(model, x, k, gen).Select(v => -v).ToArray();
+    private static double[] Nll(IImportanceSampled model, Tensor x, int k, Generator gen, long maxRows) =>
+        ImportanceSampling.LogMarginal(model, x, k, gen, maxRows: maxRows).Select(v => -v).ToArray();
 }

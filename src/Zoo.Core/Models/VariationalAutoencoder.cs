@@ -23,7 +23,7 @@ public sealed record ElboOptions(KlEstimator Kl = KlEstimator.Analytic, int Samp
 /// p(x|z) and prior p(z). Per example the ELBO is (1/L) Σ_l log p(x|z_l) − KL, with z_l reparameterised draws;
 /// KL is closed-form or (1/L) Σ_l [log q(z_l|x) − log p(z_l)]. The loss is −mean(reconstruction − β·KL).
 /// </summary>
-public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSampled, IScheduledObjective, ILatentPrior
+public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSampled, IScheduledObjective, ILatentPrior, IRepeatedPasses
 {
     private double warmup = 1.0; // the warm-up factor of the KL weight; 1 outside training
     private readonly IEncoder encoder;
@@ -85,6 +85,11 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
     }
 
     public DiagonalGaussian Encode(Tensor x) => encoder.Encode(x);
+
+    /// <summary>The decoder runs once per sample of z (L = samples), each pass's activations kept for backward.</summary>
+    public int Passes => Options.Samples;
+    public string PassesName => "samples";
+    public string? PassesKey => "samples";
 
     public double KlWeight => Options.Beta * warmup;
 

@@ -73,3 +73,19 @@ public interface ILatentPrior
 {
     IPrior Prior { get; }
 }
+
+/// <summary>
+/// A model whose training step runs its networks several times per example (a VAE's L samples of z, the VFAE's pass
+/// per class for unlabelled rows), so activations grow with that count as with the batch. The memory estimate names it.
+/// </summary>
+public interface IRepeatedPasses
+{
+    /// <summary>Passes per example in one step (1: a single pass).</summary>
+    int Passes { get; }
+
+    /// <summary>What a pass is, plural: "samples", "classes".</summary>
+    string PassesName { get; }
+
+    /// <summary>The config key that sets <see cref="Passes"/>, for the advice to lower it; null when none does.</summary>
+    string? PassesKey { get; }
+}

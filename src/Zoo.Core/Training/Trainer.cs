@@ -30,7 +30,8 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
     public static string ConfigPath(string runDir) => Path.Combine(runDir, "config.json");
 
     /// <summary>
-    /// Trains into <paramref name="runDir"/>. With <paramref name="resume"/> it continues from the run's checkpoint.
+    /// Trains into <paramref name="runDir"/>, after checking that the run fits in the memory available
+    /// (<see cref="MemoryEstimate"/>; <see cref="NotEnoughMemoryException"/> before anything is written). With <paramref name="resume"/> it continues from the run's checkpoint.
     /// The folder's run lock is taken for the run (one trainer per folder) unless the caller has claimed it already
     /// (<paramref name="claimed"/>, as the job service does before it marks a job running); then the temp files of
     /// dead writers there are removed.
@@ -39,6 +40,8 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         FolderLock? claimed = null)
     {
         var total = Stopwatch.StartNew();
+        // Before the folder, its lock or any real tensor: a model that cannot fit is refused in one line, not killed.
+        MemoryEstimate.ForTraining(modelName, createModel, cfg, data)?.EnsureFits();
         var created = !Directory.Exists(runDir);
         var runLock = claimed is null ? FolderLock.AcquireRun(runDir) : null;
         StaleTemps.Remove(runDir);

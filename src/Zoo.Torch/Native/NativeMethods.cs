@@ -15,6 +15,12 @@ internal static unsafe class NativeMethods
     [DllImport(Lib), SuppressGCTransition] internal static extern long zt_live_tensors();
     [DllImport(Lib)] internal static extern void zt_free(IntPtr t);
     [DllImport(Lib)] internal static extern IntPtr zt_version();
+    [DllImport(Lib), SuppressGCTransition] internal static extern bool zt_set_meta(bool on);
+    [DllImport(Lib), SuppressGCTransition] internal static extern bool zt_get_meta();
+    [DllImport(Lib), SuppressGCTransition] internal static extern void zt_meta_memory(long* current, long* peak);
+    [DllImport(Lib), SuppressGCTransition] internal static extern void zt_meta_reset_peak();
+    [DllImport(Lib), SuppressGCTransition] internal static extern bool zt_is_meta(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern long zt_nbytes(IntPtr t);
     [DllImport(Lib)] internal static extern void zt_set_num_threads(int n);
     [DllImport(Lib)] internal static extern int zt_get_num_threads();
     [DllImport(Lib)] internal static extern int zt_blas_set_num_threads(int n);

@@ -7,6 +7,7 @@
 //  * Shapes travel as (const int64_t* dims, int ndim); dtypes as c10::ScalarType codes.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/Allocator.h>
 #include <torch/version.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -29,6 +30,30 @@ typedef at::Tensor* T;
 static std::atomic<int64_t> g_live{0};
 static thread_local std::string g_error;
 static thread_local bool g_has_error = false;
+
+// ---------------------------------------------------------------- meta allocation (memory estimates)
+// While a thread's meta flag is set, the shim's tensor factories allocate on libtorch's meta device: tensors with
+// shapes, dtypes and autograd but no storage, so a model can be built and run forward and backward at any size in
+// microseconds. libtorch's meta allocator is replaced (at a higher registration priority) by one that counts the bytes
+// meta tensors would hold, current and peak, process-wide: backward may run on libtorch's own threads. The managed
+// side serialises measurements, so nothing else moves the counters while one runs.
+static thread_local bool g_meta = false;
+static std::atomic<int64_t> g_meta_current{0}, g_meta_peak{0};
+namespace {
+struct CountingMetaAllocator final : public c10::Allocator {
+  // The byte count travels as the DataPtr's context; the data pointer stays null, as libtorch's meta allocator's does.
+  static void release(void* ctx) { g_meta_current.fetch_sub((int64_t)(uintptr_t)ctx, std::memory_order_relaxed); }
+  c10::DataPtr allocate(size_t nbytes) const override {
+    int64_t now = g_meta_current.fetch_add((int64_t)nbytes, std::memory_order_relaxed) + (int64_t)nbytes;
+    int64_t peak = g_meta_peak.load(std::memory_order_relaxed);
+    while (now > peak && !g_meta_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+    return {nullptr, (void*)(uintptr_t)nbytes, &release, c10::Device(c10::DeviceType::Meta)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return nullptr; }
+};
+CountingMetaAllocator g_meta_allocator;
+}  // namespace
 
 static void set_error(const char* msg) {
   g_error = msg ? msg : "unknown error";
@@ -58,7 +83,9 @@ static T wrap_opt(at::Tensor t) { return t.defined() ? wrap(std::move(t)) : null
   ZT_TRY(return wrap(expr);) return nullptr;
 
 static at::IntArrayRef dims(const int64_t* d, int n) { return at::IntArrayRef(d, (size_t)n); }
-static at::TensorOptions opts(int dtype) { return at::TensorOptions().dtype((at::ScalarType)dtype); }
+static at::TensorOptions opts(int dtype) {
+  return at::TensorOptions().dtype((at::ScalarType)dtype).device(g_meta ? at::kMeta : at::kCPU);
+}
 // at:: factories ignore requires_grad in their options (only torch:: ones honour it), so set it afterwards.
 static at::Tensor leaf(at::Tensor t, bool requires_grad) {
   if (requires_grad) t.set_requires_grad(true);
@@ -93,6 +120,8 @@ struct ProcessSetup {
       threads = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
     }
     try { at::set_num_threads(threads); } catch (...) { /* keep libtorch's default */ }
+    // Priority 1 outranks libtorch's own registration (0), whichever library initialises first.
+    c10::SetAllocator(c10::DeviceType::Meta, &g_meta_allocator, 1);
   }
 } g_process_setup;
 }  // namespace
@@ -107,6 +136,20 @@ ZT_API void zt_free(T t) {
   g_live.fetch_sub(1, std::memory_order_relaxed);
 }
 ZT_API const char* zt_version() { return TORCH_VERSION; }
+// Meta mode of the calling thread; returns the previous setting.
+ZT_API bool zt_set_meta(bool on) {
+  bool was = g_meta;
+  g_meta = on;
+  return was;
+}
+ZT_API bool zt_get_meta() { return g_meta; }
+ZT_API void zt_meta_memory(int64_t* current, int64_t* peak) {
+  *current = g_meta_current.load(std::memory_order_relaxed);
+  *peak = g_meta_peak.load(std::memory_order_relaxed);
+}
+ZT_API void zt_meta_reset_peak() { g_meta_peak.store(g_meta_current.load(std::memory_order_relaxed), std::memory_order_relaxed); }
+ZT_API bool zt_is_meta(T t) { return t->is_meta(); }
+ZT_API int64_t zt_nbytes(T t) { return (int64_t)t->nbytes(); }
 
 ZT_API void zt_set_num_threads(int n) { ZT_TRY(at::set_num_threads(n);) }
 ZT_API int zt_get_num_threads() { return at::get_num_threads(); }
@@ -167,11 +210,18 @@ ZT_API T zt_rand(const int64_t* d, int n, int dtype, at::Generator* g) {
 ZT_API T zt_randint(int64_t low, int64_t high, const int64_t* d, int n, int dtype, at::Generator* g) {
   ZT_RET_T(at::randint(low, high, dims(d, n), gen_opt(g), opts(dtype)))
 }
-ZT_API T zt_randperm(int64_t n, at::Generator* g) { ZT_RET_T(at::randperm(n, gen_opt(g), opts((int)at::kLong))) }
+// Meta substitutes: libtorch 1.13 has no meta kernel for some ops (randperm, one_hot, abs, relu, logsumexp, where,
+// index_select, max/min, logical_not, isfinite, and the backward of clamp, pow and mse_loss). On meta tensors the shim
+// runs ops that have one, with the same output shape and a like amount of saved activations (an analytic stand-in for
+// that layer's memory); values are meaningless on meta anyway.
+static bool meta(const at::Tensor& t) { return t.is_meta(); }
+ZT_API T zt_randperm(int64_t n, at::Generator* g) {
+  ZT_RET_T(g_meta ? at::empty({n}, opts((int)at::kLong)) : at::randperm(n, gen_opt(g), opts((int)at::kLong)))
+}
 ZT_API T zt_bernoulli(T p, at::Generator* g) { ZT_RET_T(at::bernoulli(*p, gen_opt(g))) }
 // Copies `bytes` bytes of host data into a new tensor (the managed array may move after the call).
 ZT_API T zt_from_blob(const void* data, const int64_t* d, int n, int dtype, bool rg) {
-  ZT_TRY(auto t = at::empty(dims(d, n), opts(dtype)); if (t.numel() > 0) std::memcpy(t.data_ptr(), data, t.nbytes());
+  ZT_TRY(auto t = at::empty(dims(d, n), opts(dtype)); if (t.numel() > 0 && !t.is_meta()) std::memcpy(t.data_ptr(), data, t.nbytes());
          if (rg) t.set_requires_grad(true); return wrap(t);)
   return nullptr;
 }
@@ -219,7 +269,14 @@ ZT_API int zt_chunk(T t, int64_t chunks, int64_t dim, T* out, int cap) {
   return -1;
 }
 ZT_API T zt_narrow(T t, int64_t dim, int64_t start, int64_t len) { ZT_RET_T(t->narrow(dim, start, len)) }
-ZT_API T zt_index_select(T t, int64_t dim, T idx) { ZT_RET_T(t->index_select(dim, *idx)) }
+ZT_API T zt_index_select(T t, int64_t dim, T idx) {
+  ZT_TRY(if (meta(*t)) {
+    auto shape = t->sizes().vec();
+    shape[at::maybe_wrap_dim(dim, t->dim())] = idx->numel();
+    return wrap(at::empty(shape, t->options()));
+  } return wrap(t->index_select(dim, *idx));)
+  return nullptr;
+}
 ZT_API T zt_gather(T t, int64_t dim, T idx) { ZT_RET_T(t->gather(dim, *idx)) }
 ZT_API T zt_transpose(T t, int64_t a, int64_t b) { ZT_RET_T(t->transpose(a, b)) }
 ZT_API T zt_unsqueeze(T t, int64_t dim) { ZT_RET_T(t->unsqueeze(dim)) }
@@ -241,7 +298,7 @@ ZT_API T zt_rsub_scalar(T a, double s) { ZT_RET_T(at::rsub(*a, s)) }        // s
 ZT_API T zt_rdiv_scalar(T a, double s) { ZT_RET_T(at::reciprocal(*a) * s) }  // s / a
 ZT_API T zt_neg(T a) { ZT_RET_T(at::neg(*a)) }
 ZT_API T zt_pow_scalar(T a, double e) { ZT_RET_T(at::pow(*a, e)) }
-ZT_API T zt_pow(T a, T e) { ZT_RET_T(at::pow(*a, *e)) }
+ZT_API T zt_pow(T a, T e) { ZT_RET_T(meta(*a) ? at::mul(*a, *e) : at::pow(*a, *e)) }
 // In-place updates (optimizers, initialisers); return nothing, errors go to the error slot.
 ZT_API void zt_add_(T a, T b, double alpha) { ZT_TRY(a->add_(*b, alpha);) }
 ZT_API void zt_mul_scalar_(T a, double s) { ZT_TRY(a->mul_(s);) }
@@ -258,17 +315,20 @@ ZT_UNARY(exp, at::exp(*a))
 ZT_UNARY(log, at::log(*a))
 ZT_UNARY(log1p, at::log1p(*a))
 ZT_UNARY(sqrt, at::sqrt(*a))
-ZT_UNARY(abs, at::abs(*a))
-ZT_UNARY(relu, at::relu(*a))
+ZT_UNARY(abs, meta(*a) ? at::neg(*a) : at::abs(*a))
+ZT_UNARY(relu, meta(*a) ? at::sigmoid(*a) : at::relu(*a))
 ZT_UNARY(tanh, at::tanh(*a))
 ZT_UNARY(cos, at::cos(*a))
 ZT_UNARY(sigmoid, at::sigmoid(*a))
 ZT_UNARY(square, at::square(*a))
-ZT_UNARY(logical_not, at::logical_not(*a))
+ZT_UNARY(logical_not, meta(*a) ? at::empty(a->sizes(), a->options().dtype(at::kBool)) : at::logical_not(*a))
 ZT_API T zt_leaky_relu(T a, double slope) { ZT_RET_T(at::leaky_relu(*a, slope)) }
 ZT_API T zt_elu(T a, double alpha) { ZT_RET_T(at::elu(*a, alpha)) }
 ZT_API T zt_softplus(T a, double beta, double threshold) { ZT_RET_T(at::softplus(*a, beta, threshold)) }
 ZT_API T zt_clamp(T a, double lo, double hi, bool has_lo, bool has_hi) {
+  if (meta(*a)) {
+    ZT_RET_T(at::sigmoid(*a))
+  }
   ZT_RET_T(at::clamp(*a, has_lo ? c10::optional<at::Scalar>(lo) : c10::nullopt,
                      has_hi ? c10::optional<at::Scalar>(hi) : c10::nullopt))
 }
@@ -278,9 +338,11 @@ ZT_API T zt_sum(T a) { ZT_RET_T(a->sum()) }
 ZT_API T zt_sum_dims(T a, const int64_t* d, int n, bool keep) { ZT_RET_T(a->sum(dims(d, n), keep)) }
 ZT_API T zt_mean(T a) { ZT_RET_T(a->mean()) }
 ZT_API T zt_mean_dims(T a, const int64_t* d, int n, bool keep) { ZT_RET_T(a->mean(dims(d, n), keep)) }
-ZT_API T zt_logsumexp(T a, const int64_t* d, int n, bool keep) { ZT_RET_T(at::logsumexp(*a, dims(d, n), keep)) }
-ZT_API T zt_max(T a) { ZT_RET_T(a->max()) }
-ZT_API T zt_min(T a) { ZT_RET_T(a->min()) }
+ZT_API T zt_logsumexp(T a, const int64_t* d, int n, bool keep) {
+  ZT_RET_T(meta(*a) ? at::exp(*a).sum(dims(d, n), keep) : at::logsumexp(*a, dims(d, n), keep))
+}
+ZT_API T zt_max(T a) { ZT_RET_T(meta(*a) ? a->sum() : a->max()) }
+ZT_API T zt_min(T a) { ZT_RET_T(meta(*a) ? a->sum() : a->min()) }
 ZT_API T zt_max_dim(T a, int64_t dim, bool keep, T* indices) {
   ZT_TRY(auto r = a->max(dim, keep); *indices = wrap(std::get<1>(r)); return wrap(std::get<0>(r));) return nullptr;
 }
@@ -294,12 +356,25 @@ ZT_API T zt_addmm(T bias, T a, T b, double beta, double alpha) { ZT_RET_T(at::ad
 ZT_API T zt_linear(T x, T w, T b) { ZT_RET_T(at::linear(*x, *w, b ? *b : at::Tensor())) }
 ZT_API T zt_log_softmax(T a, int64_t dim) { ZT_RET_T(at::log_softmax(*a, dim)) }
 ZT_API T zt_softmax(T a, int64_t dim) { ZT_RET_T(at::softmax(*a, dim)) }
-ZT_API T zt_one_hot(T labels, int64_t classes) { ZT_RET_T(at::one_hot(*labels, classes)) }
+ZT_API T zt_one_hot(T labels, int64_t classes) {
+  ZT_TRY(if (meta(*labels)) {
+    auto shape = labels->sizes().vec();
+    shape.push_back(classes);
+    return wrap(at::empty(shape, labels->options()));
+  } return wrap(at::one_hot(*labels, classes));)
+  return nullptr;
+}
 // reduction: 0 none, 1 mean, 2 sum (at::Reduction).
 ZT_API T zt_bce_with_logits(T logits, T target, int reduction) {
   ZT_RET_T(at::binary_cross_entropy_with_logits(*logits, *target, {}, {}, reduction))
 }
-ZT_API T zt_mse_loss(T a, T b, int reduction) { ZT_RET_T(at::mse_loss(*a, *b, reduction)) }
+ZT_API T zt_mse_loss(T a, T b, int reduction) {
+  if (meta(*a)) {
+    ZT_TRY(auto sq = at::square(*a - *b); return wrap(reduction == 0 ? sq : reduction == 1 ? sq.mean() : sq.sum());)
+    return nullptr;
+  }
+  ZT_RET_T(at::mse_loss(*a, *b, reduction))
+}
 
 // ---------------------------------------------------------------- comparisons, selection
 ZT_API T zt_eq(T a, T b) { ZT_RET_T(at::eq(*a, *b)) }
@@ -314,8 +389,8 @@ ZT_API T zt_lt_scalar(T a, double s) { ZT_RET_T(at::lt(*a, s)) }
 ZT_API T zt_le_scalar(T a, double s) { ZT_RET_T(at::le(*a, s)) }
 ZT_API T zt_gt_scalar(T a, double s) { ZT_RET_T(at::gt(*a, s)) }
 ZT_API T zt_ge_scalar(T a, double s) { ZT_RET_T(at::ge(*a, s)) }
-ZT_API T zt_where(T c, T a, T b) { ZT_RET_T(at::where(*c, *a, *b)) }
-ZT_API T zt_isfinite(T a) { ZT_RET_T(at::isfinite(*a)) }
+ZT_API T zt_where(T c, T a, T b) { ZT_RET_T(meta(*a) ? at::add(at::mul(*a, c->to(a->scalar_type())), *b) : at::where(*c, *a, *b)) }
+ZT_API T zt_isfinite(T a) { ZT_RET_T(meta(*a) ? at::empty(a->sizes(), a->options().dtype(at::kBool)) : at::isfinite(*a)) }
 ZT_API bool zt_allclose(T a, T b, double rtol, double atol) { ZT_TRY(return at::allclose(*a, *b, rtol, atol);) return false; }
 ZT_API bool zt_equal(T a, T b) { ZT_TRY(return at::equal(*a, *b);) return false; }
 
@@ -333,7 +408,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                             bool has_bias, int64_t act, double param) {
     at::Tensor y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
-    if (act != zoo_kernels::None) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
+    if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
     ctx->saved_data["act"] = act;
     ctx->saved_data["param"] = param;
     ctx->saved_data["has_bias"] = has_bias;
@@ -348,7 +423,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     at::Tensor gp = g;
     if (act != zoo_kernels::None) {
       gp = at::empty_like(y);
-      zoo_kernels::act_backward_from_output(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(), y.numel(),
+      if (!y.is_meta()) zoo_kernels::act_backward_from_output(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(), y.numel(),
                                             (int)act, (float)ctx->saved_data["param"].toDouble());
     }
     at::Tensor gx, gw, gb;
@@ -369,7 +444,7 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     auto out = at::empty({rows}, l.options());
     bool need = logits.requires_grad();
     auto grad = need ? at::empty_like(l) : at::Tensor();
-    zoo_kernels::bernoulli_loglik_rows(l.data_ptr<float>(), t.data_ptr<float>(), rows, cols, out.data_ptr<float>(),
+    if (!l.is_meta()) zoo_kernels::bernoulli_loglik_rows(l.data_ptr<float>(), t.data_ptr<float>(), rows, cols, out.data_ptr<float>(),
                                        need ? grad.data_ptr<float>() : nullptr);
     ctx->save_for_backward({grad});
     return out;
@@ -430,7 +505,7 @@ ZT_API void zt_adam_step(const T* params, const T* ms, const T* vs, int64_t* ste
       for (int i = 0; i < n; i++) {
         at::Tensor& p = *params[i];
         const at::Tensor& g = p.grad();
-        if (!g.defined()) continue;
+        if (!g.defined() || p.is_meta()) continue;  // a meta model (a memory estimate) has nothing to update
         int64_t step = ++steps[i];
         float bc1 = (float)(1.0 - std::pow(beta1, (double)step));
         float bc2 = (float)(1.0 - std::pow(beta2, (double)step));
@@ -457,7 +532,7 @@ ZT_API double zt_clip_grad_norm(const T* params, int n, double max_norm, double 
   ZT_TRY(
       std::vector<at::Tensor> norms; for (int i = 0; i < n; i++) {
         const auto& g = params[i]->grad();
-        if (g.defined()) norms.push_back(g.detach().norm(norm_type));
+        if (g.defined() && !g.is_meta()) norms.push_back(g.detach().norm(norm_type));
       } if (norms.empty()) return 0.0;
       double total = std::isinf(norm_type) ? at::stack(norms).max().item<double>()
                                             : at::stack(norms).norm(norm_type).item<double>();
