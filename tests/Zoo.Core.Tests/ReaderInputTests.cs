@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Zoo.Core.Data.Arrays;
+using Zoo.Core.Data.Tabular;
 
 namespace Zoo.Core.Tests;
 
@@ -19,6 +21,32 @@ public class ReaderInputTests : IDisposable
         (b[2], b[3]) = (0x08, (byte)dims.Length);
         for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(4 + 4 * i), dims[i]);
         return b;
+    }
+
+    public static TheoryData<string, string> Readers => new()
+    {
+        { "train-images-idx3-ubyte", "an IDX" },
+        { "x.npy", "a NumPy .npy" },
+        { "x.npz", "a NumPy .npz" },
+        { "x.csv", "a CSV" },
+        { "table.arff", "an ARFF" },
+        { "table.csv", "a CSV" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Readers))]
+    public void A_folder_where_a_file_is_expected_is_named_as_a_folder(string name, string what)
+    {
+        var path = Directory.CreateDirectory(P(name)).FullName;
+        Action read = name switch
+        {
+            "train-images-idx3-ubyte" => () => Data.Idx.Read(path),
+            "x.npy" => () => NpyReader.Read(path),
+            "x.npz" => () => NpzReader.Open(path).Dispose(),
+            "x.csv" => () => CsvArrayReader.Read(path),
+            _ => () => Table.Read(path),
+        };
+        Should.Throw<IOException>(read).Message.ShouldBe($"{path} is a directory; expected {what} file");
     }
 
     [Fact]

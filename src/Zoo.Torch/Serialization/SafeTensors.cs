@@ -113,7 +113,7 @@ public static class SafeTensors
 
     public static File Load(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such safetensors file", path);
+        InputFile.Require(path, "safetensors");
         var bytes = System.IO.File.ReadAllBytes(path);
         SafeTensorsFormatException Bad(string problem) => new(path, problem);
         if (bytes.Length < 8) throw Bad($"file is {bytes.Length} bytes, shorter than the 8-byte header length");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Arrays;
 
@@ -28,7 +29,7 @@ public static class CsvArrayReader
 
     private static CsvArray Read(string path, string? name, int? index)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        InputFile.Require(path, "CSV");
         using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
 
         string[]? header = null;

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Arrays;
 
@@ -28,7 +29,7 @@ public sealed class NpzReader : IDisposable
 
     public static NpzReader Open(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        InputFile.Require(path, "NumPy .npz");
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try { return new NpzReader(path, new ZipArchive(file, ZipArchiveMode.Read)); }
         catch (InvalidDataException e)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Tabular;
 
@@ -32,9 +33,9 @@ public sealed record Table(string Source, IReadOnlyList<Column> Columns, IReadOn
     /// <summary>Reads <paramref name="path"/> as ARFF (.arff) or CSV with a header row (anything else).</summary>
     public static Table Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"data file {path} not found", path);
-        var lines = File.ReadAllLines(path);
-        return path.EndsWith(".arff", StringComparison.OrdinalIgnoreCase) ? Arff.Parse(path, lines) : Csv.Parse(path, lines);
+        bool arff = path.EndsWith(".arff", StringComparison.OrdinalIgnoreCase);
+        var lines = File.ReadAllLines(InputFile.Require(path, arff ? "ARFF" : "CSV", missing: $"data file {path} not found"));
+        return arff ? Arff.Parse(path, lines) : Csv.Parse(path, lines);
     }
 
     /// <summary>
