@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using Zoo.Core.Data.Arrays;
 using Zoo.Core.Data.Tabular;
 
@@ -58,5 +59,40 @@ public class ReaderInputTests : IDisposable
         File.WriteAllBytes(labels, Idx(0));
         Should.Throw<InvalidDataException>(() => ImageDataset.FromIdx("mnist-train", images, labels)).Message
             .ShouldBe($"{images} holds 0 examples; a split needs at least one");
+    }
+
+    public static TheoryData<string, byte[], string> Garbage => new()
+    {
+        { "x.csv", Encoding.Latin1.GetBytes("1,2\n3,\u001b[2J\0\u00ff\n"), ":2: field 2 '\\x1b[2J\\x00\\ufffd' is not a number" },
+        { "x.npy", Npy("{'descr': '\u001b]0;owned\u0007', 'fortran_order': False, 'shape': (3,), }"),
+            ": unsupported dtype '\\x1b]0;owned\\x07' (not a NumPy type string); expected float32, float64, uint8 or an integer type" },
+        { "y.npy", Npy("\u001b\u0007" + new string('A', 100)),
+            ": header is not a Python dict literal (unexpected '\\x1b' at character 0): '\\x1b\\x07AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…'" },
+        { "t.arff", Encoding.Latin1.GetBytes("@relation t\n@attribute a numeric\n@data\n\u001b[2J\0\n"), ":4: column 'a' is numeric, found '\\x1b[2J\\x00'" },
+        { "u.arff", Encoding.Latin1.GetBytes("\u001b]0;owned\u0007\n"), ":1: expected @relation, @attribute or @data, found '\\x1b]0;owned\\x07'" },
+        { "t.csv", Encoding.Latin1.GetBytes("a,b\n1,\"x\"\u001b\n"), ":2: expected ',' after a quoted value, found '\\x1b'" },
+    };
+
+    private static byte[] Npy(string header)
+    {
+        var h = Encoding.Latin1.GetBytes(header + "\n");
+        return [.. Encoding.Latin1.GetBytes("\u0093NUMPY"), 1, 0, .. BitConverter.GetBytes((ushort)h.Length), .. h, .. new byte[12]];
+    }
+
+    [Theory]
+    [MemberData(nameof(Garbage))]
+    public void Binary_garbage_is_quoted_in_one_short_line_not_echoed(string name, byte[] content, string expected)
+    {
+        var path = P(name);
+        File.WriteAllBytes(path, content);
+        Action read = Path.GetExtension(name) switch
+        {
+            ".npy" => () => NpyReader.Read(path),
+            ".csv" when name == "x.csv" => () => CsvArrayReader.Read(path),
+            _ => () => Table.Read(path),
+        };
+        var e = Should.Throw<Exception>(read);
+        e.Message.ShouldBe(path + expected);
+        e.Message.ShouldAllBe(c => !char.IsControl(c));
     }
 }

@@ -169,7 +169,7 @@ public static class NpyReader
                 }
                 break;
             default:
-                throw new ArrayFormatException(source, $"unsupported dtype '{t.Descr}'");
+                throw new ArrayFormatException(source, $"unsupported dtype {Excerpt.Quote(t.Descr)}");
         }
     }
 

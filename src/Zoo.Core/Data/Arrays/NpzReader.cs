@@ -52,8 +52,8 @@ public sealed class NpzReader : IDisposable
     {
         if (!members.TryGetValue(name, out var entry))
         {
-            var held = Names.Count == 0 ? "it holds no arrays" : "it holds " + string.Join(", ", Names.Select(n => $"'{n}'"));
-            throw new ArrayFormatException(Path, $"no array '{name}' in the archive; {held}");
+            var held = Names.Count == 0 ? "it holds no arrays" : "it holds " + string.Join(", ", Names.Select(n => Excerpt.Quote(n)));
+            throw new ArrayFormatException(Path, $"no array {Excerpt.Quote(name)} in the archive; {held}");
         }
         var source = $"{Path}[{name}]";
         try
