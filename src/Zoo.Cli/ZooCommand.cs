@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Zoo.Cli.Commands;
 using Zoo.Core.Configuration;
 using Zoo.Torch;
@@ -178,6 +180,12 @@ public static class ZooCommand
         try
         {
             var parsed = root.Parse(args);
+            // A parse error too: one line, not System.CommandLine's error lines followed by the whole help.
+            if (parsed.Action is ParseErrorAction)
+            {
+                stderr.WriteLine($"zoo: error: {ParseProblem(parsed)}");
+                return 1;
+            }
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or TorchException or FormatException
@@ -188,5 +196,25 @@ public static class ZooCommand
             stderr.WriteLine($"zoo: error: {message.Split('\n')[0].TrimEnd()}");
             return 1;
         }
+    }
+
+    /// <summary>A mistyped command gets the nearest one; any other parse error is said as System.CommandLine says it.</summary>
+    private static string ParseProblem(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        var names = new List<string>();
+        for (SymbolResult? r = parsed.CommandResult; r is CommandResult { Parent: not null } c; r = c.Parent) names.Insert(0, c.Command.Name);
+        var path = string.Join(' ', names.Prepend("zoo"));
+        if (command.Subcommands.Count > 0 && command.Action is null)
+        {
+            var typed = parsed.UnmatchedTokens.FirstOrDefault();
+            if (typed is null) return $"no command given ({path} --help lists the commands)";
+            if (!typed.StartsWith('-'))
+            {
+                var near = ConfigText.Nearest(typed, command.Subcommands.Select(c => c.Name));
+                return $"unknown command {Excerpt.Quote(typed)}" + (near is null ? "" : $"; did you mean '{near}'?") + $" ({path} --help lists the commands)";
+            }
+        }
+        return string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')));
     }
 }

@@ -56,6 +56,18 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Fact]
+    public void A_mistyped_command_is_one_line_with_the_nearest_command_not_the_whole_help()
+    {
+        var r = Zoo("trian");
+        r.Code.ShouldBe(1);
+        r.Out.ShouldBeEmpty();
+        r.Err.TrimEnd().ShouldBe("zoo: error: unknown command 'trian'; did you mean 'train'? (zoo --help lists the commands)");
+        ShouldFailWithOneLine(Zoo("bench", "torhc"), "unknown command 'torhc'; did you mean 'torch'? (zoo bench --help lists the commands)");
+        ShouldFailWithOneLine(Zoo("frobnicate"), "unknown command 'frobnicate' (zoo --help lists the commands)");
+        ShouldFailWithOneLine(Zoo(), "no command given (zoo --help lists the commands)");
+    }
+
+    [Fact]
     public void Submit_binds_the_whole_run_before_queueing_and_a_second_service_exits_non_zero()
     {
         var home = Path.Combine(Path.GetTempPath(), "zoo-submit-" + Guid.NewGuid().ToString("N")[..8]);
