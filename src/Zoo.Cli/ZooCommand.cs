@@ -176,6 +176,8 @@ public static class ZooCommand
         plugins.Subcommands.Add(install);
         root.Subcommands.Add(plugins);
 
+        RequireFinite(root);
+
         // User mistakes end with one clear line and a non-zero exit, never a stack trace.
         try
         {
@@ -216,5 +218,28 @@ public static class ZooCommand
             }
         }
         return string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')));
+    }
+
+    /// <summary>
+    /// Every floating-point option, now and added later, must be a finite number: NaN passes every range check (each
+    /// comparison with it is false) and infinity overflows what is computed from it.
+    /// </summary>
+    private static void RequireFinite(Command command)
+    {
+        foreach (var option in command.Options)
+        {
+            var type = option.ValueType;
+            if (type != typeof(double) && type != typeof(double?) && type != typeof(float) && type != typeof(float?)) continue;
+            option.Validators.Add(r =>
+            {
+                double? value = type == typeof(double) ? r.GetValueOrDefault<double>()
+                    : type == typeof(double?) ? r.GetValueOrDefault<double?>()
+                    : type == typeof(float) ? r.GetValueOrDefault<float>()
+                    : r.GetValueOrDefault<float?>();
+                if (value is { } v && !double.IsFinite(v))
+                    r.AddError($"{option.Name} must be a finite number, found {(r.Tokens.Count > 0 ? r.Tokens[^1].Value : v.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            });
+        }
+        foreach (var sub in command.Subcommands) RequireFinite(sub);
     }
 }

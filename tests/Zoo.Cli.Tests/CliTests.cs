@@ -49,11 +49,19 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         finally { File.Delete(file); }
         ShouldFailWithOneLine(Zoo("train", "vae", "latent=1000000000000"), "latent = 1000000000000 is out of range [-2147483648, 2147483647]");
         ShouldFailWithOneLine(Zoo("train", "vae", "encoder.activation=leaky_relu:NaN"), "parameter 'nan' is not a finite number");
-        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "NaN"), "--quantile must be in (0, 1), found NaN");
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "NaN"), "--quantile must be a finite number, found NaN");
         // The shared run has 2 epochs: resuming to 1 would leave config.json and metrics.csv disagreeing.
         ShouldFailWithOneLine(Zoo("train", "bernoulli-vae", "epochs=1", "--resume", "--out", run.Dir), "has trained 2 epochs already; epochs = 1 would undo them");
         File.ReadAllText(Path.Combine(run.Dir, "config.json")).ShouldContain("\"epochs\": 2");
     }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e999")]
+    public void Every_floating_point_option_must_be_finite(string value) =>
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", value), $"--quantile must be a finite number, found {value}");
 
     [Fact]
     public void A_mistyped_command_is_one_line_with_the_nearest_command_not_the_whole_help()
