@@ -1,4 +1,5 @@
 using Zoo.Core.Data;
+using Zoo.Torch;
 
 namespace Zoo.Plugins.Data;
 
@@ -11,7 +12,7 @@ internal static class IdxSplits
         var images = Path.Combine(dir, $"{prefix}-images-idx3-ubyte{suffix}");
         var labels = Path.Combine(dir, $"{prefix}-labels-idx1-ubyte{suffix}");
         foreach (var f in new[] { images, labels })
-            if (!File.Exists(f)) throw new FileNotFoundException($"{dataset} {split} data not found at {f}: {installHint}", f);
+            InputFile.Require(f, "IDX", missing: $"{dataset} {split} data not found at {f}: {installHint}");
         return ImageDataset.FromIdx($"{dataset}-{split}", images, labels);
     }
 

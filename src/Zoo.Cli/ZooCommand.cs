@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Zoo.Cli.Commands;
 using Zoo.Core.Configuration;
 using Zoo.Torch;
@@ -174,10 +176,18 @@ public static class ZooCommand
         plugins.Subcommands.Add(install);
         root.Subcommands.Add(plugins);
 
+        RequireFinite(root);
+
         // User mistakes end with one clear line and a non-zero exit, never a stack trace.
         try
         {
             var parsed = root.Parse(args);
+            // A parse error too: one line, not System.CommandLine's error lines followed by the whole help.
+            if (parsed.Action is ParseErrorAction)
+            {
+                stderr.WriteLine($"zoo: error: {ParseProblem(parsed)}");
+                return 1;
+            }
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or TorchException or FormatException
@@ -188,5 +198,48 @@ public static class ZooCommand
             stderr.WriteLine($"zoo: error: {message.Split('\n')[0].TrimEnd()}");
             return 1;
         }
+    }
+
+    /// <summary>A mistyped command gets the nearest one; any other parse error is said as System.CommandLine says it.</summary>
+    private static string ParseProblem(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        var names = new List<string>();
+        for (SymbolResult? r = parsed.CommandResult; r is CommandResult { Parent: not null } c; r = c.Parent) names.Insert(0, c.Command.Name);
+        var path = string.Join(' ', names.Prepend("zoo"));
+        if (command.Subcommands.Count > 0 && command.Action is null)
+        {
+            var typed = parsed.UnmatchedTokens.FirstOrDefault();
+            if (typed is null) return $"no command given ({path} --help lists the commands)";
+            if (!typed.StartsWith('-'))
+            {
+                var near = ConfigText.Nearest(typed, command.Subcommands.Select(c => c.Name));
+                return $"unknown command {Excerpt.Quote(typed)}" + (near is null ? "" : $"; did you mean '{near}'?") + $" ({path} --help lists the commands)";
+            }
+        }
+        return string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')));
+    }
+
+    /// <summary>
+    /// Every floating-point option, now and added later, must be a finite number: NaN passes every range check (each
+    /// comparison with it is false) and infinity overflows what is computed from it.
+    /// </summary>
+    private static void RequireFinite(Command command)
+    {
+        foreach (var option in command.Options)
+        {
+            var type = option.ValueType;
+            if (type != typeof(double) && type != typeof(double?) && type != typeof(float) && type != typeof(float?)) continue;
+            option.Validators.Add(r =>
+            {
+                double? value = type == typeof(double) ? r.GetValueOrDefault<double>()
+                    : type == typeof(double?) ? r.GetValueOrDefault<double?>()
+                    : type == typeof(float) ? r.GetValueOrDefault<float>()
+                    : r.GetValueOrDefault<float?>();
+                if (value is { } v && !double.IsFinite(v))
+                    r.AddError($"{option.Name} must be a finite number, found {(r.Tokens.Count > 0 ? r.Tokens[^1].Value : v.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            });
+        }
+        foreach (var sub in command.Subcommands) RequireFinite(sub);
     }
 }

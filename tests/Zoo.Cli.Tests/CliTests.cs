@@ -49,10 +49,106 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         finally { File.Delete(file); }
         ShouldFailWithOneLine(Zoo("train", "vae", "latent=1000000000000"), "latent = 1000000000000 is out of range [-2147483648, 2147483647]");
         ShouldFailWithOneLine(Zoo("train", "vae", "encoder.activation=leaky_relu:NaN"), "parameter 'nan' is not a finite number");
-        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "NaN"), "--quantile must be in (0, 1), found NaN");
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "NaN"), "--quantile must be a finite number, found NaN");
         // The shared run has 2 epochs: resuming to 1 would leave config.json and metrics.csv disagreeing.
         ShouldFailWithOneLine(Zoo("train", "bernoulli-vae", "epochs=1", "--resume", "--out", run.Dir), "has trained 2 epochs already; epochs = 1 would undo them");
         File.ReadAllText(Path.Combine(run.Dir, "config.json")).ShouldContain("\"epochs\": 2");
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e999")]
+    public void Every_floating_point_option_must_be_finite(string value) =>
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", value), $"--quantile must be a finite number, found {value}");
+
+    [Fact]
+    public void A_mistyped_command_is_one_line_with_the_nearest_command_not_the_whole_help()
+    {
+        var r = Zoo("trian");
+        r.Code.ShouldBe(1);
+        r.Out.ShouldBeEmpty();
+        r.Err.TrimEnd().ShouldBe("zoo: error: unknown command 'trian'; did you mean 'train'? (zoo --help lists the commands)");
+        ShouldFailWithOneLine(Zoo("bench", "torhc"), "unknown command 'torhc'; did you mean 'torch'? (zoo bench --help lists the commands)");
+        ShouldFailWithOneLine(Zoo("frobnicate"), "unknown command 'frobnicate' (zoo --help lists the commands)");
+        ShouldFailWithOneLine(Zoo(), "no command given (zoo --help lists the commands)");
+    }
+
+    /// <summary>Copies a run folder, so a test can damage its checkpoint without touching the shared run.</summary>
+    private static string CopyRun(string from, string to)
+    {
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        return to;
+    }
+
+    private static void SafeTensorsFile(string path, string header, int dataBytes)
+    {
+        var h = System.Text.Encoding.UTF8.GetBytes(header);
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)h.Length), .. h, .. new byte[dataBytes]]);
+    }
+
+    [Fact]
+    public void Reader_failures_found_by_the_reliability_review_each_end_in_one_line()
+    {
+        var dir = Directory.CreateTempSubdirectory("zoo-readers-").FullName;
+        var (mnist, credit) = (Environment.GetEnvironmentVariable("ZOO_MNIST_DIR"), Environment.GetEnvironmentVariable("ZOO_CREDIT_G"));
+        try
+        {
+            var never = Path.Combine(dir, "never");
+            // An IDX pair with 0 examples is named before a run folder (or a NaN checkpoint) is written.
+            var empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
+            var images = Path.Combine(empty, "train-images-idx3-ubyte");
+            File.WriteAllBytes(images, [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28]);
+            File.WriteAllBytes(Path.Combine(empty, "train-labels-idx1-ubyte"), [0, 0, 8, 1, 0, 0, 0, 0]);
+            Environment.SetEnvironmentVariable("ZOO_MNIST_DIR", empty);
+            ShouldFailWithOneLine(Zoo("train", "bernoulli-vae", "--out", never), $"{images} holds 0 examples; a split needs at least one");
+            Directory.Exists(never).ShouldBeFalse();
+
+            // A folder where a file is expected: a data set's file, a path given as dataset=, a run's checkpoint.
+            var folders = Directory.CreateDirectory(Path.Combine(dir, "folders")).FullName;
+            var imagesFolder = Directory.CreateDirectory(Path.Combine(folders, "train-images-idx3-ubyte")).FullName;
+            Environment.SetEnvironmentVariable("ZOO_MNIST_DIR", folders);
+            ShouldFailWithOneLine(Zoo("train", "bernoulli-vae", "--out", never), $"{imagesFolder} is a directory; expected an IDX file");
+            Environment.SetEnvironmentVariable("ZOO_MNIST_DIR", mnist);
+            var npy = Directory.CreateDirectory(Path.Combine(dir, "faces.npy")).FullName;
+            ShouldFailWithOneLine(Zoo("train", "vae", $"dataset={npy}", "--out", never), $"{npy} is a directory; expected a NumPy .npy file");
+
+            // ZOO_CREDIT_G set but wrong: one line, not a silent fall-back to the installed file.
+            Environment.SetEnvironmentVariable("ZOO_CREDIT_G", Path.Combine(dir, "none.arff"));
+            ShouldFailWithOneLine(Zoo("train", "vfae", "epochs=1", "--out", never),
+                $"{Path.Combine(dir, "none.arff")} (ZOO_CREDIT_G): no such file; unset ZOO_CREDIT_G to use the installed credit-g.arff");
+            Environment.SetEnvironmentVariable("ZOO_CREDIT_G", dir);
+            ShouldFailWithOneLine(Zoo("train", "vfae", "epochs=1", "--out", never), $"{dir} (ZOO_CREDIT_G) is a directory; expected a credit-g ARFF file");
+            Environment.SetEnvironmentVariable("ZOO_CREDIT_G", credit);
+            Directory.Exists(never).ShouldBeFalse();
+
+            // A damaged or foreign checkpoint: the file and the tensor, never an unhandled OverflowException.
+            var copy = CopyRun(run.Dir, Path.Combine(dir, "run"));
+            var model = Path.Combine(copy, "checkpoint", "model.safetensors");
+            SafeTensorsFile(model, "{\"w\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,4]}}", 4);
+            ShouldFailWithOneLine(Zoo("sample", "--run", copy),
+                $"{model}: not a valid safetensors file: tensor 'w': F32 shape [1099511627776, 1099511627776] needs more than 9223372036854775807 bytes");
+            SafeTensorsFile(model, "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8);
+            ShouldFailWithOneLine(Zoo("sample", "--run", copy), $"{model}: not a valid safetensors file: tensor 'w': data ends at byte 16 but the file holds only 8");
+            SafeTensorsFile(model, "{\"bert.pooler.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
+            ShouldFailWithOneLine(Zoo("sample", "--run", copy), $"{model}: state dict does not match bernoulli-vae: missing [");
+            ShouldFailWithOneLine(Zoo("sample", "--run", copy), "unexpected ['bert.pooler.weight']");
+            File.Delete(model);
+            Directory.CreateDirectory(model);
+            ShouldFailWithOneLine(Zoo("sample", "--run", copy), $"{model} is a directory; expected a safetensors file");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ZOO_MNIST_DIR", mnist);
+            Environment.SetEnvironmentVariable("ZOO_CREDIT_G", credit);
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public class DataValidationTests
     {
         var e = Should.Throw<InvalidDataException>(() =>
             new MnistConfig { TestLimit = 0 }.Examples(Images("digits-train", [0, 1]), Images("digits-test", []), new DataRequest(0, Binarization.None), classes: 10));
-        e.Message.ShouldBe("digits-test: no examples; a data set needs at least one in each split");
+        e.Message.ShouldBe("digits-test holds 0 examples; a split needs at least one");
     }
 
     [Theory]

@@ -81,7 +81,7 @@ public class TabularTests
 
     [Theory]
     [InlineData("@attribute a numeric\n@data\n1,2\n", "bad.arff:3: expected 1 values, found 2")]
-    [InlineData("@attribute a {x, y}\n@data\nz\n", "bad.arff:3: column 'a' expects one of {x, y}, found 'z'")]
+    [InlineData("@attribute a {x, y}\n@data\nz\n", "bad.arff:3: column 'a' expects one of {'x', 'y'}, found 'z'")]
     [InlineData("@attribute a numeric\n@data\nabc\n", "bad.arff:3: column 'a' is numeric, found 'abc'")]
     [InlineData("@attribute a string\n@data\n", "bad.arff:1: attribute 'a' has type 'string'; expected numeric, real, integer or {values}")]
     [InlineData("@attribute a numeric\n", "bad.arff: no @data section")]
@@ -97,7 +97,7 @@ public class TabularTests
     {
         var path = Write("tiny.arff", Arff);
         Should.Throw<InvalidDataException>(() => TabularData.Load(path, new TabularOptions("label", "age", 25, 0.3, 0, 0)))
-            .Message.ShouldBe($"{path}: no column 'label'; columns are colour, age, income, class");
+            .Message.ShouldBe($"{path}: no column 'label'; columns are 'colour', 'age', 'income', 'class'");
         Should.Throw<InvalidDataException>(() => TabularData.Load(path, new TabularOptions("age", "colour", 25, 0.3, 0, 0)))
             .Message.ShouldBe($"{path}: label column 'age' is numeric; expected a nominal column");
     }

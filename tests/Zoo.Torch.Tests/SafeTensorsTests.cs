@@ -135,9 +135,14 @@ print("ok")
         { "huge-header", "exceeds" },
         { "bad-json", "not valid JSON" },
         { "not-object", "not a JSON object" },
-        { "bad-dtype", "unsupported dtype 'Q7'" },
+        { "bad-dtype", "tensor 'x': unsupported dtype 'Q7'" },
         { "size-mismatch", "needs 12" },
-        { "truncated", "truncated" },
+        { "truncated", "tensor 'x': data ends at byte 12 but the file holds only 5 data bytes" },
+        { "overflow", "tensor 'x': F32 shape [1099511627776, 1099511627776] needs more than 9223372036854775807 bytes" },
+        { "offsets-not-numbers", "tensor 'x': data_offsets must be integers" },
+        { "duplicate", "tensor 'x' appears twice" },
+        { "binary-header", "header is not valid JSON (byte 1 of line 1; it starts '\\x1b[2J\\x00\\ufffd\\ufffd\\x07')" },
+        { "control-name", "tensor '\\x1b[2Jx': unsupported dtype" },
         { "gap", "gap or overlap" },
         { "negative-shape", "non-negative integer" },
         { "missing-offsets", "data_offsets" },
@@ -162,12 +167,40 @@ print("ok")
             "negative-shape" => File8(ok.Replace("[3]", "[-3]"), 12),
             "missing-offsets" => File8("{\"x\":{\"dtype\":\"F32\",\"shape\":[3]}}", 12),
             "trailing" => File8(ok, 20),
+            "overflow" => File8(ok.Replace("[3]", "[1099511627776,1099511627776]"), 12),
+            "offsets-not-numbers" => File8(ok.Replace("[0,12]", "[\"0\",\"12\"]"), 12),
+            "duplicate" => File8(ok.Replace("}}", "},\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[12,24]}}"), 24),
+            "binary-header" => [.. BitConverter.GetBytes(8UL), 0x1b, (byte)'[', (byte)'2', (byte)'J', 0, 0xff, 0xfe, 7],
+            "control-name" => File8(ok.Replace("\"x\"", "\"\\u001b[2Jx\"").Replace("F32", "Q7"), 12),
             _ => throw new ArgumentException(kind),
         };
         var path = Write(content);
         var e = Should.Throw<SafeTensorsFormatException>(() => SafeTensors.Load(path));
         e.Message.ShouldContain(path);
         e.Message.ShouldContain(expected);
+        // One line of text whatever the file holds: no raw control characters from it reach the terminal.
+        e.Message.ShouldAllBe(c => !char.IsControl(c));
+    }
+
+    [Fact]
+    public void A_folder_where_the_file_should_be_is_named_as_a_folder()
+    {
+        var p = Directory.CreateDirectory(Path.Combine(dir, "model.safetensors")).FullName;
+        Should.Throw<IOException>(() => SafeTensors.Load(p)).Message.ShouldBe($"{p} is a directory; expected a safetensors file");
+    }
+
+    [Fact]
+    public void A_foreign_file_loaded_into_a_module_or_optimizer_names_the_file()
+    {
+        using var g = new Generator(3);
+        using var mlp = nn.MLP([4, 8, 2], Activation.Tanh, generator: g);
+        using var adam = optim.Adam(mlp.parameters(), lr: 1e-3);
+        var foreign = Path.Combine(dir, "bert.safetensors");
+        using (var t = zeros([2])) SafeTensors.Save(foreign, new Dictionary<string, Tensor> { ["bert.embeddings.weight"] = t }, new Dictionary<string, string> { ["steps"] = "x" });
+        Should.Throw<InvalidDataException>(() => mlp.load(foreign)).Message
+            .ShouldBe($"{foreign}: state dict does not match {mlp.Name}: missing ['0.weight', '0.bias', '1.weight', '1.bias'], unexpected ['bert.embeddings.weight']");
+        Should.Throw<InvalidDataException>(() => adam.load(foreign)).Message
+            .ShouldBe($"{foreign}: optimizer state: expected 'optimizer' = 'adam', found none");
     }
 
     [Fact]

@@ -319,8 +319,8 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
         var names = Keys.Select(k => prefix + k.Name).Concat(siblings ?? []).Where(n => !inline.Contains(n)).ToList();
         var typed = prefix + key;
         if (names.Count == 0) return $"unknown key '{typed}': {(prefix.Length == 0 ? "this config" : prefix.TrimEnd('.'))} has no keys";
-        var near = names.OrderBy(n => ConfigText.Distance(n, typed)).First();
-        return $"unknown key '{typed}'" + (ConfigText.Distance(near, typed) <= 3 ? $" (did you mean '{near}'?)" : "") +
+        var near = ConfigText.Nearest(typed, names);
+        return $"unknown key '{typed}'" + (near is not null ? $" (did you mean '{near}'?)" : "") +
                $"; known keys: {string.Join(", ", names)}";
     }
 

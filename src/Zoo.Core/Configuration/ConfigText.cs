@@ -134,6 +134,14 @@ public static class ConfigText
     /// <summary>LatentDim → latent-dim (the generator uses the same rule for keys and enum values).</summary>
     public static string KebabCase(string name) => ConfigNames.KebabCase(name);
 
+    /// <summary>
+    /// The name closest to <paramref name="typed"/> for a "did you mean", or null when none is within 3 edits: the one
+    /// rule for mistyped keys, plugin names and commands.
+    /// </summary>
+    public static string? Nearest(string typed, IEnumerable<string> names) =>
+        names.Select(n => (Name: n, Distance: Distance(n, typed))).Where(n => n.Distance <= 3)
+            .OrderBy(n => n.Distance).Select(n => n.Name).FirstOrDefault();
+
     internal static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];

@@ -41,7 +41,7 @@ public abstract partial record ExamplesConfig
         test = Training.TrainingData.Limit(test, TestLimit);
         foreach (var split in new[] { train, test })
         {
-            if (split.Count == 0) Fail($"{split.Name}: no examples; a data set needs at least one in each split");
+            if (ImageDataset.Empty(split.Count, split.Name) is { } empty) Fail(empty);
             using var max = split.Labels.max();
             var largest = max.item<long>();
             if (largest >= classes) Fail($"{split.Name}: label {largest} is not one of the data set's {classes} classes (0 to {classes - 1})");

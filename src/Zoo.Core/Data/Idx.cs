@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data;
 
@@ -23,7 +24,7 @@ public static class Idx
 {
     public static IdxArray Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such IDX file", path);
+        InputFile.Require(path, "IDX");
         byte[] bytes;
         try { bytes = Decompress(File.ReadAllBytes(path)); }
         catch (InvalidDataException e) { throw new IdxFormatException(path, $"corrupt gzip stream ({e.Message})"); }

@@ -22,6 +22,12 @@ public sealed class ImageDataset : IDisposable
         Count = (int)images.size(0);
     }
 
+    /// <summary>
+    /// The one rule for a split's size: at least one example (an empty split would train on nothing and evaluate to
+    /// NaN). <paramref name="source"/> is the file that holds the examples, else the split's name.
+    /// </summary>
+    public static string? Empty(long count, string source) => count == 0 ? $"{source} holds 0 examples; a split needs at least one" : null;
+
     /// <summary>Loads an IDX image file [N, H, W] and its IDX label file [N], checking they agree.</summary>
     public static ImageDataset FromIdx(string name, string imagesPath, string labelsPath, int? height = 28, int? width = 28)
     {
@@ -33,6 +39,7 @@ public sealed class ImageDataset : IDisposable
             throw new IdxFormatException(labelsPath, $"expected labels with 1 dimension [N], found [{string.Join(", ", labels.Dims)}]");
         if ((height is { } h && images.Dims[1] != h) || (width is { } w && images.Dims[2] != w))
             throw new IdxFormatException(imagesPath, $"expected {height}x{width} images, found {images.Dims[1]}x{images.Dims[2]}");
+        if (Empty(images.Count, imagesPath) is { } empty) throw new InvalidDataException(empty);
         if (images.Count != labels.Count)
             throw new IdxFormatException(labelsPath, $"{labels.Count} labels for {images.Count} images in {imagesPath}");
         int n = images.Count, hw = images.Dims[1] * images.Dims[2];

@@ -61,8 +61,8 @@ public sealed class PluginCatalog : IPartResolver
             return null;
         }
         var known = Names(kind).ToList();
-        var near = known.OrderBy(n => ConfigText.Distance(n, value)).FirstOrDefault();
-        problem = $"unknown {(kind == PluginKind.Data ? "data set" : Family(kind))}" + (near is not null && ConfigText.Distance(near, value) <= 3 ? $" (did you mean '{near}'?)" : "") +
+        var near = ConfigText.Nearest(value, known);
+        problem = $"unknown {(kind == PluginKind.Data ? "data set" : Family(kind))}" + (near is not null ? $" (did you mean '{near}'?)" : "") +
                   $"; available: {(known.Count == 0 ? "none" : string.Join(", ", known))}" +
                   (kind == PluginKind.Data ? " or a path to a file" : "");
         return null;

@@ -84,7 +84,7 @@ public static partial class torch
                     var extra = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
                     if (missing.Count > 0 || extra.Count > 0)
                         throw new InvalidDataException(
-                            $"state dict does not match {Name}: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", extra)}]");
+                            $"state dict does not match {Name}: missing [{Names(missing)}], unexpected [{Names(extra)}]");
                 }
                 using var _ = no_grad();
                 foreach (var (name, p) in own)
@@ -93,21 +93,25 @@ public static partial class torch
                     var (want, have) = (p.shape, src.shape);
                     if (!want.SequenceEqual(have))
                         throw new InvalidDataException(
-                            $"state dict entry '{name}': expected shape [{string.Join(", ", want)}], found [{string.Join(", ", have)}]");
+                            $"state dict entry {SafeTensors.Name(name)}: expected shape [{string.Join(", ", want)}], found [{string.Join(", ", have)}]");
                     p.copy_(src);
                 }
             }
+
+            // A foreign file can hold thousands of tensors: a few names say what it is, the count the rest.
+            private static string Names(List<string> names) =>
+                string.Join(", ", names.Take(5).Select(SafeTensors.Name)) + (names.Count > 5 ? $", … ({names.Count} in all)" : "");
 
             /// <summary>Saves the parameters as a safetensors file (atomically).</summary>
             public void save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
                 SafeTensors.Save(path, state_dict(), metadata);
 
-            /// <summary>Loads parameters saved by <see cref="save"/>.</summary>
+            /// <summary>Loads parameters saved by <see cref="save"/>; a file that does not fit this module is named in the error.</summary>
             public void load(string path, bool strict = true)
             {
-                var loaded = SafeTensors.Load(path);
+                using var loaded = SafeTensors.Load(path);
                 try { load_state_dict(loaded.Tensors, strict); }
-                finally { loaded.Dispose(); }
+                catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
             }
 
             public void Dispose()

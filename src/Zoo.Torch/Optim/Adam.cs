@@ -101,9 +101,11 @@ public sealed class Adam : IDisposable
     public void load_state_dict(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         if (!metadata.TryGetValue("optimizer", out var kind) || kind != "adam")
-            throw new InvalidDataException($"optimizer state: expected 'optimizer' = 'adam', found '{kind ?? "(missing)"}'");
+            throw new InvalidDataException($"optimizer state: expected 'optimizer' = 'adam', found {(kind is null ? "none" : Excerpt.Quote(kind))}");
         var stepText = metadata.TryGetValue("steps", out var st) ? st : throw new InvalidDataException("optimizer state: missing 'steps'");
-        var loadedSteps = stepText.Length == 0 ? [] : stepText.Split(',').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        var loadedSteps = stepText.Length == 0 ? [] : stepText.Split(',').Select(x =>
+            long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+                : throw new InvalidDataException($"optimizer state: 'steps' {Excerpt.Quote(stepText)} is not a list of step counts")).ToArray();
         if (loadedSteps.Length != parameters.Length)
             throw new InvalidDataException($"optimizer state: saved for {loadedSteps.Length} parameters, this optimizer has {parameters.Length}");
         using var _ = no_grad();
@@ -118,15 +120,19 @@ public sealed class Adam : IDisposable
             }
         }
         loadedSteps.CopyTo(steps, 0);
-        if (metadata.TryGetValue("lr", out var lrText)) lr = double.Parse(lrText, CultureInfo.InvariantCulture);
+        if (metadata.TryGetValue("lr", out var lrText))
+            lr = double.TryParse(lrText, NumberStyles.Float, CultureInfo.InvariantCulture, out var l) && double.IsFinite(l) ? l
+                : throw new InvalidDataException($"optimizer state: 'lr' {Excerpt.Quote(lrText)} is not a finite number");
     }
 
     public void save(string path) { var (t, m) = state_dict(); SafeTensors.Save(path, t, m); }
 
+    /// <summary>Restores a state saved by <see cref="save"/>; a file that does not fit is named in the error.</summary>
     public void load(string path)
     {
         using var f = SafeTensors.Load(path);
-        load_state_dict(f.Tensors, f.Metadata);
+        try { load_state_dict(f.Tensors, f.Metadata); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
     public void Dispose()

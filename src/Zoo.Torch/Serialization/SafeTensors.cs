@@ -111,9 +111,13 @@ public static class SafeTensors
         }
     }
 
+    /// <summary>
+    /// Reads a safetensors file. Anything wrong with it, however foreign or damaged the file, is a
+    /// <see cref="SafeTensorsFormatException"/> naming the file and, where there is one, the tensor.
+    /// </summary>
     public static File Load(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such safetensors file", path);
+        InputFile.Require(path, "safetensors");
         var bytes = System.IO.File.ReadAllBytes(path);
         SafeTensorsFormatException Bad(string problem) => new(path, problem);
         if (bytes.Length < 8) throw Bad($"file is {bytes.Length} bytes, shorter than the 8-byte header length");
@@ -125,7 +129,12 @@ public static class SafeTensors
 
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLen)); }
-        catch (JsonException e) { throw Bad($"header is not valid JSON ({e.Message})"); }
+        catch (JsonException e)
+        {
+            // The parser's message can hold the offending byte raw; the position and a quoted excerpt say as much.
+            var start = Encoding.UTF8.GetString(bytes, 8, (int)Math.Min(headerLen, Excerpt.MaxChars + 1));
+            throw Bad($"header is not valid JSON (byte {e.BytePositionInLine + 1} of line {e.LineNumber + 1}; it starts {Excerpt.Quote(start)})");
+        }
 
         var tensors = new Dictionary<string, Tensor>();
         var metadata = new Dictionary<string, string>();
@@ -141,18 +150,30 @@ public static class SafeTensors
                     {
                         if (entry.Value.ValueKind != JsonValueKind.Object) throw Bad("'__metadata__' is not an object");
                         foreach (var m in entry.Value.EnumerateObject())
-                            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw Bad($"metadata '{m.Name}' is not a string");
+                            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw Bad($"metadata {Name(m.Name)} is not a string");
                         continue;
                     }
+                    var name = Name(entry.Name);
+                    if (tensors.ContainsKey(entry.Name)) throw Bad($"tensor {name} appears twice in the header");
                     var (dtype, shape, begin, end) = ParseEntry(entry, Bad);
-                    long numel = 1;
-                    foreach (var d in shape) numel = checked(numel * d);
-                    if (end - begin != numel * ElementSize(dtype))
-                        throw Bad($"tensor '{entry.Name}': data_offsets span {end - begin} bytes but {DTypeNames[dtype]} shape [{string.Join(", ", shape)}] needs {numel * ElementSize(dtype)}");
+                    long bytesNeeded;
+                    try
+                    {
+                        long numel = 1;
+                        foreach (var d in shape) numel = checked(numel * d);
+                        bytesNeeded = checked(numel * ElementSize(dtype));
+                    }
+                    catch (OverflowException)
+                    {
+                        throw Bad($"tensor {name}: {DTypeNames[dtype]} shape [{string.Join(", ", shape)}] needs more than {long.MaxValue} bytes");
+                    }
+                    if (end - begin != bytesNeeded)
+                        throw Bad($"tensor {name}: data_offsets span {end - begin} bytes but {DTypeNames[dtype]} shape [{string.Join(", ", shape)}] needs {bytesNeeded}");
                     if (end > dataLen)
-                        throw Bad($"tensor '{entry.Name}': data ends at byte {end} but the file holds only {dataLen} data bytes (truncated)");
-                    ranges.Add((begin, end, entry.Name));
-                    tensors[entry.Name] = FromBytes(bytes.AsSpan((int)(dataStart + begin), (int)(end - begin)), shape, dtype).DetachFromDisposeScope();
+                        throw Bad($"tensor {name}: data ends at byte {end} but the file holds only {dataLen} data bytes (truncated)");
+                    ranges.Add((begin, end, name));
+                    try { tensors[entry.Name] = FromBytes(bytes.AsSpan((int)(dataStart + begin), (int)(end - begin)), shape, dtype).DetachFromDisposeScope(); }
+                    catch (TorchException e) { throw Bad($"tensor {name}: {e.Message.Split('\n')[0]}"); }
                 }
             }
             // The format requires the tensors to tile the data region with no gaps or overlaps.
@@ -160,7 +181,7 @@ public static class SafeTensors
             long expect = 0;
             foreach (var r in ranges)
             {
-                if (r.Begin != expect) throw Bad($"tensor '{r.Name}' starts at byte {r.Begin}, expected {expect} (gap or overlap in data_offsets)");
+                if (r.Begin != expect) throw Bad($"tensor {r.Name} starts at byte {r.Begin}, expected {expect} (gap or overlap in data_offsets)");
                 expect = r.End;
             }
             if (expect != dataLen) throw Bad($"data region is {dataLen} bytes but the tensors cover {expect}");
@@ -173,28 +194,35 @@ public static class SafeTensors
         }
     }
 
+    // A tensor's name as the file spells it, quoted (a foreign file's names can hold anything); long enough for real names.
+    internal static string Name(string name) => Excerpt.Quote(name, maxChars: 120);
+
     private static (ScalarType, long[], long, long) ParseEntry(JsonProperty entry, Func<string, SafeTensorsFormatException> bad)
     {
         var v = entry.Value;
-        if (v.ValueKind != JsonValueKind.Object) throw bad($"entry '{entry.Name}' is not an object");
+        var name = Name(entry.Name);
+        if (v.ValueKind != JsonValueKind.Object) throw bad($"entry {name} is not an object");
         if (!v.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
-            throw bad($"tensor '{entry.Name}': missing string 'dtype'");
+            throw bad($"tensor {name}: missing string 'dtype'");
         if (!DTypeByName.TryGetValue(dt.GetString()!, out var dtype))
-            throw bad($"tensor '{entry.Name}': unsupported dtype '{dt.GetString()}' (expected one of {string.Join(", ", DTypeByName.Keys)})");
+            throw bad($"tensor {name}: unsupported dtype {Excerpt.Quote(dt.GetString()!)} (expected one of {string.Join(", ", DTypeByName.Keys)})");
         if (!v.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
-            throw bad($"tensor '{entry.Name}': missing array 'shape'");
+            throw bad($"tensor {name}: missing array 'shape'");
         var shape = new long[sh.GetArrayLength()];
         int i = 0;
         foreach (var d in sh.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var n) || n < 0)
-                throw bad($"tensor '{entry.Name}': shape entry {i} is not a non-negative integer");
+                throw bad($"tensor {name}: shape entry {i} is not a non-negative integer");
             shape[i++] = n;
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
-            throw bad($"tensor '{entry.Name}': missing 'data_offsets' [begin, end]");
-        if (!off[0].TryGetInt64(out var begin) || !off[1].TryGetInt64(out var end) || begin < 0 || end < begin)
-            throw bad($"tensor '{entry.Name}': data_offsets must be integers with 0 <= begin <= end");
+            throw bad($"tensor {name}: missing 'data_offsets' [begin, end]");
+        // TryGetInt64 throws on a non-number, so the kind is checked first.
+        long begin = 0, end = 0;
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
+            || !off[0].TryGetInt64(out begin) || !off[1].TryGetInt64(out end) || begin < 0 || end < begin)
+            throw bad($"tensor {name}: data_offsets must be integers with 0 <= begin <= end");
         return (dtype, shape, begin, end);
     }
 }

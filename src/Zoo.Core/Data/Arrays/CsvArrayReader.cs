@@ -1,4 +1,5 @@
 using System.Globalization;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Arrays;
 
@@ -28,7 +29,7 @@ public static class CsvArrayReader
 
     private static CsvArray Read(string path, string? name, int? index)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        InputFile.Require(path, "CSV");
         using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
 
         string[]? header = null;
@@ -74,8 +75,8 @@ public static class CsvArrayReader
                 if (i == label) { labels.Add(Label(path, lineNo, i, f, header)); continue; }
                 if (f.IsEmpty) throw new ArrayFormatException(path, lineNo, $"field {i + 1} is empty");
                 if (!double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                    throw new ArrayFormatException(path, lineNo, $"field {i + 1} '{f}' is not a number");
-                if (!double.IsFinite(v)) throw new ArrayFormatException(path, lineNo, $"field {i + 1} '{f}' is not a finite number");
+                    throw new ArrayFormatException(path, lineNo, $"field {i + 1} {Excerpt.Quote(f)} is not a number");
+                if (!double.IsFinite(v)) throw new ArrayFormatException(path, lineNo, $"field {i + 1} {Excerpt.Quote(f)} is not a finite number");
                 if (used == values.Length)
                 {
                     if (values.Length == Array.MaxLength) throw new ArrayFormatException(path, lineNo, "more values than one array can hold");
@@ -103,7 +104,7 @@ public static class CsvArrayReader
                     $"label column '{name}' given by name but the file has no header row (np.savetxt writes its header as a '#' comment unless comments=''); give the column's index instead");
             int i = Array.IndexOf(header, name);
             return i >= 0 ? i : throw new ArrayFormatException(path, line,
-                $"no column '{name}' in the header; it has {string.Join(", ", header.Select(h => $"'{h}'"))}");
+                $"no column {Excerpt.Quote(name)} in the header; it has {string.Join(", ", header.Select(h => Excerpt.Quote(h)))}");
         }
         if (index is not int k) return -1;
         int at = k < 0 ? fields + k : k;
@@ -117,8 +118,8 @@ public static class CsvArrayReader
         if (long.TryParse(f, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0) return n;
         if (double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && v == Math.Floor(v) && v <= 1L << 53)
             return (long)v;
-        var which = header == null ? $"field {column + 1}" : $"field {column + 1} ('{header[column]}')";
-        throw new ArrayFormatException(path, line, $"label {which} '{f}' is not a non-negative integer");
+        var which = header == null ? $"field {column + 1}" : $"field {column + 1} ({Excerpt.Quote(header[column])})";
+        throw new ArrayFormatException(path, line, $"label {which} {Excerpt.Quote(f)} is not a non-negative integer");
     }
 
     private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> f)

@@ -1,3 +1,5 @@
+using Zoo.Torch;
+
 namespace Zoo.Core.Data.Arrays;
 
 /// <summary>
@@ -46,7 +48,7 @@ internal readonly record struct NpyDType(string Descr, char Kind, int Size, bool
     {
         const string expected = "expected float32, float64, uint8 or an integer type";
         if (!TryParse(descr, out var t))
-            throw new ArrayFormatException(source, $"unsupported dtype '{descr}' (not a NumPy type string); {expected}");
+            throw new ArrayFormatException(source, $"unsupported dtype {Excerpt.Quote(descr)} (not a NumPy type string); {expected}");
         bool ok = t.Kind switch
         {
             'f' => t.Size is 2 or 4 or 8,
@@ -68,6 +70,6 @@ internal readonly record struct NpyDType(string Descr, char Kind, int Size, bool
             'i' or 'u' or 'b' => $"{8 * t.Size}-bit integer",
             _ => "unknown kind",
         };
-        throw new ArrayFormatException(source, $"unsupported dtype '{descr}' ({what}); {expected}");
+        throw new ArrayFormatException(source, $"unsupported dtype {Excerpt.Quote(descr)} ({what}); {expected}");
     }
 }

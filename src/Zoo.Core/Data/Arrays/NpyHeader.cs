@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Arrays;
 
@@ -23,13 +24,13 @@ public sealed record NpyHeader(int MajorVersion, int MinorVersion, string DType,
         }
         catch (FormatException e)
         {
-            throw new ArrayFormatException(source, $"header is not a Python dict literal ({e.Message}): {Quote(text)}");
+            throw new ArrayFormatException(source, $"header is not a Python dict literal ({e.Message}): {Excerpt.Quote(text.Trim())}");
         }
         if (parsed is not Dictionary<string, object?> d)
-            throw new ArrayFormatException(source, $"header is not a dict: {Quote(text)}");
+            throw new ArrayFormatException(source, $"header is not a dict: {Excerpt.Quote(text.Trim())}");
         foreach (var key in new[] { "descr", "fortran_order", "shape" })
             if (!d.ContainsKey(key))
-                throw new ArrayFormatException(source, $"header has no '{key}' key: {Quote(text)}");
+                throw new ArrayFormatException(source, $"header has no '{key}' key: {Excerpt.Quote(text.Trim())}");
 
         string descr = d["descr"] switch
         {
@@ -67,19 +68,13 @@ public sealed record NpyHeader(int MajorVersion, int MinorVersion, string DType,
     private static string Describe(object? v) => v switch
     {
         null => "None",
-        string s => $"'{s}'",
+        string s => Excerpt.Quote(s),
         bool b => b ? "True" : "False",
         Tuple => "a tuple",
         List<object?> => "a list",
         Dictionary<string, object?> => "a dict",
         _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "?",
     };
-
-    private static string Quote(string text)
-    {
-        var t = text.Trim();
-        return t.Length > 200 ? t[..200] + "…" : t;
-    }
 
     /// <summary>A Python tuple (a list is <see cref="List{T}"/>): the shape must be one.</summary>
     private sealed record Tuple(List<object?> Items);
@@ -122,10 +117,10 @@ public sealed record NpyHeader(int MajorVersion, int MinorVersion, string DType,
                     "True" => true,
                     "False" => false,
                     "None" => null,
-                    var word => throw Error($"unknown name '{word}'"),
+                    var word => throw Error($"unknown name {Excerpt.Quote(word)}"),
                 };
             }
-            throw Error($"unexpected '{c}'");
+            throw Error($"unexpected {Excerpt.Quote(c.ToString())}");
         }
 
         private Dictionary<string, object?> Dict()
@@ -138,7 +133,7 @@ public sealed record NpyHeader(int MajorVersion, int MinorVersion, string DType,
                 if (Eat('}')) return d;
                 if (Value() is not string key) throw Error("a dict key that is not a string");
                 Skip();
-                if (!Eat(':')) throw Error($"no ':' after key '{key}'");
+                if (!Eat(':')) throw Error($"no ':' after key {Excerpt.Quote(key)}");
                 d[key] = Value();
                 Skip();
                 if (Eat('}')) return d;
@@ -186,7 +181,7 @@ public sealed record NpyHeader(int MajorVersion, int MinorVersion, string DType,
             var digits = text.AsSpan(start, pos - start);
             if (pos < text.Length && text[pos] is 'L' or 'l') pos++;
             if (!System.Numerics.BigInteger.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
-                throw Error($"bad number '{digits}'");
+                throw Error($"bad number {Excerpt.Quote(digits)}");
             if (pos < text.Length && (text[pos] == '.' || char.IsAsciiLetter(text[pos]))) throw Error("a number that is not an integer");
             return n;
         }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Arrays;
 
@@ -86,9 +87,8 @@ public static class NpyReader
         return new NumericArray(header.Shape, header.FortranOrder ? FortranToC(values, header.Shape) : values, header.DType);
     }
 
-    private static FileStream Open(string path) => File.Exists(path)
-        ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16)
-        : throw new FileNotFoundException($"{path}: no such file", path);
+    private static FileStream Open(string path) =>
+        new(InputFile.Require(path, "NumPy .npy"), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
 
     private static void ReadFloat32(Stream stream, float[] values, NpyDType type, NpyHeader header, string source)
     {
@@ -169,7 +169,7 @@ public static class NpyReader
                 }
                 break;
             default:
-                throw new ArrayFormatException(source, $"unsupported dtype '{t.Descr}'");
+                throw new ArrayFormatException(source, $"unsupported dtype {Excerpt.Quote(t.Descr)}");
         }
     }
 

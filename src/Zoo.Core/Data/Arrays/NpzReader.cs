@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Arrays;
 
@@ -28,7 +29,7 @@ public sealed class NpzReader : IDisposable
 
     public static NpzReader Open(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        InputFile.Require(path, "NumPy .npz");
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try { return new NpzReader(path, new ZipArchive(file, ZipArchiveMode.Read)); }
         catch (InvalidDataException e)
@@ -51,8 +52,8 @@ public sealed class NpzReader : IDisposable
     {
         if (!members.TryGetValue(name, out var entry))
         {
-            var held = Names.Count == 0 ? "it holds no arrays" : "it holds " + string.Join(", ", Names.Select(n => $"'{n}'"));
-            throw new ArrayFormatException(Path, $"no array '{name}' in the archive; {held}");
+            var held = Names.Count == 0 ? "it holds no arrays" : "it holds " + string.Join(", ", Names.Select(n => Excerpt.Quote(n)));
+            throw new ArrayFormatException(Path, $"no array {Excerpt.Quote(name)} in the archive; {held}");
         }
         var source = $"{Path}[{name}]";
         try

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Zoo.Torch;
 
 namespace Zoo.Core.Data.Tabular;
 
@@ -12,7 +13,7 @@ public sealed record Column(string Name, IReadOnlyList<string>? Values)
     public int Code(string value)
     {
         for (int i = 0; i < Values!.Count; i++) if (Values[i] == value) return i;
-        throw new InvalidDataException($"column '{Name}' has no value '{value}'");
+        throw new InvalidDataException($"column {Excerpt.Quote(Name)} has no value {Excerpt.Quote(value)}");
     }
 }
 
@@ -26,15 +27,15 @@ public sealed record Table(string Source, IReadOnlyList<Column> Columns, IReadOn
     {
         for (int i = 0; i < Columns.Count; i++)
             if (string.Equals(Columns[i].Name, column, StringComparison.OrdinalIgnoreCase)) return i;
-        throw new InvalidDataException($"{Source}: no column '{column}'; columns are {string.Join(", ", Columns.Select(c => c.Name))}");
+        throw new InvalidDataException($"{Source}: no column {Excerpt.Quote(column)}; columns are {string.Join(", ", Columns.Select(c => Excerpt.Quote(c.Name)))}");
     }
 
     /// <summary>Reads <paramref name="path"/> as ARFF (.arff) or CSV with a header row (anything else).</summary>
     public static Table Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"data file {path} not found", path);
-        var lines = File.ReadAllLines(path);
-        return path.EndsWith(".arff", StringComparison.OrdinalIgnoreCase) ? Arff.Parse(path, lines) : Csv.Parse(path, lines);
+        bool arff = path.EndsWith(".arff", StringComparison.OrdinalIgnoreCase);
+        var lines = File.ReadAllLines(InputFile.Require(path, arff ? "ARFF" : "CSV", missing: $"data file {path} not found"));
+        return arff ? Arff.Parse(path, lines) : Csv.Parse(path, lines);
     }
 
     /// <summary>
@@ -75,7 +76,7 @@ public sealed record Table(string Source, IReadOnlyList<Column> Columns, IReadOn
                 fields.Add(line[start..i].Trim());
             }
             if (i >= line.Length) break;
-            if (line[i] != delimiter) throw new InvalidDataException($"{source}:{lineNumber}: expected '{delimiter}' after a quoted value, found '{line[i]}'");
+            if (line[i] != delimiter) throw new InvalidDataException($"{source}:{lineNumber}: expected '{delimiter}' after a quoted value, found {Excerpt.Quote(line[i].ToString())}");
             i++;
         }
         return fields;
@@ -103,7 +104,7 @@ public static class Arff
                 if (line.StartsWith("@relation", StringComparison.OrdinalIgnoreCase)) continue;
                 if (line.StartsWith("@data", StringComparison.OrdinalIgnoreCase)) { data = true; continue; }
                 if (!line.StartsWith("@attribute", StringComparison.OrdinalIgnoreCase))
-                    throw new InvalidDataException($"{source}:{lineNumber}: expected @relation, @attribute or @data, found '{Shorten(line)}'");
+                    throw new InvalidDataException($"{source}:{lineNumber}: expected @relation, @attribute or @data, found {Excerpt.Quote(line)}");
                 columns.Add(Attribute(line["@attribute".Length..].Trim(), source, lineNumber));
                 continue;
             }
@@ -118,9 +119,9 @@ public static class Arff
                 if (v == "?") continue;
                 var col = columns[c];
                 if (col.IsNumeric && !Table.IsNumber(v))
-                    throw new InvalidDataException($"{source}:{lineNumber}: column '{col.Name}' is numeric, found '{v}'");
+                    throw new InvalidDataException($"{source}:{lineNumber}: column {Excerpt.Quote(col.Name)} is numeric, found {Excerpt.Quote(v)}");
                 if (!col.IsNumeric && !col.Values!.Contains(v))
-                    throw new InvalidDataException($"{source}:{lineNumber}: column '{col.Name}' expects one of {{{string.Join(", ", col.Values!)}}}, found '{v}'");
+                    throw new InvalidDataException($"{source}:{lineNumber}: column {Excerpt.Quote(col.Name)} expects one of {{{string.Join(", ", col.Values!.Take(10).Select(x => Excerpt.Quote(x)))}{(col.Values!.Count > 10 ? ", …" : "")}}}, found {Excerpt.Quote(v)}");
                 row[c] = v;
             }
             rows.Add(row);
@@ -153,18 +154,16 @@ public static class Arff
         if (rest.StartsWith('{'))
         {
             int close = rest.LastIndexOf('}');
-            if (close < 0) throw new InvalidDataException($"{source}:{lineNumber}: attribute '{name}': missing '}}' after its values");
+            if (close < 0) throw new InvalidDataException($"{source}:{lineNumber}: attribute {Excerpt.Quote(name)}: missing '}}' after its values");
             var values = Table.SplitFields(rest[1..close], source, lineNumber);
             if (values.Count == 0 || values.Any(v => v.Length == 0))
-                throw new InvalidDataException($"{source}:{lineNumber}: attribute '{name}': empty nominal value list");
+                throw new InvalidDataException($"{source}:{lineNumber}: attribute {Excerpt.Quote(name)}: empty nominal value list");
             return new Column(name, values);
         }
         var type = rest.ToLowerInvariant();
         if (type is "numeric" or "real" or "integer") return new Column(name, null);
-        throw new InvalidDataException($"{source}:{lineNumber}: attribute '{name}' has type '{rest}'; expected numeric, real, integer or {{values}}");
+        throw new InvalidDataException($"{source}:{lineNumber}: attribute {Excerpt.Quote(name)} has type {Excerpt.Quote(rest)}; expected numeric, real, integer or {{values}}");
     }
-
-    private static string Shorten(string s) => s.Length > 40 ? s[..40] + "…" : s;
 }
 
 /// <summary>CSV with a header row: a column is numeric when every non-empty value parses as a number, else nominal.</summary>
@@ -177,7 +176,7 @@ public static class Csv
         var header = Table.SplitFields(lines[first], source, first + 1);
         if (header.Any(h => h.Length == 0)) throw new InvalidDataException($"{source}:{first + 1}: empty column name in the header");
         var dup = header.GroupBy(h => h, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new InvalidDataException($"{source}:{first + 1}: column '{dup.Key}' appears twice in the header");
+        if (dup is not null) throw new InvalidDataException($"{source}:{first + 1}: column {Excerpt.Quote(dup.Key)} appears twice in the header");
         var rows = new List<string?[]>();
         var rowLines = new List<int>();
         for (int n = first + 1; n < lines.Length; n++)
