@@ -11,6 +11,7 @@ Must run with Debian's own interpreter, which has python3-torch installed:
 (the `python3` first on PATH may be a pyenv build without torch).
 """
 import argparse
+import ctypes
 import json
 import os
 import re
@@ -34,6 +35,12 @@ def blas_info():
         if libs:
             info += " (" + ", ".join(sorted(os.path.realpath(p) for p in libs)) + ")"
     except OSError:
+        pass
+    try:  # the kernel OpenBLAS chose (OPENBLAS_CORETYPE or its own CPU detection), as zoo reports its own
+        blas = ctypes.CDLL("libblas.so.3")
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        info += ", OpenBLAS kernel " + blas.openblas_get_corename().decode()
+    except (OSError, AttributeError):
         pass
     return info
 

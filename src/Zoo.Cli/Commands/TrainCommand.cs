@@ -22,7 +22,8 @@ internal static class TrainCommand
         var run = resume ? RunConfig.Resumed(runDir, modelName, overrides, catalog) : RunConfig.Bind(modelName, overrides, catalog);
 
         stdout.WriteLine($"zoo train {modelName}: {run.Dataset.Name}, {run.Epochs} epochs, batch {run.BatchSize}, " +
-                         $"Adam {run.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {run.Seed}; libtorch {version}, {get_num_threads()} threads → {runDir}");
+                         $"Adam {run.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {run.Seed}; {Threading.Engine} → {runDir}");
+        Threading.WriteBlasNote(stdout);
         stdout.WriteLine($"  config: {string.Join(" ", run.Values().Where(kv => kv.Key != "model").Select(kv => $"{kv.Key}={kv.Value}"))}");
 
         TrainingResult result;

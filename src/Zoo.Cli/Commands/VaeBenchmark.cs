@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Zoo.Torch;
 using Zoo.Core;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
@@ -21,7 +22,8 @@ internal static class VaeBenchmark
         using var services = ZooServices.Build();
         var run = RunConfig.Bind("bernoulli-vae", [new("epochs", epochs.ToString(CultureInfo.InvariantCulture))], services.GetRequiredService<PluginCatalog>());
         var dir = Path.Combine(Path.GetTempPath(), $"zoo-bench-vae-{Environment.ProcessId}");
-        stdout.WriteLine($"zoo bench vae: bernoulli-vae 784-500-500-20 softplus, thresholded MNIST, batch 100, Adam 1e-3; libtorch {version}, {get_num_threads()} threads");
+        stdout.WriteLine($"zoo bench vae: bernoulli-vae 784-500-500-20 softplus, thresholded MNIST, batch 100, Adam 1e-3; {Threading.Engine}");
+        Threading.WriteBlasNote(stdout);
         try
         {
             var result = run.Train(dir, resume: false, callbacks: []); // the loop alone: no files, no diagnostics

@@ -59,7 +59,8 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     {
         using var exclusive = HomeLock.Acquire(store.Home); // a second service would take the same inbox files and run jobs twice
         var max = Math.Max(1, options.Value.MaxConcurrency);
-        logger.LogInformation("Job service started in {Home} (max {Max} concurrent job(s))", store.Home.Root, max);
+        logger.LogInformation("Job service started in {Home} (max {Max} concurrent job(s)); {Engine}", store.Home.Root, max, Zoo.Torch.Threading.Engine);
+        if (Zoo.Torch.Native.BlasKernel.Note is { } blas) logger.LogInformation("BLAS: {Note}", blas);
         foreach (var debris in StaleTemps.Remove(store.Home.Root, depth: 2))
             logger.LogInformation("Removed {Path}: a temp file of a process that is gone", debris);
         Recover();

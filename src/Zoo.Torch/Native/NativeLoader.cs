@@ -26,7 +26,23 @@ internal static class NativeLoader
             fixed (byte* name = "OMP_WAIT_POLICY\0"u8)
             fixed (byte* value = "PASSIVE\0"u8)
                 setenv(name, value, 0);
+        // The same for OpenBLAS's kernel: the widest this CPU runs, unless pinned (BlasKernel says why).
+        if (OperatingSystem.IsLinux()) BlasKernel.Apply(SetNative);
         NativeLibrary.SetDllImportResolver(typeof(NativeLoader).Assembly, Resolve);
+    }
+
+    [DllImport("libc", EntryPoint = "unsetenv")]
+    private static extern unsafe int unsetenv(byte* name);
+
+    /// <summary>Sets (or, given null, removes) a variable of the native environment, where native libraries read it.</summary>
+    private static unsafe void SetNative(string name, string? value)
+    {
+        fixed (byte* n = System.Text.Encoding.UTF8.GetBytes(name + "\0"))
+        {
+            if (value is null) { unsetenv(n); return; }
+            fixed (byte* v = System.Text.Encoding.UTF8.GetBytes(value + "\0"))
+                setenv(n, v, 1);
+        }
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)

@@ -25,6 +25,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int zt_get_num_threads();
     [DllImport(Lib)] internal static extern int zt_blas_set_num_threads(int n);
     [DllImport(Lib)] internal static extern IntPtr zt_blas_config();
+    [DllImport(Lib)] internal static extern IntPtr zt_blas_corename();
     [DllImport(Lib)] internal static extern int zt_blas_get_num_threads();
     [DllImport(Lib)] internal static extern IntPtr zt_generator_new(ulong seed);
     [DllImport(Lib)] internal static extern void zt_generator_free(IntPtr g);

@@ -165,6 +165,11 @@ ZT_API const char* zt_blas_config() {
   auto f = (char* (*)())dlsym(RTLD_DEFAULT, "openblas_get_config");
   return f ? f() : "generic BLAS (not OpenBLAS)";
 }
+// The kernel OpenBLAS chose when it loaded (OPENBLAS_CORETYPE or its own CPU detection).
+ZT_API const char* zt_blas_corename() {
+  auto f = (char* (*)())dlsym(RTLD_DEFAULT, "openblas_get_corename");
+  return f ? f() : "";
+}
 ZT_API int zt_blas_get_num_threads() {
   auto f = (int (*)())dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
   return f ? f() : 0;
