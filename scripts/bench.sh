@@ -46,7 +46,7 @@ $zoo bench vae --epochs "$epochs" --json "$out/zoo-2.json"
 
 echo "== VAE summary (median seconds per epoch)"
 $py - "$out" "$as_set" <<'EOF'
-import glob, json, os, statistics, sys
+import glob, json, os, re, statistics, sys
 out, as_set = sys.argv[1], sys.argv[2]
 load = lambda p: json.load(open(p))
 zoo = [load(p)["median_epoch_seconds"] for p in sorted(glob.glob(os.path.join(out, "zoo-*.json")))]
@@ -55,7 +55,8 @@ for p in sorted(glob.glob(os.path.join(out, "pytorch-*.json"))):
     r = load(p)
     name = os.path.basename(p)[len("pytorch-"):-len(".json")]
     kernel = as_set if name.startswith("as-set") else "OPENBLAS_CORETYPE unset"
-    peers[f"1 thread, {kernel}, {'flush denormal' if r['flush_denormal'] else 'denormals kept'} [{r.get('blas', '?')}]"] = r["median_epoch_seconds"]
+    ran = re.search(r"OpenBLAS kernel \w+", r.get("blas", ""))
+    peers[f"1 thread, {kernel}{f' ({ran.group(0)})' if ran else ''}, {'flush denormal' if r['flush_denormal'] else 'denormals kept'}"] = r["median_epoch_seconds"]
 for name, secs in peers.items():
     print(f"  PyTorch {name}: {secs:.2f} s")
 best_name, best = min(peers.items(), key=lambda kv: kv[1])
