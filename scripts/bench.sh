@@ -8,7 +8,7 @@
 # Usage: bash scripts/bench.sh [steps=500] [epochs=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ZOO_APT_EXTRA=python3-torch bash scripts/setup.sh
+ZOO_APT_EXTRA="python3-torch time" bash scripts/setup.sh  # time: GNU time, for peak RSS
 steps=${1:-500}
 epochs=${2:-5}
 zoo="dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll"
@@ -19,9 +19,14 @@ torch_version=$($py -c 'import torch; print(torch.__version__)')
 as_set="OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"
 # The kernels PyTorch is tried with: the environment as it comes, and without OPENBLAS_CORETYPE.
 kernels=("as-set" "unset")
-pytorch() { # pytorch KERNEL SCRIPT ARGS...: runs a peer with that kernel
+pytorch() { # pytorch KERNEL NAME SCRIPT ARGS...: runs a peer with that kernel (peak RSS in $out/NAME.rss)
   local kernel=$1; shift
-  if [ "$kernel" = unset ]; then env -u OPENBLAS_CORETYPE $py "$@"; else $py "$@"; fi
+  local name=$1; shift
+  if [ "$kernel" = unset ]; then rss "$name" env -u OPENBLAS_CORETYPE $py "$@"; else rss "$name" $py "$@"; fi
+}
+rss() { # rss NAME COMMAND...: runs it, keeping its peak resident set (KiB) in $out/NAME.rss
+  local name=$1; shift
+  /usr/bin/time -f "%M" -o "$out/$name.rss" "$@"
 }
 label() { [ "$1" = unset ] && echo "OPENBLAS_CORETYPE unset" || echo "$as_set"; }
 
@@ -29,26 +34,27 @@ echo "== step: Zoo (C#, libtorch shim)"
 $zoo bench torch --steps "$steps"
 for k in "${kernels[@]}"; do
   echo "== step: PyTorch $torch_version (Python), 1 intra-op thread, $(label "$k")"
-  pytorch "$k" bench/pytorch_step.py --steps "$steps" --threads 1
+  pytorch "$k" "step-$k" bench/pytorch_step.py --steps "$steps" --threads 1
 done
 
 # Interleaved: Zoo, each PyTorch configuration, Zoo again (this shared machine drifts within a run).
 echo "== VAE, $epochs epochs: Zoo (zoo bench vae; the trainer flushes denormals to zero)"
-$zoo bench vae --epochs "$epochs" --json "$out/zoo-1.json"
+rss zoo-1 $zoo bench vae --epochs "$epochs" --json "$out/zoo-1.json"
 for k in "${kernels[@]}"; do
   for fd in "" "--flush-denormal"; do
     echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, $(label "$k") ${fd:-(denormals kept)}"
-    pytorch "$k" bench/pytorch_vae.py --epochs "$epochs" --threads 1 $fd --json "$out/pytorch-$k${fd:+-fd}.json"
+    pytorch "$k" "pytorch-$k${fd:+-fd}" bench/pytorch_vae.py --epochs "$epochs" --threads 1 $fd --json "$out/pytorch-$k${fd:+-fd}.json"
   done
 done
 echo "== VAE, $epochs epochs: Zoo again"
-$zoo bench vae --epochs "$epochs" --json "$out/zoo-2.json"
+rss zoo-2 $zoo bench vae --epochs "$epochs" --json "$out/zoo-2.json"
 
-echo "== VAE summary (median seconds per epoch)"
+echo "== VAE summary (median seconds per epoch; peak resident set of the whole process)"
 $py - "$out" "$as_set" <<'EOF'
 import glob, json, os, re, statistics, sys
 out, as_set = sys.argv[1], sys.argv[2]
 load = lambda p: json.load(open(p))
+mib = lambda p: int(open(p[:-len(".json")] + ".rss").read().split()[-1]) / 1024
 zoo = [load(p)["median_epoch_seconds"] for p in sorted(glob.glob(os.path.join(out, "zoo-*.json")))]
 peers = {}
 for p in sorted(glob.glob(os.path.join(out, "pytorch-*.json"))):
@@ -56,11 +62,12 @@ for p in sorted(glob.glob(os.path.join(out, "pytorch-*.json"))):
     name = os.path.basename(p)[len("pytorch-"):-len(".json")]
     kernel = as_set if name.startswith("as-set") else "OPENBLAS_CORETYPE unset"
     ran = re.search(r"OpenBLAS kernel \w+", r.get("blas", ""))
-    peers[f"1 thread, {kernel}{f' ({ran.group(0)})' if ran else ''}, {'flush denormal' if r['flush_denormal'] else 'denormals kept'}"] = r["median_epoch_seconds"]
-for name, secs in peers.items():
-    print(f"  PyTorch {name}: {secs:.2f} s")
-best_name, best = min(peers.items(), key=lambda kv: kv[1])
-z = statistics.median(zoo)
-print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)})")
-print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x")
+    peers[f"1 thread, {kernel}{f' ({ran.group(0)})' if ran else ''}, {'flush denormal' if r['flush_denormal'] else 'denormals kept'}"] = (r["median_epoch_seconds"], mib(p))
+for name, (secs, rss) in peers.items():
+    print(f"  PyTorch {name}: {secs:.2f} s, {rss:.0f} MiB")
+best_name, (best, best_rss) = min(peers.items(), key=lambda kv: kv[1][0])
+zoo_files = sorted(glob.glob(os.path.join(out, "zoo-*.json")))
+z, z_rss = statistics.median(zoo), max(mib(p) for p in zoo_files)
+print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)}), {z_rss:.0f} MiB")
+print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x the time, {z_rss / best_rss:.2f}x the peak memory")
 EOF

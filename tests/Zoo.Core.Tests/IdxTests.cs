@@ -39,7 +39,7 @@ public class IdxTests : IDisposable
         var content = Idx(0x08, [3, 2, 2], 12);
         var a = Zoo.Core.Data.Idx.Read(Write(gzip ? "a.gz" : "a", content, gzip));
         a.Dims.ShouldBe([3, 2, 2]);
-        a.Data.ShouldBe(content.Skip(16).ToArray());
+        a.Data.ToArray().ShouldBe(content.Skip(16).ToArray());
     }
 
     public static TheoryData<string, string> Malformed => new()
@@ -165,5 +165,14 @@ public class DataTests
         var root = DataSources.DataRoot();
         Path.GetFileName(root).ShouldBe("data");
         File.Exists(Path.Combine(Path.GetDirectoryName(root)!, "Zoo.sln")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Pixels_scale_to_exactly_the_floats_of_an_ieee_division_by_255()
+    {
+        var every = Enumerable.Range(0, 256).Select(v => (byte)v).ToArray();
+        using var scaled = Zoo.Core.Data.ImageDataset.Scale(every, 2, 128);
+        scaled.shape.ShouldBe([2L, 128L]);
+        scaled.data<float>().ShouldBe(every.Select(v => v / 255f).ToArray()); // bit for bit: the figures of every run rest on them
     }
 }

@@ -10,8 +10,8 @@ public sealed class IdxFormatException(string path, string problem) : IOExceptio
     public string Path { get; } = path;
 }
 
-/// <summary>An unsigned-byte IDX array (the MNIST format): its dimensions and its row-major data.</summary>
-public sealed record IdxArray(int[] Dims, byte[] Data)
+/// <summary>An unsigned-byte IDX array (the MNIST format): its dimensions and its row-major data (a view past the header, not a copy).</summary>
+public sealed record IdxArray(int[] Dims, ReadOnlyMemory<byte> Data)
 {
     public int Count => Dims[0];
 }
@@ -49,7 +49,7 @@ public static class Idx
             throw new IdxFormatException(path, $"truncated: dimensions [{string.Join(", ", dims)}] need {count} data bytes, file has {have}");
         if (have > count)
             throw new IdxFormatException(path, $"{have - count} unexpected bytes after the {count} data bytes of dimensions [{string.Join(", ", dims)}]");
-        return new IdxArray(dims, bytes.AsSpan((int)offset).ToArray());
+        return new IdxArray(dims, bytes.AsMemory((int)offset));
     }
 
     private static byte[] Decompress(byte[] bytes)

@@ -51,7 +51,7 @@ public sealed record MemoryEstimate(string Model, long Parameters, long Gradient
         long batch = Math.Min(cfg.BatchSize, Math.Max(1, data.Train.Count));
         long evalBatch = Math.Min(Trainer.EvalBatch, Math.Max(1, data.Test.size(0)));
         var shape = data.TrainInputs.shape;
-        var dtype = data.TrainInputs.dtype;
+        var dtype = data.Test.dtype; // what the model sees (training inputs may be kept narrower, as bytes)
         try
         {
             using var meta = MetaAllocation();

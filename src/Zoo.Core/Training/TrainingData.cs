@@ -16,7 +16,7 @@ public sealed class TrainingData : IDisposable
 {
     public required ImageDataset Train { get; init; }
     /// <summary>
-    /// The training inputs before per-batch binarisation: thresholded pixels for Threshold, [0, 1] pixels otherwise
+    /// The training inputs before per-batch binarisation: thresholded pixels for Threshold (as bytes), [0, 1] pixels otherwise
     /// (Stochastic draws each batch from them). Use <see cref="TrainBatch"/>.
     /// </summary>
     public required Tensor TrainInputs { get; init; }
@@ -35,8 +35,9 @@ public sealed class TrainingData : IDisposable
     public static TrainingData FromImages(ImageDataset train, ImageDataset test, Binarization binarization, int classes)
     {
         var x = EvaluationInputs(test, binarization);
-        var inputs = (binarization == Binarization.Threshold ? Batches.Binarize(train.Images, Binarization.Threshold) : train.Images.alias())
-            .DetachFromDisposeScope();
+        // Thresholded once, and kept as bytes (0/1): a quarter of the memory of floats (141 MB less for MNIST); each
+        // batch is widened to float32 after the gather, exactly.
+        var inputs = (binarization == Binarization.Threshold ? Batches.ThresholdBits(train.Images) : train.Images.alias()).DetachFromDisposeScope();
         return new TrainingData
         {
             Train = train, TrainInputs = inputs, Binarization = binarization, TestSet = test, Test = x,
@@ -104,6 +105,11 @@ public sealed class TrainingData : IDisposable
     public Tensor TrainBatch(Tensor index, Generator gen)
     {
         var x = TrainInputs.index_select(0, index);
+        if (x.dtype == ScalarType.Byte)
+        {
+            var bits = x;
+            using (bits) x = bits.to(float32);
+        }
         if (Binarization != Binarization.Stochastic) return x;
         using (x) return Batches.Binarize(x, Binarization.Stochastic, gen);
     }
