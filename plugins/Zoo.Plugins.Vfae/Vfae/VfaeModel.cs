@@ -100,7 +100,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
     {
         if (!options.Fair) return Loss(rows, new RowFacts([], null), generator);
         long n = rows.size(0);
-        if (rows.is_meta) return Loss(rows, new RowFacts(new bool[n], MetaGroups(n)), generator);
+        if (rows.is_meta) return Loss(rows, new RowFacts(new bool[n], UsesMmd ? MetaGroups(n) : null), generator);
         bool[] labelled;
         long[]? groups = null;
         using (NewDisposeScope())
