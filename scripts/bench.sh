@@ -2,7 +2,7 @@
 # Benchmarks, each side by side with its PyTorch 1.13 peer (Debian's python3-torch) on the same machine, in one run:
 #   1. one training step of the 784-500-500-20-500-500-784 MLP autoencoder, phase by phase (zoo bench torch);
 #   2. seed 003's VAE trained for N epochs on MNIST: seconds per epoch and test ELBO (zoo bench vae).
-# Usage: bash scripts/bench.sh [steps=500] [epochs=5]
+# Usage: bash scripts/bench.sh [steps=500] [epochs=5] [vfae-epochs=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO_APT_EXTRA=python3-torch bash scripts/setup.sh
@@ -23,3 +23,14 @@ echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, default
 /usr/bin/python3 bench/pytorch_vae.py --epochs "$epochs" --threads 1
 echo "== VAE, $epochs epochs: PyTorch $torch_version, 1 intra-op thread, torch.set_flush_denormal(True) as Zoo"
 /usr/bin/python3 bench/pytorch_vae.py --epochs "$epochs" --threads 1 --flush-denormal
+# 3. The semi-supervised VFAE of `zoo semisupervised` (MNIST, 100 labels, 85,600 rows an epoch): seconds per epoch,
+#    test bound and q(y|z1) accuracy (zoo bench vfae, with a phase profile of a step, against bench/pytorch_vfae.py).
+#    PyTorch runs in its best configuration: 1 intra-op thread, OMP_WAIT_POLICY=PASSIVE, with OPENBLAS_CORETYPE as
+#    the environment sets it and unset (report the faster).
+vfae_epochs=${3:-3}
+echo "== VFAE, $vfae_epochs epochs: Zoo (zoo bench vfae --profile 200)"
+$zoo bench vfae --epochs "$vfae_epochs" --profile 200
+echo "== VFAE, $vfae_epochs epochs: PyTorch $torch_version, 1 intra-op thread, OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"
+OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_vfae.py --epochs "$vfae_epochs" --threads 1
+echo "== VFAE, $vfae_epochs epochs: PyTorch $torch_version, 1 intra-op thread, OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset"
+env -u OPENBLAS_CORETYPE OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_vfae.py --epochs "$vfae_epochs" --threads 1
