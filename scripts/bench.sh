@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Benchmarks, each side by side with its PyTorch 1.13 peer (Debian's python3-torch) on the same machine, in one run:
 #   1. one training step of the 784-500-500-20-500-500-784 MLP autoencoder, phase by phase (zoo bench torch);
-#   2. seed 003's VAE trained for N epochs on MNIST: seconds per epoch and test ELBO (zoo bench vae).
+#   2. seed 003's VAE trained for N epochs on MNIST: seconds per epoch and test ELBO (zoo bench vae);
+#   3. the semi-supervised VFAE on MNIST: seconds per epoch, bound and accuracy (zoo bench vfae, bench/pytorch_vfae.py).
 # PyTorch runs in its best configuration: one intra-op thread (two spin-wait against OpenBLAS's threads), and each
 # OpenBLAS kernel it could have (OPENBLAS_CORETYPE as the machine sets it, and unset: OpenBLAS's own detection);
 # the ratio is taken against the fastest. Zoo picks its kernel itself (see the README, "BLAS kernel").
-# Usage: bash scripts/bench.sh [steps=500] [epochs=5]
+# Usage: bash scripts/bench.sh [steps=500] [epochs=5] [vfae-epochs=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO_APT_EXTRA="python3-torch time" bash scripts/setup.sh  # time: GNU time, for peak RSS
 steps=${1:-500}
 epochs=${2:-5}
+vfae_epochs=${3:-3}
 zoo="dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll"
 py=/usr/bin/python3
 out=$(mktemp -d)
@@ -71,3 +73,10 @@ z, z_rss = statistics.median(zoo), max(mib(p) for p in zoo_files)
 print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)}), {z_rss:.0f} MiB")
 print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x the time, {z_rss / best_rss:.2f}x the peak memory")
 EOF
+
+echo "== VFAE, $vfae_epochs epochs: Zoo (zoo bench vfae --profile 200)"
+$zoo bench vfae --epochs "$vfae_epochs" --profile 200
+for k in "${kernels[@]}"; do
+  echo "== VFAE, $vfae_epochs epochs: PyTorch $torch_version, 1 intra-op thread, OMP_WAIT_POLICY=PASSIVE, $(label "$k")"
+  OMP_WAIT_POLICY=PASSIVE pytorch "$k" "vfae-$k" bench/pytorch_vfae.py --epochs "$vfae_epochs" --threads 1
+done

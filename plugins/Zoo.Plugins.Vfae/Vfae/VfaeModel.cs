@@ -1,5 +1,6 @@
 using Zoo.Core.Data.Tabular;
 using Zoo.Core.Plugins;
+using Zoo.Core.Training;
 using Zoo.Torch;
 using static Zoo.Torch.torch;
 
@@ -21,7 +22,7 @@ public sealed record VfaeOptions(bool Fair, double Alpha, double MmdWeight, MmdE
 /// standardised inputs) then find; measured on German credit, MMD on samples left s readable at 0.90 by an MLP probe.
 /// With <see cref="VfaeOptions.Fair"/> false it is the plain VAE baseline: q(z1|x), p(x|z1), p(z1) = N(0, I).
 /// </summary>
-public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClassifier, IFairRepresentation, IRepeatedPasses
+public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClassifier, IFairRepresentation, IRepeatedPasses, IRowFactsLoss, IPhaseTimed
 {
     private readonly TabularLayout layout;
     private readonly VfaeOptions options;
@@ -35,6 +36,9 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
 
     public int LatentDim { get; }
     public nn.Module Module => this;
+
+    /// <summary>Laps at the phases of <see cref="Loss(Tensor, RowFacts, Generator)"/> when set (`zoo bench vfae --profile`).</summary>
+    public PhaseClock? Clock { get; set; }
 
     public VfaeModel(TabularLayout layout, VfaeOptions options, int latent, int latent2, IEncoder z1Encoder, IEncoder z2Encoder, IEncoder z1Decoder,
         nn.Module<Tensor, Tensor> classifier, IDecoder xDecoder, ILikelihood binary, ILikelihood continuous, IPrior prior)
@@ -71,25 +75,61 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         return total.MoveToOuterDisposeScope();
     }
 
-    /// <summary>KL(q(z1|x,s) ‖ p(z1|z2,y)) + KL(q(z2|z1,y) ‖ p(z2)) − log p(y) for one-hot <paramref name="y"/>: [N].</summary>
-    private Tensor LatentCost(DiagonalGaussian q1, Tensor z1, Tensor y, Generator generator)
+    /// <summary>
+    /// KL(q(z1|x,s) ‖ p(z1|z2,y)) + KL(q(z2|z1,y) ‖ p(z2)) − log p(y) for one-hot <paramref name="y"/>: [N], with
+    /// z2 = mean + σ·<paramref name="eps"/> (the standard normal draws, as <see cref="DiagonalGaussian.Sample(Generator)"/> takes them).
+    /// </summary>
+    private Tensor LatentCost(DiagonalGaussian q1, Tensor z1, Tensor y, Tensor eps)
     {
         using var scope = NewDisposeScope();
         var q2 = z2Encoder.Encode(cat([z1, y], 1));
-        var z2 = q2.Sample(generator);
+        var z2 = q2.Mean + (q2.LogVar * 0.5).exp() * eps;
         var p1 = z1Decoder.Encode(cat([z2, y], 1));
         var kl2 = prior.AnalyticKl(q2) ?? (q2.LogProb(z2) - prior.LogProb(z2));
         return (q1.KlTo(p1) + kl2 + Math.Log(layout.Classes)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The rows at host positions <paramref name="index"/>; the rows themselves when that is all of them, in order.</summary>
+    private static Tensor Rows(Tensor t, long[] index, long n) => index.Length == n ? t.alias() : t.index_select(0, tensor(index));
+
+    /// <summary>
+    /// The loss with the rows' facts read from the rows (evaluation, tests): on the meta device (a memory estimate),
+    /// where values cannot be read, every row counts as unlabelled (the costlier path) and rows spread over the s groups.
+    /// </summary>
     public ElboTerms Loss(Tensor rows, Generator generator)
+    {
+        if (!options.Fair) return Loss(rows, new RowFacts([], null), generator);
+        long n = rows.size(0);
+        if (rows.is_meta) return Loss(rows, new RowFacts(new bool[n], UsesMmd ? MetaGroups(n) : null), generator);
+        bool[] labelled;
+        long[]? groups = null;
+        using (NewDisposeScope())
+        {
+            labelled = Array.ConvertAll(Labelled(rows).data<float>(), f => f > 0.5f);
+            if (UsesMmd) groups = S(rows).argmax(1).data<long>();
+        }
+        return Loss(rows, new RowFacts(labelled, groups), generator);
+    }
+
+    private bool UsesMmd => options.MmdWeight > 0 && layout.SensitiveIsGroup;
+
+    /// <summary>
+    /// The loss with the rows' facts known on the host (<see cref="IRowFactsLoss"/>): labelled rows go through
+    /// q(z2|z1,y) and p(z1|z2,y) once, with their y; unlabelled rows once per class, in one batch of U·K rows. The
+    /// standard normal draws for z2 are taken as when every row went through both passes (N for the pass with each
+    /// row's y, then K·N when any row is unlabelled) and each row keeps its own, so the generator's stream and every
+    /// figure stay those of that implementation.
+    /// </summary>
+    public ElboTerms Loss(Tensor rows, RowFacts facts, Generator generator)
     {
         using var scope = NewDisposeScope();
         var x = rows.narrow(1, 0, layout.Features);
         var s = S(rows);
         var q1 = Encode(rows);
         var z1 = q1.Sample(generator);
+        Clock?.Lap("forward: q(z1|x,s), z1");
         var rec = LogLikelihood(z1, s, x);
+        Clock?.Lap("forward: p(x|z1,s)");
         Tensor elbo, loss;
         if (!options.Fair)
         {
@@ -99,32 +139,59 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         }
         else
         {
-            var labelled = Labelled(rows);
             long n = rows.size(0);
+            if (facts.Labelled.Length != n) throw new ArgumentException($"vfae: {facts.Labelled.Length} row facts for {n} rows", nameof(facts));
+            int k = layout.Classes;
+            var (li, ui) = facts.Split();
             var logQy = nn.functional.log_softmax(classifier.forward(z1), 1);               // [N, K]
-            var labelledCost = LatentCost(q1, z1, Y(rows), generator);
-            var bound = rec - labelledCost;
-            // On the meta device (a memory estimate) values cannot be read: count the costlier path, with unlabelled rows.
-            if (rows.is_meta || labelled.sum().item<float>() < n)
+            var epsOwn = randn([n, latent2], generator);
+            var epsClasses = ui.Length > 0 ? randn([k * n, latent2], generator) : null;
+            Clock?.Lap("forward: q(y|z1), z2 draws");
+            Tensor? labelledBound = null, unlabelledBound = null;
+            if (li.Length > 0)
             {
-                // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), every class scored in one batch of N·K rows.
-                int k = layout.Classes;
-                var z1k = z1.unsqueeze(0).expand(k, n, LatentDim).reshape(k * n, LatentDim);
-                var q1k = new DiagonalGaussian(q1.Mean.unsqueeze(0).expand(k, n, LatentDim).reshape(k * n, LatentDim),
-                                               q1.LogVar.unsqueeze(0).expand(k, n, LatentDim).reshape(k * n, LatentDim));
-                var yk = nn.functional.one_hot(arange(k).unsqueeze(1).expand(k, n).reshape(k * n), k).to(float32);
-                var costs = LatentCost(q1k, z1k, yk, generator).reshape(k, n).t();           // [N, K]
-                var qy = logQy.exp();
-                var unlabelled = rec - (qy * costs).sum(1) - (qy * logQy).sum(1);
-                bound = where(labelled.gt(0.5), bound, unlabelled);
+                // Labelled rows: their own y, once.
+                var q1l = new DiagonalGaussian(Rows(q1.Mean, li, n), Rows(q1.LogVar, li, n));
+                labelledBound = Rows(rec, li, n) - LatentCost(q1l, Rows(z1, li, n), Rows(Y(rows), li, n), Rows(epsOwn, li, n));
+                Clock?.Lap("forward: labelled rows, q(z2|z1,y), p(z1|z2,y)");
             }
-            elbo = bound;
+            if (ui.Length > 0)
+            {
+                // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), every class scored in one batch of U·K rows (class-major).
+                long u = ui.Length;
+                var z1u = Rows(z1, ui, n);
+                var q1k = new DiagonalGaussian(Rows(q1.Mean, ui, n).unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim),
+                                               Rows(q1.LogVar, ui, n).unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim));
+                var z1k = z1u.unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim);
+                var yk = nn.functional.one_hot(arange(k).unsqueeze(1).expand(k, u).reshape(k * u), k).to(float32);
+                // Row i's draw for class c is row c·N + i of the K·N draws.
+                var classRows = new long[k * u];
+                for (int c = 0; c < k; c++)
+                    for (int j = 0; j < u; j++) classRows[c * u + j] = c * n + ui[j];
+                var costs = LatentCost(q1k, z1k, yk, Rows(epsClasses!, classRows, k * n)).reshape(k, u).t();   // [U, K]
+                var logQyU = Rows(logQy, ui, n);
+                var qy = logQyU.exp();
+                unlabelledBound = Rows(rec, ui, n) - (qy * costs).sum(1) - (qy * logQyU).sum(1);
+                Clock?.Lap("forward: unlabelled rows x K classes, q(z2|z1,y), p(z1|z2,y)");
+            }
+            if (unlabelledBound is null) elbo = labelledBound!;
+            else if (labelledBound is null) elbo = unlabelledBound;
+            else
+            {
+                // Back to the rows' order: position p of [labelled | unlabelled] holds row order[p].
+                var back = new long[n];
+                for (int p = 0; p < li.Length; p++) back[li[p]] = p;
+                for (int p = 0; p < ui.Length; p++) back[ui[p]] = li.Length + p;
+                elbo = cat([labelledBound!, unlabelledBound]).index_select(0, tensor(back));
+            }
             var logQyTrue = (logQy * Y(rows)).sum(1);
-            var classification = (logQyTrue * labelled).sum() / n;
-            var mmd = options.MmdWeight > 0 && layout.SensitiveIsGroup
-                ? Mmd.Penalty(q1.Mean, s.is_meta ? MetaGroups(n) : s.argmax(1).data<long>(), layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
+            var classification = (logQyTrue * Labelled(rows)).sum() / n;
+            var mmd = UsesMmd
+                ? Mmd.Penalty(q1.Mean, facts.Groups ?? throw new ArgumentException("vfae: the MMD needs each row's s group", nameof(facts)),
+                    layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
                 : zeros([]);
             loss = -elbo.mean() - classification * options.Alpha + mmd * options.MmdWeight;
+            Clock?.Lap("forward: bound, classification, MMD");
         }
         return new ElboTerms(loss.MoveToOuterDisposeScope(), rec.MoveToOuterDisposeScope(), (rec - elbo).MoveToOuterDisposeScope(),
             elbo.MoveToOuterDisposeScope());

@@ -89,3 +89,35 @@ public interface IRepeatedPasses
     /// <summary>The config key that sets <see cref="Passes"/>, for the advice to lower it; null when none does.</summary>
     string? PassesKey { get; }
 }
+
+/// <summary>
+/// What the host knows about the packed rows of a batch before they reach the device: which rows are labelled and,
+/// where s forms groups (tables), each row's s group (null otherwise). Built from the data's host copies, so a model
+/// that takes them reads nothing back from its tensors.
+/// </summary>
+public sealed record RowFacts(bool[] Labelled, long[]? Groups)
+{
+    /// <summary>The facts of the rows at <paramref name="index"/> (a batch's positions in these rows), in that order.</summary>
+    public RowFacts Select(long[] index) =>
+        new(Array.ConvertAll(index, i => Labelled[i]), Groups is { } g ? Array.ConvertAll(index, i => g[i]) : null);
+
+    /// <summary>Positions of the labelled rows, then of the unlabelled ones.</summary>
+    public (long[] Labelled, long[] Unlabelled) Split()
+    {
+        var l = new List<long>(Labelled.Length);
+        var u = new List<long>(Labelled.Length);
+        for (int i = 0; i < Labelled.Length; i++) (Labelled[i] ? l : u).Add(i);
+        return (l.ToArray(), u.ToArray());
+    }
+}
+
+/// <summary>
+/// A model whose loss treats rows by host-side facts (the VFAE: labelled rows once with their y, unlabelled ones once
+/// per class; s groups for the MMD). The trainer passes each training batch's <see cref="RowFacts"/>, so a step reads
+/// no counts or groups back from the device; <see cref="IVaeModel.Loss"/> without them reads the rows themselves
+/// (evaluation, the memory estimate, tests) and must give the same terms.
+/// </summary>
+public interface IRowFactsLoss
+{
+    ElboTerms Loss(Tensor rows, RowFacts facts, Generator generator);
+}

@@ -137,7 +137,10 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 using var scope = NewDisposeScope();
                 var x = data.TrainBatch(index, gen);
                 adam.zero_grad();
-                var terms = model.Loss(x, gen);
+                // The batch's positions come from a permutation drawn on the host, so its row facts are read there, not from x.
+                var terms = model is IRowFactsLoss byFacts && data.TrainFacts is { } facts
+                    ? byFacts.Loss(x, facts.Select(index.data<long>()), gen)
+                    : model.Loss(x, gen);
                 var value = terms.Loss.item<double>();
                 if (!double.IsFinite(value))
                     throw new TrainingDivergedException(

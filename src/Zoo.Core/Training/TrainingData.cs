@@ -27,6 +27,8 @@ public sealed class TrainingData : IDisposable
     public required DataShape Shape { get; init; }
     /// <summary>For a tabular data set: its layout and sensitive groups (the packed rows are Train/Test).</summary>
     public TabularData? Tabular { get; init; }
+    /// <summary>Packed rows: host-side facts of each training row of an epoch (labelled, s group), for <see cref="IRowFactsLoss"/>.</summary>
+    public RowFacts? TrainFacts { get; init; }
 
     /// <summary>
     /// Image data: the training inputs prepared for <paramref name="binarization"/> (thresholded once; stochastic
@@ -54,14 +56,19 @@ public sealed class TrainingData : IDisposable
     {
         if (table.Layout.Picture is null) binarization = Binarization.None;
         var width = table.Layout.Width;
-        var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, labelledShare, out var epochLabels);
+        var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, labelledShare, out var epochLabels, out var source);
+        var flags = table.Train.narrow(1, width - 1, 1).squeeze(1);
+        var labelled = flags.data<float>();
+        flags.Dispose();
+        var facts = new RowFacts(Array.ConvertAll(source, i => labelled[i] > 0.5f),
+            table.TrainSensitive.Length > 0 ? Array.ConvertAll(source, i => table.TrainSensitive[i]) : null);
         var train = ImageDataset.FromTensors($"{name}-train", 1, width, epochRows, tensor(epochLabels).DetachFromDisposeScope());
         var test = ImageDataset.FromTensors($"{name}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
             tensor(table.TestLabels).DetachFromDisposeScope());
         return new TrainingData
         {
             Train = train, TrainInputs = epochRows.alias().DetachFromDisposeScope(), Binarization = binarization, TestSet = test,
-            Test = EvaluationInputs(test, binarization), Shape = TableShape(table.Layout), Tabular = table,
+            Test = EvaluationInputs(test, binarization), Shape = TableShape(table.Layout), Tabular = table, TrainFacts = facts,
         };
     }
 
@@ -69,7 +76,12 @@ public sealed class TrainingData : IDisposable
     /// The rows of one epoch: every row once, the labelled ones repeated (whole copies) until they make up at least
     /// <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
     /// </summary>
-    public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels)
+    public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels) =>
+        Oversample(rows, labels, layout, share, out epochLabels, out _);
+
+    /// <inheritdoc cref="Oversample(Tensor, long[], TabularLayout, double, out long[])"/>
+    /// <param name="source">For each row of the epoch, the row of <paramref name="rows"/> it is.</param>
+    public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels, out int[] source)
     {
         using var scope = NewDisposeScope();
         var flags = rows.narrow(1, layout.Width - 1, 1).squeeze(1).data<float>();
@@ -80,10 +92,12 @@ public sealed class TrainingData : IDisposable
             : (int)Math.Ceiling(share * unlabelled / ((1 - share) * labelled.Length)) - 1;
         if (copies <= 0)
         {
+            source = Enumerable.Range(0, flags.Length).ToArray();
             epochLabels = labels;
             return rows.alias().DetachFromDisposeScope();
         }
         var extra = Enumerable.Repeat(labelled, copies).SelectMany(i => i).ToArray();
+        source = [.. Enumerable.Range(0, flags.Length), .. extra];
         epochLabels = [.. labels, .. extra.Select(i => labels[i])];
         var index = tensor(extra.Select(i => (long)i).ToArray());
         return cat([rows, rows.index_select(0, index)]).DetachFromDisposeScope();
