@@ -407,8 +407,18 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   // tensors as inputs.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                             bool has_bias, int64_t act, double param) {
-    at::Tensor y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
-    if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
+    // One GEMM (beta 0), then bias and activation in one pass while each row is in L1: libtorch's addmm would
+    // first copy the broadcast bias into the output (a libtorch elementwise op per layer).
+    TORCH_CHECK(!has_bias || b.numel() == w.size(0), "linear: bias has ", b.numel(), " elements, the weight has ",
+                w.size(0), " outputs");
+    at::Tensor y = at::mm(x, w.t());
+    if (!y.is_meta() && (has_bias || act != zoo_kernels::None)) {
+      at::Tensor bc = has_bias ? b.contiguous() : at::Tensor();
+      zoo_kernels::bias_act_forward(y.data_ptr<float>(), has_bias ? bc.data_ptr<float>() : nullptr, y.size(0), y.size(1),
+                                    (int)act, (float)param);
+    } else if (has_bias) {
+      y = y + b;  // meta tensors: shapes only
+    }
     ctx->saved_data["act"] = act;
     ctx->saved_data["param"] = param;
     ctx->saved_data["has_bias"] = has_bias;
@@ -421,15 +431,21 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     int64_t act = ctx->saved_data["act"].toInt();
     at::Tensor g = grads[0].contiguous();
     at::Tensor gp = g;
+    at::Tensor gx, gw, gb;
+    bool want_gb = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2);
+    // act' and the bias gradient (column sums of g_pre) in one pass over g; libtorch's sum(0) is only for meta.
+    if (want_gb) gb = at::empty({y.size(1)}, y.options());
     if (act != zoo_kernels::None) {
       gp = at::empty_like(y);
-      if (!y.is_meta()) zoo_kernels::act_backward_from_output(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(), y.numel(),
-                                            (int)act, (float)ctx->saved_data["param"].toDouble());
+      if (!y.is_meta())
+        zoo_kernels::act_backward_bias(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(),
+                                       want_gb ? gb.data_ptr<float>() : nullptr, y.size(0), y.size(1), (int)act,
+                                       (float)ctx->saved_data["param"].toDouble());
+    } else if (want_gb && !y.is_meta()) {
+      zoo_kernels::column_sums(g.data_ptr<float>(), gb.data_ptr<float>(), y.size(0), y.size(1));
     }
-    at::Tensor gx, gw, gb;
     if (ctx->needs_input_grad(0)) gx = at::mm(gp, w);
     if (ctx->needs_input_grad(1)) gw = at::mm(gp.t(), x);
-    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = gp.sum(0);
     return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
