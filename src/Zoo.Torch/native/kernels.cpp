@@ -80,18 +80,6 @@ void act_backward_from_output(const float* __restrict g, const float* __restrict
   }
 }
 
-void bias_act_forward(float* __restrict y, const float* __restrict b, int64_t rows, int64_t cols, int32_t act,
-                      float param) {
-  for (int64_t r = 0; r < rows; r++) {
-    float* yr = y + r * cols;
-    if (b) {
-#pragma omp simd
-      for (int64_t c = 0; c < cols; c++) yr[c] += b[c];
-    }
-    act_forward_inplace(yr, cols, act, param);
-  }
-}
-
 void column_sums(const float* __restrict g, float* __restrict out, int64_t rows, int64_t cols) {
   for (int64_t c = 0; c < cols; c++) out[c] = 0.f;
   for (int64_t r = 0; r < rows; r++) {

@@ -14,10 +14,6 @@ void act_forward_inplace(float* y, int64_t n, int32_t act, float param);
 // g_pre = g_out * act'(pre), written from the activation's *output* y, so the pre-activation need not be kept.
 void act_backward_from_output(const float* g_out, const float* y, float* g_pre, int64_t n, int32_t act, float param);
 
-// y[r, c] = act(y[r, c] + b[c]) in place over a row-major rows x cols block (b may be null: no bias). Replaces
-// libtorch's broadcast copy of the bias ahead of addmm and the separate activation pass.
-void bias_act_forward(float* y, const float* b, int64_t rows, int64_t cols, int32_t act, float param);
-
 // g_pre = g_out * act'(y) as act_backward_from_output, row by row, and (when gb is not null) the bias gradient
 // gb[c] = sum_r g_pre[r, c] accumulated while each row is still in L1, instead of a separate libtorch sum(0).
 void act_backward_bias(const float* g_out, const float* y, float* g_pre, float* gb, int64_t rows, int64_t cols,

@@ -397,7 +397,7 @@ ZT_API bool zt_equal(T a, T b) { ZT_TRY(return at::equal(*a, *b);) return false;
 // ---------------------------------------------------------------- fused autograd functions
 // Linear layer and activation in one node: y = act(x W^T + b). Forward is one addmm plus one vectorised
 // in-place pass; backward derives act' from the saved output, skips dX when x needs no grad (first layer),
-// and uses two GEMMs plus a column sum. Replaces ~6 autograd nodes of libtorch's slow elementwise ops.
+// and uses two GEMMs; the bias gradient is summed in the act' pass. Replaces ~6 autograd nodes of libtorch's slow elementwise ops.
 namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -407,18 +407,10 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   // tensors as inputs.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                             bool has_bias, int64_t act, double param) {
-    // One GEMM (beta 0), then bias and activation in one pass while each row is in L1: libtorch's addmm would
-    // first copy the broadcast bias into the output (a libtorch elementwise op per layer).
-    TORCH_CHECK(!has_bias || b.numel() == w.size(0), "linear: bias has ", b.numel(), " elements, the weight has ",
-                w.size(0), " outputs");
-    at::Tensor y = at::mm(x, w.t());
-    if (!y.is_meta() && (has_bias || act != zoo_kernels::None)) {
-      at::Tensor bc = has_bias ? b.contiguous() : at::Tensor();
-      zoo_kernels::bias_act_forward(y.data_ptr<float>(), has_bias ? bc.data_ptr<float>() : nullptr, y.size(0), y.size(1),
-                                    (int)act, (float)param);
-    } else if (has_bias) {
-      y = y + b;  // meta tensors: shapes only
-    }
+    // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
+    // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
+    at::Tensor y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+    if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
     ctx->saved_data["act"] = act;
     ctx->saved_data["param"] = param;
     ctx->saved_data["has_bias"] = has_bias;
