@@ -36,4 +36,16 @@ public static class Threading
     }
 
     public static bool FlushDenormal => NativeMethods.zt_get_flush_denormal();
+
+    /// <summary>
+    /// Runs one chunk per intra-op thread through the shim's at::parallel_for: how many distinct threads ran one,
+    /// and how many of those flush denormals.
+    /// </summary>
+    internal static unsafe (int Threads, int FlushingThreads) ParallelProbe()
+    {
+        int ftz;
+        int n = NativeMethods.zt_parallel_probe(&ftz);
+        TorchException.Check();
+        return (n, ftz);
+    }
 }

@@ -151,4 +151,5 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr zt_logical_not(IntPtr a);
     [DllImport(Lib)] internal static extern void zt_set_flush_denormal(bool on);
     [DllImport(Lib)] internal static extern bool zt_get_flush_denormal();
+    [DllImport(Lib)] internal static extern unsafe int zt_parallel_probe(int* ftzThreads);
 }

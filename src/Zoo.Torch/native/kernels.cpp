@@ -80,6 +80,29 @@ void act_backward_from_output(const float* __restrict g, const float* __restrict
   }
 }
 
+void column_sums(const float* __restrict g, float* __restrict out, int64_t rows, int64_t cols) {
+  for (int64_t c = 0; c < cols; c++) out[c] = 0.f;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* gr = g + r * cols;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) out[c] += gr[c];
+  }
+}
+
+void act_backward_bias(const float* __restrict g, const float* __restrict y, float* __restrict gp, float* __restrict gb,
+                       int64_t rows, int64_t cols, int32_t act, float param) {
+  if (gb)
+    for (int64_t c = 0; c < cols; c++) gb[c] = 0.f;
+  for (int64_t r = 0; r < rows; r++) {
+    float* gpr = gp + r * cols;
+    act_backward_from_output(g + r * cols, y + r * cols, gpr, cols, act, param);
+    if (gb) {
+#pragma omp simd
+      for (int64_t c = 0; c < cols; c++) gb[c] += gpr[c];
+    }
+  }
+}
+
 void adam_update(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n,
                  float lr, float beta1, float beta2, float eps, float weight_decay, float bc1, float bc2) {
   const float step_size = lr / bc1;

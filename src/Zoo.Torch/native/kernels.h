@@ -14,6 +14,14 @@ void act_forward_inplace(float* y, int64_t n, int32_t act, float param);
 // g_pre = g_out * act'(pre), written from the activation's *output* y, so the pre-activation need not be kept.
 void act_backward_from_output(const float* g_out, const float* y, float* g_pre, int64_t n, int32_t act, float param);
 
+// g_pre = g_out * act'(y) as act_backward_from_output, row by row, and (when gb is not null) the bias gradient
+// gb[c] = sum_r g_pre[r, c] accumulated while each row is still in L1, instead of a separate libtorch sum(0).
+void act_backward_bias(const float* g_out, const float* y, float* g_pre, float* gb, int64_t rows, int64_t cols,
+                       int32_t act, float param);
+
+// Column sums of a row-major rows x cols block, in row order (as libtorch's sum(0)).
+void column_sums(const float* g, float* out, int64_t rows, int64_t cols);
+
 // One Adam step over a flat parameter: PyTorch's torch.optim.Adam semantics (L2 weight decay added to the gradient).
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n,
                  float lr, float beta1, float beta2, float eps, float weight_decay,

@@ -402,7 +402,7 @@ ZT_API bool zt_equal(T a, T b) { ZT_TRY(return at::equal(*a, *b);) return false;
 // ---------------------------------------------------------------- fused autograd functions
 // Linear layer and activation in one node: y = act(x W^T + b). Forward is one addmm plus one vectorised
 // in-place pass; backward derives act' from the saved output, skips dX when x needs no grad (first layer),
-// and uses two GEMMs plus a column sum. Replaces ~6 autograd nodes of libtorch's slow elementwise ops.
+// and uses two GEMMs; the bias gradient is summed in the act' pass. Replaces ~6 autograd nodes of libtorch's slow elementwise ops.
 namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -412,6 +412,8 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   // tensors as inputs.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                             bool has_bias, int64_t act, double param) {
+    // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
+    // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
     at::Tensor y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
     if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
     ctx->saved_data["act"] = act;
@@ -426,15 +428,21 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     int64_t act = ctx->saved_data["act"].toInt();
     at::Tensor g = grads[0].contiguous();
     at::Tensor gp = g;
+    at::Tensor gx, gw, gb;
+    bool want_gb = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2);
+    // act' and the bias gradient (column sums of g_pre) in one pass over g; libtorch's sum(0) is only for meta.
+    if (want_gb) gb = at::empty({y.size(1)}, y.options());
     if (act != zoo_kernels::None) {
       gp = at::empty_like(y);
-      if (!y.is_meta()) zoo_kernels::act_backward_from_output(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(), y.numel(),
-                                            (int)act, (float)ctx->saved_data["param"].toDouble());
+      if (!y.is_meta())
+        zoo_kernels::act_backward_bias(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(),
+                                       want_gb ? gb.data_ptr<float>() : nullptr, y.size(0), y.size(1), (int)act,
+                                       (float)ctx->saved_data["param"].toDouble());
+    } else if (want_gb && !y.is_meta()) {
+      zoo_kernels::column_sums(g.data_ptr<float>(), gb.data_ptr<float>(), y.size(0), y.size(1));
     }
-    at::Tensor gx, gw, gb;
     if (ctx->needs_input_grad(0)) gx = at::mm(gp, w);
     if (ctx->needs_input_grad(1)) gw = at::mm(gp.t(), x);
-    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = gp.sum(0);
     return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
@@ -524,11 +532,11 @@ ZT_API void zt_adam_step(const T* params, const T* ms, const T* vs, int64_t* ste
         float* mp = ms[i]->data_ptr<float>();
         float* vp = vs[i]->data_ptr<float>();
         int64_t numel = p.numel();
-        // Split big tensors across libtorch's intra-op threads; small ones run inline.
-        at::parallel_for(0, numel, 32768, [&](int64_t s, int64_t e) {
-          zoo_kernels::adam_update(pp + s, gp + s, mp + s, vp + s, e - s, (float)lr, (float)beta1, (float)beta2,
-                                   (float)eps, (float)weight_decay, bc1, bc2);
-        });
+        // Inline on the calling thread. Split across libtorch's intra-op threads (at::parallel_for, grain 32768)
+        // the seed-003 step's Adam took 0.88 ms (median of 6 interleaved runs) against 0.69 ms inline: the second
+        // core is held by OpenBLAS's worker, which spins (sched_yield) for a while after every GEMM.
+        zoo_kernels::adam_update(pp, gp, mp, vp, numel, (float)lr, (float)beta1, (float)beta2, (float)eps,
+                                 (float)weight_decay, bc1, bc2);
       })
 }
 
@@ -566,3 +574,19 @@ ZT_API void zt_set_flush_denormal(bool on) {
          at::parallel_for(0, n, 1, [&](int64_t, int64_t) { set_ftz_this_thread(on); });)
 }
 ZT_API bool zt_get_flush_denormal() { return (_mm_getcsr() & 0x8040u) == 0x8040u; }
+// How at::parallel_for spreads work from the shim: the number of distinct threads that ran a chunk of a
+// one-chunk-per-thread loop, and how many of them flush denormals. A shim compiled without -fopenmp runs every
+// at::parallel_for inline (1 thread), which left FTZ off on libtorch's pool threads.
+#include <mutex>
+#include <set>
+#include <thread>
+ZT_API int zt_parallel_probe(int* ftz_threads) {
+  ZT_TRY(std::mutex mu; std::set<std::thread::id> ids; int ftz = 0; int n = at::get_num_threads();
+         at::parallel_for(0, n, 1, [&](int64_t, int64_t) {
+           bool on = (_mm_getcsr() & 0x8040u) == 0x8040u;
+           std::lock_guard<std::mutex> lock(mu);
+           if (ids.insert(std::this_thread::get_id()).second && on) ftz++;
+         });
+         *ftz_threads = ftz; return (int)ids.size();)
+  return -1;
+}
