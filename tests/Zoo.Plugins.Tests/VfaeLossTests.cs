@@ -62,16 +62,9 @@ public class VfaeLossTests
     [Fact]
     public void The_loss_on_a_tiny_batch_matches_a_hand_computation_labelled_and_unlabelled()
     {
-        using var init = new Generator(5);
-        var layout = new TabularLayout(2, 1, 2, K, ["s0", "s1"], ["n", "y"]);
-        var activation = Activation.Parse("tanh");
-        var q1 = new GaussianMlpEncoder(3 + 2, [4], activation, D1, init);
-        var q2 = new GaussianMlpEncoder(D1 + K, [4], activation, D2, init);
-        var p1 = new GaussianMlpEncoder(D2 + K, [4], activation, D1, init);
-        var classifier = nn.MLP([D1, 4, K], activation, generator: init);
-        var xDecoder = nn.MLP([D1 + 2, 4, 2 + 2], activation, generator: init);  // the mlp decoder plugin's network
-        using var model = new VfaeModel(layout, new VfaeOptions(true, Alpha, Beta, MmdEstimator.Exact, 1.5, 0), D1, D2,
-            q1, q2, p1, classifier, new MlpDecoder(xDecoder), new BernoulliLikelihood(), new GaussianLikelihood(MinVariance), new StandardNormalPrior());
+        var parts = Build(5, rffFeatures: 0);
+        using var model = parts.Model;
+        var (q1, q2, p1, classifier, xDecoder) = (parts.Q1, parts.Q2, parts.P1, parts.Classifier, parts.XNetwork);
 
         using var rows = tensor(Rows);
         using var draws = new Generator(11);
@@ -154,9 +147,9 @@ public class VfaeLossTests
     }
 
     private sealed record Parts(VfaeModel Model, GaussianMlpEncoder Q1, GaussianMlpEncoder Q2, GaussianMlpEncoder P1, nn.Module<Tensor, Tensor> Classifier,
-        MlpDecoder XDecoder, TabularLayout Layout);
+        MlpDecoder XDecoder, nn.Module<Tensor, Tensor> XNetwork, TabularLayout Layout);
 
-    private static Parts Build(ulong seed, MmdEstimator mmd = MmdEstimator.Exact)
+    private static Parts Build(ulong seed, MmdEstimator mmd = MmdEstimator.Exact, int rffFeatures = 16)
     {
         using var init = new Generator(seed);
         var layout = new TabularLayout(2, 1, 2, K, ["s0", "s1"], ["n", "y"]);
@@ -165,10 +158,11 @@ public class VfaeLossTests
         var q2 = new GaussianMlpEncoder(D1 + K, [4], activation, D2, init);
         var p1 = new GaussianMlpEncoder(D2 + K, [4], activation, D1, init);
         var classifier = nn.MLP([D1, 4, K], activation, generator: init);
-        var xDecoder = new MlpDecoder(nn.MLP([D1 + 2, 4, 2 + 2], activation, generator: init));
-        var model = new VfaeModel(layout, new VfaeOptions(true, Alpha, Beta, mmd, 1.5, 16), D1, D2,
+        var xNetwork = nn.MLP([D1 + 2, 4, 2 + 2], activation, generator: init);  // the mlp decoder plugin's network
+        var xDecoder = new MlpDecoder(xNetwork);
+        var model = new VfaeModel(layout, new VfaeOptions(true, Alpha, Beta, mmd, 1.5, rffFeatures), D1, D2,
             q1, q2, p1, classifier, xDecoder, new BernoulliLikelihood(), new GaussianLikelihood(MinVariance), new StandardNormalPrior());
-        return new Parts(model, q1, q2, p1, classifier, xDecoder, layout);
+        return new Parts(model, q1, q2, p1, classifier, xDecoder, xNetwork, layout);
     }
 
     /// <summary>
