@@ -225,7 +225,23 @@ public static class ZooCommand
                 return $"unknown command {Excerpt.Quote(typed)}" + (near is null ? "" : $"; did you mean '{near}'?") + $" ({path} --help lists the commands)";
             }
         }
-        return string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')));
+        return string.Join("; ", parsed.Errors.Select(e => Plain(e.Message)));
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Unparsable =
+        new(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$");
+
+    /// <summary>System.CommandLine's conversion errors name .NET types ("System.Double"); the user typed a number.</summary>
+    private static string Plain(string message)
+    {
+        var m = Unparsable.Match(message);
+        var type = m.Groups["type"].Value;
+        var kind = type.Contains("Double") || type.Contains("Single") ? "a number"
+            : type.Contains("Int") ? "a whole number"
+            : null;
+        return m.Success && kind is not null
+            ? $"{m.Groups["option"].Value} must be {kind}, found {Excerpt.Quote(m.Groups["value"].Value)}"
+            : message.TrimEnd('.');
     }
 
     /// <summary>
@@ -240,10 +256,15 @@ public static class ZooCommand
             if (type != typeof(double) && type != typeof(double?) && type != typeof(float) && type != typeof(float?)) continue;
             option.Validators.Add(r =>
             {
-                double? value = type == typeof(double) ? r.GetValueOrDefault<double>()
-                    : type == typeof(double?) ? r.GetValueOrDefault<double?>()
-                    : type == typeof(float) ? r.GetValueOrDefault<float>()
-                    : r.GetValueOrDefault<float?>();
+                double? value;
+                try
+                {
+                    value = type == typeof(double) ? r.GetValueOrDefault<double>()
+                        : type == typeof(double?) ? r.GetValueOrDefault<double?>()
+                        : type == typeof(float) ? r.GetValueOrDefault<float>()
+                        : r.GetValueOrDefault<float?>();
+                }
+                catch (InvalidOperationException) { return; } // not a number at all: the parser's own error says so (see Plain)
                 if (value is { } v && !double.IsFinite(v))
                     r.AddError($"{option.Name} must be a finite number, found {(r.Tokens.Count > 0 ? r.Tokens[^1].Value : v.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
             });

@@ -50,6 +50,8 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         ShouldFailWithOneLine(Zoo("train", "vae", "latent=1000000000000"), "latent = 1000000000000 is out of range [-2147483648, 2147483647]");
         ShouldFailWithOneLine(Zoo("train", "vae", "encoder.activation=leaky_relu:NaN"), "parameter 'nan' is not a finite number");
         ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "NaN"), "--quantile must be a finite number, found NaN");
+        ShouldFailWithOneLine(Zoo("score", "--run", run.Dir, "--quantile", "abc"), "--quantile must be a number, found 'abc'");
+        ShouldFailWithOneLine(Zoo("sample", "--run", run.Dir, "--count", "1.5"), "--count must be a whole number, found '1.5'");
         // The shared run has 2 epochs: resuming to 1 would leave config.json and metrics.csv disagreeing.
         ShouldFailWithOneLine(Zoo("train", "bernoulli-vae", "epochs=1", "--resume", "--out", run.Dir), "has trained 2 epochs already; epochs = 1 would undo them");
         File.ReadAllText(Path.Combine(run.Dir, "config.json")).ShouldContain("\"epochs\": 2");
