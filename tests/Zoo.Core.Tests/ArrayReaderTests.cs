@@ -377,4 +377,48 @@ public class ArrayReaderTests : IDisposable
         ShouldFail(() => NpyReader.Read(P("v.npy")).AsExamples("v.npy"), "v.npy", "found 7");
         ShouldFail(() => NpyReader.Read(P("m.npy")).AsLabels("m.npy"), "m.npy", "expected labels of shape N or N×1, found 3×4");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Matlab_matrices_written_by_scipy_read_as_numpy_sees_them_compressed_or_not(bool compressed)
+    {
+        var expected = JsonDocument.Parse(Py(Describe + $$"""
+            import scipy.io
+            rng = np.random.default_rng(3)
+            v = {'pixels': rng.integers(0, 256, (3, 4)).astype(np.uint8), 'cube': rng.normal(size=(2, 3, 4)),
+                 'small': np.array([[1.5, -2.25]], dtype=np.float32), 'counts': np.arange(-6, 6, dtype=np.int16).reshape(4, 3),
+                 'mask': np.array([[True, False, True]]), 'big': np.array([[70000, -3]], dtype=np.int32)}
+            scipy.io.savemat('m.mat', dict(v, text='not numbers', cell=np.array([1, 'a'], dtype=object)), do_compression={{(compressed ? "True" : "False")}})
+            print(json.dumps({k: describe(a) for k, a in v.items()}))
+            """)).RootElement;
+        var path = P("m.mat");
+        MatReader.Names(path).Order().ShouldBe(["big", "cell", "counts", "cube", "mask", "pixels", "small", "text"]);
+        foreach (var name in new[] { "pixels", "cube", "small", "counts", "mask", "big" })
+            ShouldMatch(MatReader.Read(path, name), expected.GetProperty(name));
+        Should.Throw<ArrayFormatException>(() => MatReader.Read(path, "text")).Message.ShouldBe($"{path}[text]: expected a real numeric matrix, found a char array");
+        Should.Throw<ArrayFormatException>(() => MatReader.Read(path, "cell")).Message.ShouldBe($"{path}[cell]: expected a real numeric matrix, found a cell array");
+        Should.Throw<ArrayFormatException>(() => MatReader.Read(path, "pixel")).Message
+            .ShouldBe($"{path}: no variable 'pixel'; did you mean 'pixels'? (it holds 'pixels', 'cube', 'small', 'counts', 'mask', 'big', 'text', 'cell')");
+    }
+
+    [Fact]
+    public void A_damaged_or_foreign_mat_file_is_one_line_naming_it()
+    {
+        Py("""
+            import scipy.io
+            scipy.io.savemat('ok.mat', {'x': np.arange(1000.0).reshape(10, 100)}, do_compression=True)
+            """);
+        var ok = File.ReadAllBytes(P("ok.mat"));
+        File.WriteAllBytes(P("cut.mat"), ok[..200]);
+        Should.Throw<ArrayFormatException>(() => MatReader.Read(P("cut.mat"), "x")).Message.ShouldStartWith($"{P("cut.mat")}: ");
+        File.WriteAllBytes(P("short.mat"), ok[..100]);
+        Should.Throw<ArrayFormatException>(() => MatReader.Read(P("short.mat"), "x")).Message
+            .ShouldBe($"{P("short.mat")}: not a MATLAB 5 MAT-file: 100 bytes, shorter than the 128-byte header");
+        File.WriteAllBytes(P("h5.mat"), [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[200]]);
+        Should.Throw<ArrayFormatException>(() => MatReader.Read(P("h5.mat"), "x")).Message
+            .ShouldEndWith("(an HDF5 file: MATLAB's v7.3 format, not read here; save with -v7)");
+        Directory.CreateDirectory(P("dir.mat"));
+        Should.Throw<IOException>(() => MatReader.Read(P("dir.mat"), "x")).Message.ShouldBe($"{P("dir.mat")} is a directory; expected a Level 5 MAT file");
+    }
 }

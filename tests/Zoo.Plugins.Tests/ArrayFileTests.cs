@@ -7,6 +7,7 @@ using Zoo.Core.Runs;
 using Zoo.Core.Training;
 using Zoo.Plugins.Data.Csv;
 using Zoo.Plugins.Data.Npy;
+using Zoo.Plugins.Data.Mat;
 
 namespace Zoo.Plugins.Tests;
 
@@ -112,6 +113,37 @@ public sealed class ArrayFileTests : IDisposable
     }
 
     [Fact]
+    public void A_matlab_matrix_of_uint8_faces_one_per_column_trains_a_gaussian_vae_like_frey_faces()
+    {
+        // Frey faces' layout (ff: 560 × 1965 uint8, one 28 × 20 face per column), small, written by SciPy compressed.
+        Python("""
+            import scipy.io
+            rng = np.random.default_rng(1)
+            ff = rng.integers(0, 256, (12, 50)).astype(np.uint8)
+            ff[:, 0] = np.arange(12) * 20
+            scipy.io.savemat('faces.mat', {'ff': ff, 'note': 'faces'}, do_compression=True)
+            """);
+        using var sp = Zoo.Services();
+        var path = Path.Combine(dir, "faces.mat");
+        var run = RunConfig.Bind("gaussian-vae", Zoo.Pairs(Small(path, "dataset.variable=ff", "dataset.orientation=columns", "dataset.height=4")), sp.Catalog());
+        run.Dataset.Bound.ShouldBeOfType<MatData>();
+        using (var data = run.LoadData())
+        {
+            data.Shape.ShouldBe(new DataShape(12, 4, 3, 1));
+            (data.Train.Count, data.TestSet.Count).ShouldBe((45, 5));
+            using var all = cat([data.Train.Images, data.TestSet.Images]);
+            using var max = all.max();
+            max.item<float>().ShouldBeLessThanOrEqualTo(1f);                 // uint8 scaled to [0, 1]
+            // Column 0 became an example, its 12 values in order (0, 20, …, 220) / 255.
+            var rows = all.data<float>().Chunk(12).ToArray();
+            rows.ShouldContain(r => r.Select((v, i) => Math.Abs(v - i * 20 / 255f)).Max() < 1e-6);
+        }
+        TrainAndReopen(run, Path.Combine(dir, "run-mat"));
+        Should.Throw<IOException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small(path)), sp.Catalog()).LoadData())
+            .Message.ShouldBe($"{path}: holds ff, note; choose one with dataset.variable=NAME");
+    }
+
+    [Fact]
     public void A_csv_with_a_header_and_a_label_column_trains_on_the_other_columns()
     {
         Python(Files);
@@ -159,7 +191,7 @@ public sealed class ArrayFileTests : IDisposable
         Fails("text.csv", "text.csv:3: ");
         Fails("scalar.npy", "expected an array of shape N×D or N×H×W");
         // An extension no data plugin reads is a config problem, named before anything is loaded.
-        Should.Throw<ConfigException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small(Path.Combine(dir, "faces.mat"))), sp.Catalog()))
-            .Message.ShouldContain("no data plugin reads .mat files");
+        Should.Throw<ConfigException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small(Path.Combine(dir, "faces.h5"))), sp.Catalog()))
+            .Message.ShouldContain("no data plugin reads .h5 files");
     }
 }

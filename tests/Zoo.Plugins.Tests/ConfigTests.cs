@@ -168,7 +168,7 @@ public class ConfigTests
         implied.ShouldBe([new("path", "/x/faces.npz")]);
         Catalog.Resolve(PluginKind.Data, "/x/points.csv", out _, out _)!.Name.ShouldBe("csv");
         Catalog.Resolve(PluginKind.Data, "/x/table.arff", out _, out _)!.Name.ShouldBe("table");
-        Catalog.Resolve(PluginKind.Data, "/x/faces.mat", out _, out var problem).ShouldBeNull();
-        problem.ShouldStartWith("no data plugin reads .mat files (files: .arff, .csv, .npy, .npz;");
+        Catalog.Resolve(PluginKind.Data, "/x/faces.h5", out _, out var problem).ShouldBeNull();
+        problem.ShouldStartWith("no data plugin reads .h5 files (files: .arff, .csv, .mat, .npy, .npz;");
     }
 }
