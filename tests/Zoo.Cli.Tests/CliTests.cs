@@ -274,7 +274,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     [InlineData("encoder.hidden = 0 is out of range [1, 65536]", "train", "vae", "encoder.hidden=0")]
     [InlineData("likelihood.min-variance = 2 is out of range [1E-08, 1]", "train", "gaussian-vae", "likelihood.min-variance=2")]
     [InlineData("likelihood = 'bernouli': unknown likelihood (did you mean 'bernoulli'?); available: ", "train", "vae", "likelihood=bernouli")]
-    [InlineData("dataset = 'cifar': unknown data set; available: credit-g, csv, fashion-mnist, mat, mnist, noisy-halves, npy, table or a path to a file", "train", "vae", "dataset=cifar")]
+    [InlineData("dataset = 'cifar': unknown data set; available: credit-g, csv, fashion-mnist, image-folder, mat, mnist, noisy-halves, npy, table or a path to a file", "train", "vae", "dataset=cifar")]
     [InlineData("dataset = 'digits.png': no data plugin reads .png files (files: .arff, .csv, .mat, .npy, .npz", "train", "vae", "dataset=digits.png")]
     [InlineData("run folder /nonexistent/run does not exist", "sample", "--run", "/nonexistent/run")]
     [InlineData("--count must be in [1, 10000]", "sample", "--run", "/tmp", "--count", "0")]

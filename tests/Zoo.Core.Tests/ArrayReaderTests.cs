@@ -421,4 +421,60 @@ public class ArrayReaderTests : IDisposable
         Directory.CreateDirectory(P("dir.mat"));
         Should.Throw<IOException>(() => MatReader.Read(P("dir.mat"), "x")).Message.ShouldBe($"{P("dir.mat")} is a directory; expected a Level 5 MAT file");
     }
+
+    /// <summary>A PNG encoder of its own in Python (zlib, struct): each row filtered with the given filter type, as encoders choose.</summary>
+    private const string PngWriter = """
+        import zlib, struct
+        def paeth(a, b, c):
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+        def write_png(name, img, filters, color=None):
+            img = np.asarray(img, dtype=np.uint8)
+            h, w = img.shape[:2]; ch = 1 if img.ndim == 2 else img.shape[2]
+            rows, prev = b'', bytes(w * ch)
+            for y in range(h):
+                cur = img[y].reshape(-1).tobytes(); f = filters[y % len(filters)]; out = bytearray()
+                for x in range(len(cur)):
+                    a = cur[x - ch] if x >= ch else 0; b = prev[x]; c = prev[x - ch] if x >= ch else 0
+                    pred = [0, a, b, (a + b) // 2, paeth(a, b, c)][f]
+                    out.append((cur[x] - pred) % 256)
+                rows += bytes([f]) + bytes(out); prev = cur
+            def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+            ihdr = struct.pack('>IIBBBBB', w, h, 8, color if color is not None else (0 if ch == 1 else 2), 0, 0, 0)
+            with open(name, 'wb') as fh:
+                fh.write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(rows, 9)) + chunk(b'IEND', b''))
+
+        """;
+
+    [Fact]
+    public void Png_images_from_an_independent_encoder_decode_to_their_pixels_under_every_filter()
+    {
+        var expected = JsonDocument.Parse(Py(PngWriter + """
+            rng = np.random.default_rng(7)
+            grey = rng.integers(0, 256, (9, 7)); rgb = rng.integers(0, 256, (5, 6, 3))
+            write_png('grey.png', grey, [0, 1, 2, 3, 4])
+            write_png('rgb.png', rgb, [4, 3, 2, 1, 0])
+            write_png('alpha.png', rng.integers(0, 256, (2, 2, 4)), [0], color=6)
+            print(json.dumps({'grey': grey.ravel().tolist(), 'rgb': rgb.ravel().tolist()}))
+            """)).RootElement;
+        var grey = Zoo.Core.Data.Images.Png.Read(P("grey.png"));
+        (grey.Height, grey.Width, grey.Channels).ShouldBe((9, 7, 1));
+        grey.Pixels.Select(v => (int)v).ShouldBe(expected.GetProperty("grey").EnumerateArray().Select(v => v.GetInt32()));
+        var rgb = Zoo.Core.Data.Images.Png.Read(P("rgb.png"));
+        (rgb.Height, rgb.Width, rgb.Channels).ShouldBe((5, 6, 3));
+        rgb.Pixels.Select(v => (int)v).ShouldBe(expected.GetProperty("rgb").EnumerateArray().Select(v => v.GetInt32()));
+        Should.Throw<ArrayFormatException>(() => Zoo.Core.Data.Images.Png.Read(P("alpha.png"))).Message
+            .ShouldBe($"{P("alpha.png")}: RGB with alpha: only 8-bit greyscale or RGB PNGs without interlacing are read");
+
+        var bytes = File.ReadAllBytes(P("grey.png"));
+        File.WriteAllBytes(P("cut.png"), bytes[..40]);
+        Should.Throw<ArrayFormatException>(() => Zoo.Core.Data.Images.Png.Read(P("cut.png"))).Message.ShouldStartWith($"{P("cut.png")}: truncated");
+        bytes[20] ^= 0xFF; // inside IHDR: its CRC no longer matches
+        File.WriteAllBytes(P("bad.png"), bytes);
+        Should.Throw<ArrayFormatException>(() => Zoo.Core.Data.Images.Png.Read(P("bad.png"))).Message
+            .ShouldBe($"{P("bad.png")}: damaged: the 'IHDR' chunk at byte 8 fails its CRC");
+        File.WriteAllText(P("text.png"), "hello\n");
+        Should.Throw<ArrayFormatException>(() => Zoo.Core.Data.Images.Png.Read(P("text.png"))).Message
+            .ShouldBe($"{P("text.png")}: not a PNG file (it starts with 'hello\\x0a')");
+    }
 }

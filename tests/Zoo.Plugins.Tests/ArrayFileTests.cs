@@ -144,6 +144,41 @@ public sealed class ArrayFileTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_of_png_images_in_class_folders_trains_with_the_folders_as_labels()
+    {
+        // Unfiltered rows are enough here: the decoder's filters are tested against an encoder in Zoo.Core.Tests.
+        Python("""
+            import zlib, struct
+            def png(name, img):
+                h, w = img.shape
+                raw = b''.join(b'\x00' + img[y].astype(np.uint8).tobytes() for y in range(h))
+                ck = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+                open(name, 'wb').write(b'\x89PNG\r\n\x1a\n' + ck(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0)) + ck(b'IDAT', zlib.compress(raw)) + ck(b'IEND', b''))
+            rng = np.random.default_rng(2)
+            for label, name in enumerate(['circle', 'square', 'zigzag']):
+                os.makedirs(os.path.join('shapes', name))
+                for i in range(20):
+                    img = rng.integers(0, 40, (6, 5)); img[label * 2, :] = 250
+                    png(os.path.join('shapes', name, f'{i:02}.png'), img)
+            """);
+        using var sp = Zoo.Services();
+        var folder = Path.Combine(dir, "shapes");
+        var run = RunConfig.Bind("vae", Zoo.Pairs(Small("image-folder", $"dataset.path={folder}")), sp.Catalog());
+        using (var data = run.LoadData())
+        {
+            data.Shape.ShouldBe(new DataShape(30, 6, 5, 3));
+            (data.Train.Count, data.TestSet.Count).ShouldBe((54, 6));
+            var pixels = data.Train.Images.data<float>();
+            var labels = data.Train.Labels.data<long>();
+            for (int i = 0; i < data.Train.Count; i++) pixels[i * 30 + 10 * (int)labels[i]].ShouldBe(250f / 255, 1e-6); // each image's bright row is its folder's
+        }
+        TrainAndReopen(run, Path.Combine(dir, "run-png"));
+        File.Copy(Path.Combine(folder, "circle", "00.png"), Path.Combine(folder, "stray.png"));
+        Should.Throw<IOException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small("image-folder", $"dataset.path={folder}")), sp.Catalog()).LoadData())
+            .Message.ShouldBe($"{folder}: holds PNG images both directly (stray.png, …) and in class folders (circle/, …); use one or the other");
+    }
+
+    [Fact]
     public void A_csv_with_a_header_and_a_label_column_trains_on_the_other_columns()
     {
         Python(Files);
