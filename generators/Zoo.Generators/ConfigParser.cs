@@ -110,7 +110,7 @@ namespace Zoo.Generators
                 .ConstructorArguments.FirstOrDefault().Value as string ?? (syntax is null ? null : Syntax.DocSummary(syntax));
             if (description is null)
             {
-                if (own) diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Undocumented, p.Locations[0], p.Name));
+                if (own) diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Undocumented, p.Locations[0], p.Name, Diagnostics.KeyFix));
                 return null;
             }
             var kind = Kind(p.Type);

@@ -23,8 +23,16 @@ namespace Zoo.Generators
         public static readonly DiagnosticDescriptor DefaultOutOfRange = Error("ZOO004", "Default outside its range",
             "The default of '{0}' ({1}) is outside its [Range({2}, {3})]");
 
+        /// <summary>{1} is the fix that works for the symbol: <see cref="KeyFix"/> or <see cref="PluginFix"/>.</summary>
         public static readonly DiagnosticDescriptor Undocumented = Error("ZOO005", "Missing description",
-            "'{0}' has no description; add [Description(\"...\")] or a /// <summary> (`zoo list` shows it)");
+            "'{0}' has no description; {1} (`zoo list` shows it)");
+
+        /// <summary>A config key's description: System.ComponentModel's [Description] or the property's doc comment.</summary>
+        public const string KeyFix = "add [Description(\"...\")] (System.ComponentModel) or a /// <summary> above the property";
+
+        /// <summary>A plugin's description: the attribute's Description or the class's doc comment; [Description] on a class is not read.</summary>
+        public static string PluginFix(string name) =>
+            $"write [ZooPlugin(\"{name}\", Description = \"...\")] or a /// <summary> above the class ([Description] is not read on a plugin class)";
 
         public static readonly DiagnosticDescriptor DuplicateName = Error("ZOO006", "Duplicate plugin name",
             "'{0}' and '{1}' are both {2} plugins named '{3}'; names are unique per family");

@@ -56,7 +56,7 @@ namespace Zoo.Generators
             var description = attr.NamedArguments.FirstOrDefault(a => a.Key == "Description").Value.Value as string
                               ?? Syntax.DocSummary(node);
             if (string.IsNullOrWhiteSpace(description))
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Undocumented, at, type.Name));
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Undocumented, at, type.Name, Diagnostics.PluginFix(name)));
 
             var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             var spec = diagnostics.Count == 0

@@ -182,6 +182,12 @@ public static class ZooCommand
         install.Arguments.Add(installPath); install.Options.Add(installHome);
         install.SetAction(r => JobCommands.Install(Home(r, installHome), r.GetValue(installPath)!, stdout));
         plugins.Subcommands.Add(install);
+        var uninstall = new Command("uninstall", "Remove a drop-in plugin from HOME/plugins: by its folder name (as install made it) or a plugin it provides; built-in ones stay");
+        var uninstallHome = homeOpt();
+        var uninstallName = new Argument<string>("name") { Description = "e.g. Zoo.Plugins.MixturePrior or gaussian-mixture (see `zoo plugins`)" };
+        uninstall.Arguments.Add(uninstallName); uninstall.Options.Add(uninstallHome);
+        uninstall.SetAction(r => JobCommands.Uninstall(Home(r, uninstallHome), r.GetValue(uninstallName)!, stdout));
+        plugins.Subcommands.Add(uninstall);
         root.Subcommands.Add(plugins);
 
         RequireFinite(root);

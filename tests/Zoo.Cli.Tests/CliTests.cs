@@ -517,6 +517,39 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         }
     }
 
+    [Fact]
+    public void Uninstall_removes_a_drop_in_by_folder_or_plugin_name_and_refuses_built_ins_and_unknown_names()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "zoo-home-" + Guid.NewGuid().ToString("N")[..8]);
+        var plugins = Path.Combine(home, "plugins");
+        const string folder = "Zoo.Plugins.MixturePrior";
+        try
+        {
+            var config = AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release";
+            var build = Path.Combine(RepoRoot(), "plugins", folder, "bin", config, "net10.0");
+            ShouldFailWithOneLine(Zoo("plugins", "uninstall", folder, "--home", home), $"no installed plugin '{folder}' in {plugins} (none is installed)");
+            foreach (var name in new[] { folder, "gaussian-mixture", "prior gaussian-mixture" })
+            {
+                Zoo("plugins", "install", build, "--home", home).Code.ShouldBe(0);
+                ShouldFailWithOneLine(Zoo("plugins", "uninstall", "gausian-mixture", "--home", home), "; did you mean 'gaussian-mixture'?");
+                ShouldFailWithOneLine(Zoo("plugins", "uninstall", "frobnicate", "--home", home), $"; installed: {folder} (prior gaussian-mixture)");
+                ShouldFailWithOneLine(Zoo("plugins", "uninstall", "standard-normal", "--home", home),
+                    $"'standard-normal' is a built-in plugin (Zoo.Plugins.Priors, beside zoo.dll), not a drop-in; only plugins in {plugins} can be uninstalled");
+                ShouldFailWithOneLine(Zoo("plugins", "uninstall", "Zoo.Plugins.Priors", "--home", home), "is a built-in plugin");
+                var removed = Zoo("plugins", "uninstall", name, "--home", home);
+                removed.Code.ShouldBe(0, removed.Err);
+                removed.Out.ShouldBe($"uninstalled {folder} from {Path.Combine(plugins, folder)}: prior gaussian-mixture\n");
+                Directory.GetFileSystemEntries(plugins).ShouldBeEmpty(name); // renamed aside and deleted: nothing left, hidden or not
+                Zoo("plugins", "--home", home).Out.ShouldContain("(empty; ");
+            }
+            // What a crash between the rename and the delete leaves is hidden: not a plugin, not listed as a broken one.
+            Directory.CreateDirectory(Path.Combine(plugins, $".{folder}.old.tmp-999999"));
+            File.WriteAllText(Path.Combine(plugins, $".{folder}.old.tmp-999999", folder + ".deps.json"), "{}");
+            Zoo("plugins", "--home", home).Out.ShouldContain("(empty; ");
+        }
+        finally { if (Directory.Exists(home)) Directory.Delete(home, true); }
+    }
+
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -525,6 +525,61 @@ public class ZooGeneratorTests
         for (int i = 1; i <= 13; i++) ids.ShouldContain($"ZOO{i:000}");
     }
 
+    /// <summary>
+    /// ZOO005 names the fix that works for what it is on, and each fix it names clears it: a plugin class takes
+    /// [ZooPlugin(Description = ...)] or a doc comment ([Description] on the class is not read); a key takes
+    /// [Description] or a doc comment.
+    /// </summary>
+    [Theory]
+    [InlineData("[Description(\"ignored\")]", "", true)]
+    [InlineData("", "", true)]
+    [InlineData("", ", Description = \"a quiet prior\"", false)]
+    [InlineData("/// <summary>a quiet prior</summary>", "", false)]
+    public void ZOO005_on_a_plugin_class_advises_the_ZooPlugin_description_or_a_summary(string above, string named, bool undocumented)
+    {
+        var source = $$"""
+            using System.ComponentModel;
+            using Zoo.Core.Configuration;
+            using Zoo.Core.Plugins;
+
+            [ZooConfig]
+            public sealed partial record OkConfig;
+
+            {{above}}
+            [ZooPlugin("quiet"{{named}})]
+            public sealed partial class Quiet : PriorPlugin<OkConfig> { protected override IPrior Create(OkConfig c) => null!; }
+            """;
+        var (run, _) = Run(source);
+        Describe(run.Diagnostics).ShouldBe(undocumented
+            ? "ZOO005 Spec0.cs(10,29): 'Quiet' has no description; write [ZooPlugin(\"quiet\", Description = \"...\")] or a /// <summary> " +
+              "above the class ([Description] is not read on a plugin class) (`zoo list` shows it)"
+            : "");
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("[Description(\"latent dimensions\")]", false)]
+    [InlineData("/// <summary>latent dimensions</summary>", false)]
+    public void ZOO005_on_a_config_key_advises_Description_or_a_summary(string above, bool undocumented)
+    {
+        var source = $$"""
+            using System.ComponentModel;
+            using Zoo.Core.Configuration;
+
+            [ZooConfig]
+            public sealed partial record KeyConfig
+            {
+                {{above}}
+                public int Latent { get; init; } = 2;
+            }
+            """;
+        var (run, _) = Run(source);
+        Describe(run.Diagnostics).ShouldBe(undocumented
+            ? "ZOO005 Spec0.cs(8,16): 'Latent' has no description; add [Description(\"...\")] (System.ComponentModel) or a /// <summary> " +
+              "above the property (`zoo list` shows it)"
+            : "");
+    }
+
     [Fact]
     public void A_part_of_a_type_that_is_no_part_family_is_ZOO002()
     {

@@ -8,6 +8,7 @@ using Zoo.Core.Runs;
 using Zoo.Hosting;
 using Zoo.Hosting.Jobs;
 using Zoo.Hosting.PluginLoading;
+using Zoo.Torch;
 
 namespace Zoo.Cli.Commands;
 
@@ -138,17 +139,15 @@ internal static class JobCommands
             var staged = Path.Combine(staging, name + ".dll");
             var services = new ServiceCollection();
             var taken = new HashSet<string>();
-            foreach (var other in Directory.GetDirectories(ZooServices.BuiltInFolder).Concat(Directory.GetDirectories(home.Plugins)).Where(d => Path.GetFileName(d) != name && !Path.GetFileName(d).StartsWith('.')))
-                try { foreach (var p in PluginLoader.LoadOne(new ServiceCollection(), PluginLoader.MainAssembly(other), new HashSet<string>())) taken.Add(p); }
-                catch (Exception) { } // a broken neighbour is `zoo plugins`' business, not this install's
+            // A broken neighbour provides nothing here: it is `zoo plugins`' business, not this install's.
+            foreach (var other in PluginLoader.Folders(ZooServices.BuiltInFolder).Concat(PluginLoader.Folders(home.Plugins)).Where(d => Path.GetFileName(d) != name))
+                taken.UnionWith(PluginLoader.Provides(other));
             IReadOnlyList<string> plugins;
             try { plugins = PluginLoader.LoadOne(services, staged, taken); }
             catch (Exception e) { throw new InvalidOperationException($"{main}: not installed: {PluginLoader.Reason(e)}"); }
-            var old = target + ".old";
-            if (Directory.Exists(old)) Directory.Delete(old, true);
-            if (Directory.Exists(target)) Directory.Move(target, old);
+            var old = Directory.Exists(target) ? PluginLoader.MoveAside(target) : null;
             Directory.Move(staging, target);
-            if (Directory.Exists(old)) Directory.Delete(old, true);
+            if (old is not null) Directory.Delete(old, true);
             stdout.WriteLine($"installed {name} into {target}: {string.Join(", ", plugins)}");
             return 0;
         }
@@ -156,5 +155,40 @@ internal static class JobCommands
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, true);
         }
+    }
+
+    /// <summary>
+    /// `zoo plugins uninstall NAME`: removes a drop-in plugin folder from HOME/plugins. NAME is the folder
+    /// `zoo plugins install` made (the assembly's name, e.g. Zoo.Plugins.MixturePrior) or a plugin it provides
+    /// (gaussian-mixture, or "prior gaussian-mixture"); the whole assembly goes, with every plugin in it. Built-in
+    /// plugins (beside zoo.dll) are refused. The folder is renamed aside, then deleted (<see cref="PluginLoader.Remove"/>).
+    /// </summary>
+    public static int Uninstall(ZooHome home, string name, TextWriter stdout)
+    {
+        var installed = PluginLoader.Folders(home.Plugins).Select(d => (Dir: d, Folder: Path.GetFileName(d), Plugins: PluginLoader.Provides(d))).ToList();
+        var matches = installed.Where(i => i.Folder == name).ToList();
+        if (matches.Count == 0) matches = installed.Where(i => Names(i.Plugins, name)).ToList();
+        if (matches.Count > 1)
+            throw new ArgumentException($"{Excerpt.Quote(name)} is provided by {string.Join(" and ", matches.Select(m => m.Folder))}; uninstall one by its folder name");
+        if (matches.Count == 0)
+        {
+            foreach (var builtIn in PluginLoader.Folders(ZooServices.BuiltInFolder))
+                if (Path.GetFileName(builtIn) == name || Names(PluginLoader.Provides(builtIn), name))
+                    throw new InvalidOperationException($"{Excerpt.Quote(name)} is a built-in plugin ({Path.GetFileName(builtIn)}, beside zoo.dll), not a drop-in; " +
+                                                        $"only plugins in {home.Plugins} can be uninstalled");
+            var near = ConfigText.Nearest(name, installed.Select(i => i.Folder).Concat(installed.SelectMany(i => i.Plugins.Select(Short))));
+            var hint = near is not null ? $"; did you mean '{near}'?"
+                : installed.Count == 0 ? " (none is installed)"
+                : "; installed: " + string.Join(", ", installed.Select(i => i.Plugins.Count == 0 ? i.Folder : $"{i.Folder} ({string.Join(", ", i.Plugins)})"));
+            throw new ArgumentException($"no installed plugin {Excerpt.Quote(name)} in {home.Plugins}{hint}");
+        }
+        var (dir, folder, plugins) = matches[0];
+        PluginLoader.Remove(dir);
+        stdout.WriteLine($"uninstalled {folder} from {dir}" + (plugins.Count == 0 ? "" : $": {string.Join(", ", plugins)}"));
+        return 0;
+
+        // "prior gaussian-mixture" is named by itself and by gaussian-mixture.
+        static string Short(string plugin) => plugin[(plugin.IndexOf(' ') + 1)..];
+        static bool Names(IReadOnlyList<string> plugins, string name) => plugins.Any(p => p == name || Short(p) == name);
     }
 }

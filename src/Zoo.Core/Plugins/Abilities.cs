@@ -47,7 +47,7 @@ public interface IClassifier
 
 /// <summary>
 /// A model that learns a representation meant to be independent of a sensitive variable s given in its inputs
-/// (the VFAE's z1); fairness probes read its posterior means. <see cref="Encode"/> of <see cref="IVaeModel"/> gives it.
+/// (the VFAE's z1); fairness probes read its posterior means. <see cref="IVaeModel.Encode"/> gives it.
 /// </summary>
 public interface IFairRepresentation
 {

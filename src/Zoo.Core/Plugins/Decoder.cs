@@ -13,8 +13,13 @@ public interface IDecoder
     Tensor Decode(Tensor input);
 }
 
-/// <summary>Builds a decoder from <paramref name="inputDim"/> values to <paramref name="outputDim"/>, initialised from <paramref name="generator"/>.</summary>
+/// <summary>A decoder plugin: builds decoders of the sizes a model asks for.</summary>
 public interface IDecoderPlugin : IPlugin
 {
+    /// <summary>Builds a decoder from <paramref name="inputDim"/> values to <paramref name="outputDim"/>, initialised from <paramref name="generator"/>.</summary>
+    /// <param name="config">the plugin's config record (bound from the run's keys)</param>
+    /// <param name="inputDim">the values in: latent code and whatever the model conditions on</param>
+    /// <param name="outputDim">the likelihood's parameters out</param>
+    /// <param name="generator">the run's seeded generator, for the initial weights</param>
     IDecoder Create(object config, int inputDim, int outputDim, Generator generator);
 }

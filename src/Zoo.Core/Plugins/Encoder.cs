@@ -12,8 +12,13 @@ public interface IEncoder
     DiagonalGaussian Encode(Tensor x);
 }
 
-/// <summary>Builds an encoder for the given input and latent sizes, initialised from <paramref name="generator"/>.</summary>
+/// <summary>An encoder plugin: builds encoders of the sizes a model asks for.</summary>
 public interface IEncoderPlugin : IPlugin
 {
+    /// <summary>Builds an encoder for the given input and latent sizes, initialised from <paramref name="generator"/>.</summary>
+    /// <param name="config">the plugin's config record (bound from the run's keys)</param>
+    /// <param name="inputDim">the values in</param>
+    /// <param name="latentDim">the latent dimensions of the Gaussian out</param>
+    /// <param name="generator">the run's seeded generator, for the initial weights</param>
     IEncoder Create(object config, int inputDim, int latentDim, Generator generator);
 }

@@ -15,6 +15,10 @@ public sealed class NotEnoughMemoryException(string message) : InvalidOperationE
 /// storage, while the shim counts the bytes they would hold. That takes milliseconds whatever the size, allocates
 /// nothing, and covers every layer and loss the way it really runs, plugins included.
 /// </summary>
+/// <param name="Model">the model's name, for the message</param>
+/// <param name="Parameters">bytes of the model's parameters</param>
+/// <param name="Gradients">bytes of their gradients</param>
+/// <param name="OptimizerState">bytes of the optimizer's state (Adam's two moments)</param>
 /// <param name="Activations">the step's peak above parameters, gradients and optimizer state: activations kept for backward and the transients of backward (or of the evaluation batch, when that is larger)</param>
 /// <param name="ActivationsAt">where that peak is reached, for the message: "batch 1000 × 1000 samples"</param>
 /// <param name="Hint">the keys that lower it: "hidden, latent, batch-size or samples"</param>

@@ -19,7 +19,10 @@ public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> M
 /// </summary>
 /// <param name="modelName">the model's name, checked against a checkpoint on resume</param>
 /// <param name="configJson">the run's resolved config, saved beside the run and in its checkpoints</param>
+/// <param name="cfg">the training keys: epochs, batch size, learning rate, seed and the rest</param>
+/// <param name="data">the training and test splits</param>
 /// <param name="createModel">builds the model from the run's generator (seeded with the training seed)</param>
+/// <param name="callbacks">what else the run writes or checks (metrics, pictures, early stopping)</param>
 public sealed class Trainer(string modelName, string configJson, TrainingConfig cfg, TrainingData data,
     Func<Generator, IVaeModel> createModel, IEnumerable<ITrainingCallback>? callbacks = null)
 {

@@ -79,7 +79,15 @@ public sealed class TrainingData : IDisposable
     public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels) =>
         Oversample(rows, labels, layout, share, out epochLabels, out _);
 
-    /// <inheritdoc cref="Oversample(Tensor, long[], TabularLayout, double, out long[])"/>
+    /// <summary>
+    /// <see cref="Oversample(Tensor, long[], TabularLayout, double, out long[])"/>, and where each row of the epoch
+    /// comes from.
+    /// </summary>
+    /// <param name="rows">the split's rows; the last column flags the labelled ones</param>
+    /// <param name="labels">the rows' labels, one per row</param>
+    /// <param name="layout">the rows' columns</param>
+    /// <param name="share">the least share of the epoch the labelled rows make up (0 = no repeats)</param>
+    /// <param name="epochLabels">the epoch rows' labels</param>
     /// <param name="source">For each row of the epoch, the row of <paramref name="rows"/> it is.</param>
     public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels, out int[] source)
     {

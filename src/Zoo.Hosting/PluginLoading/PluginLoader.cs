@@ -31,7 +31,7 @@ public static class PluginLoader
         var loaded = new List<LoadedPlugin>();
         var skipped = new List<SkippedPlugin>();
         if (!Directory.Exists(folder)) return new PluginLoadReport(loaded, skipped);
-        foreach (var dir in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
+        foreach (var dir in Folders(folder))
         {
             var path = MainAssembly(dir);
             try
@@ -49,6 +49,47 @@ public static class PluginLoader
             }
         }
         return new PluginLoadReport(loaded, skipped);
+    }
+
+    /// <summary>
+    /// The plugin folders in <paramref name="folder"/> (NAME/, holding NAME.dll), in ordinal order; none when it does
+    /// not exist. Hidden folders are left out: they are an install's staging copy or a plugin being removed
+    /// (.NAME.tmp-PID, .NAME.old.tmp-PID), never a plugin.
+    /// </summary>
+    public static IReadOnlyList<string> Folders(string folder) =>
+        Directory.Exists(folder)
+            ? [.. Directory.GetDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal)]
+            : [];
+
+    /// <summary>
+    /// The plugins a folder's assembly provides ("prior gaussian-mixture"), loaded into a scratch collection; empty
+    /// when it cannot be loaded (why is <c>zoo plugins</c>' business).
+    /// </summary>
+    public static IReadOnlyList<string> Provides(string dir)
+    {
+        try { return LoadOne(new ServiceCollection(), MainAssembly(dir), new HashSet<string>()); }
+        catch (Exception) { return []; }
+    }
+
+    /// <summary>
+    /// Removes a plugin folder all at once: renamed aside to a hidden .NAME.old.tmp-PID (which the loader skips and
+    /// <c>zoo serve</c> clears once this process is gone), then deleted. A crash leaves the plugin either whole or
+    /// gone, never half of it.
+    /// </summary>
+    public static void Remove(string dir)
+    {
+        var aside = MoveAside(dir);
+        Directory.Delete(aside, recursive: true);
+    }
+
+    /// <summary>Renames a plugin folder to a hidden .NAME.old.tmp-PID beside it and returns that path (see <see cref="Remove"/>).</summary>
+    public static string MoveAside(string dir)
+    {
+        dir = Path.TrimEndingDirectorySeparator(dir);
+        var aside = Path.Combine(Path.GetDirectoryName(dir)!, $".{Path.GetFileName(dir)}.old.tmp-{Environment.ProcessId}");
+        if (Directory.Exists(aside)) Directory.Delete(aside, recursive: true);
+        Directory.Move(dir, aside);
+        return aside;
     }
 
     /// <summary>A plugin folder's main assembly: NAME/NAME.dll.</summary>
