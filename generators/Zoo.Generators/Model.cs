@@ -27,7 +27,8 @@ namespace Zoo.Generators
     }
 
     /// <summary>A [ZooPlugin] class as parsed: family, name, description, and where its name is (for ZOO006).</summary>
-    internal sealed record PluginSpec(string? Namespace, string TypeName, string Kind, string Name, string Description, LocationInfo NameLocation)
+    internal sealed record PluginSpec(string? Namespace, string TypeName, string Kind, string Name, string Description, LocationInfo NameLocation,
+        bool Registered = true)
     {
         public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
     }

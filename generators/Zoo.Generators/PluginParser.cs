@@ -59,8 +59,13 @@ namespace Zoo.Generators
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Undocumented, at, type.Name, Diagnostics.PluginFix(name)));
 
             var ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-            var spec = diagnostics.Count == 0
-                ? new PluginSpec(ns, type.Name, family!, name, description!, LocationInfo.From(attrLocation))
+            // A partial plugin class gets its Name and Description even when a ZOO error is reported on it, so that the
+            // ZOO error is the only one its author sees (no follow-on CS0534 for the abstract members); only a plugin
+            // without errors is registered.
+            bool emittable = node.Modifiers.Any(SyntaxKind.PartialKeyword) && family is not null && !type.IsAbstract && !type.IsGenericType
+                             && type.ContainingType is null;
+            var spec = emittable
+                ? new PluginSpec(ns, type.Name, family!, name, description ?? "", LocationInfo.From(attrLocation), Registered: diagnostics.Count == 0)
                 : null;
             return new ParseResult<PluginSpec>(spec, diagnostics.ToEquatable());
         }

@@ -46,7 +46,7 @@ namespace Zoo.Generators
 
             // One registration per assembly, over every plugin in it; duplicate names are found here.
             var assemblyName = context.CompilationProvider.Select(static (c, _) => c.AssemblyName ?? "Plugins");
-            var registration = plugins.Collect().Select(static (all, _) => all.ToEquatable()).Combine(assemblyName)
+            var registration = plugins.Where(static p => p.Registered).Collect().Select(static (all, _) => all.ToEquatable()).Combine(assemblyName)
                 .WithTrackingName(Steps.Registration);
             context.RegisterSourceOutput(registration, static (spc, pair) =>
             {

@@ -525,6 +525,36 @@ public class ZooGeneratorTests
         for (int i = 1; i <= 13; i++) ids.ShouldContain($"ZOO{i:000}");
     }
 
+    /// <summary>A ZOO error on a plugin class is the only error its author sees: its Name and Description are still generated (no CS0534), and it is not registered.</summary>
+    [Fact]
+    public void A_zoo_error_on_a_plugin_comes_without_follow_on_compiler_errors()
+    {
+        const string source = """
+            using Zoo.Core.Configuration;
+            using Zoo.Core.Plugins;
+
+            [ZooConfig]
+            public sealed partial record OkConfig;
+
+            /// <summary>bad name</summary>
+            [ZooPlugin("Beta_VAE")]
+            public sealed partial class BadName : PriorPlugin<OkConfig> { protected override IPrior Create(OkConfig c) => null!; }
+
+            [ZooPlugin("quiet")]
+            public sealed partial class Undescribed : PriorPlugin<OkConfig> { protected override IPrior Create(OkConfig c) => null!; }
+
+            /// <summary>fine</summary>
+            [ZooPlugin("fine")]
+            public sealed partial class Fine : PriorPlugin<OkConfig> { protected override IPrior Create(OkConfig c) => null!; }
+            """;
+        var (run, output) = Run(source);
+        // (ZOO010, a config that is no [ZooConfig] record, still comes with the base class's own CS0311: its constraint.)
+        run.Diagnostics.Select(d => d.Id).Order().ShouldBe(["ZOO005", "ZOO007"]);
+        output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ShouldBeEmpty();
+        run.Source("ZooPluginRegistration.g.cs").ShouldContain("\"prior fine\"");
+        run.Source("ZooPluginRegistration.g.cs").ShouldNotContain("quiet");
+    }
+
     /// <summary>
     /// ZOO005 names the fix that works for what it is on, and each fix it names clears it: a plugin class takes
     /// [ZooPlugin(Description = ...)] or a doc comment ([Description] on the class is not read); a key takes
