@@ -145,6 +145,7 @@ internal static class JobCommands
             IReadOnlyList<string> plugins;
             try { plugins = PluginLoader.LoadOne(services, staged, taken); }
             catch (Exception e) { throw new InvalidOperationException($"{main}: not installed: {PluginLoader.Reason(e)}"); }
+            if (InvalidDefaults(services) is { } invalid) throw new InvalidOperationException($"{main}: not installed: {invalid}");
             var old = Directory.Exists(target) ? PluginLoader.MoveAside(target) : null;
             Directory.Move(staging, target);
             if (old is not null) Directory.Delete(old, true);
@@ -155,6 +156,24 @@ internal static class JobCommands
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, true);
         }
+    }
+
+    /// <summary>
+    /// The first plugin of <paramref name="services"/> whose config is invalid as it comes (defaults set in a
+    /// constructor escape the generator's compile-time range check): one line naming the plugin, the key and the value.
+    /// </summary>
+    public static string? InvalidDefaults(IServiceCollection services)
+    {
+        using var provider = services.BuildServiceProvider();
+        foreach (var plugin in provider.GetServices<IPlugin>())
+        {
+            // A required key without a default (a data file's path) is the user's to give, not a bad default.
+            var required = plugin.Config.Keys.Where(k => k.Default.Length == 0).Select(k => ConfigText.Missing(k.Name)).ToHashSet();
+            var problems = plugin.Config.Validate(plugin.Config.Default()).Where(p => !required.Contains(p)).ToList();
+            if (problems.Count > 0)
+                return $"{plugin.Kind.ToString().ToLowerInvariant()} {plugin.Name}: its defaults are invalid: {string.Join("; ", problems)}";
+        }
+        return null;
     }
 
     /// <summary>

@@ -80,13 +80,16 @@ public static class ConfigText
 
     public static void Required(List<string> problems, string key, string? value)
     {
-        if (string.IsNullOrWhiteSpace(value)) problems.Add($"{key} must not be empty");
+        if (string.IsNullOrWhiteSpace(value)) problems.Add(Missing(key));
     }
 
     public static void Required(List<string> problems, string key, int[]? value)
     {
-        if (value is null || value.Length == 0) problems.Add($"{key} must not be empty");
+        if (value is null || value.Length == 0) problems.Add(Missing(key));
     }
+
+    /// <summary>The problem of a required key left empty: the user's to give (a data file's path), not a bad default.</summary>
+    public static string Missing(string key) => $"{key} must not be empty";
 
     /// <summary>"key=value" command-line arguments as pairs; anything else is a one-line error.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ParseAssignments(IEnumerable<string> args)
