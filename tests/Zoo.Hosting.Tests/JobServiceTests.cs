@@ -96,6 +96,25 @@ public class JobServiceTests
     }
 
     [Fact]
+    public void A_plugin_installed_while_the_service_runs_is_loaded_and_its_job_runs()
+    {
+        using var t = new TestHome();
+        var store = new JobStore(t.Home);
+        using var host = Start(t.Home);
+        try
+        {
+            Thread.Sleep(300); // the service is up and has looked at HOME/plugins
+            t.InstallMixturePrior();
+            var id = store.Submit(new JobSpec("vae", new Dictionary<string, string>(Tiny)
+                { ["prior"] = "gaussian-mixture", ["prior.components"] = "3", ["kl"] = "monte-carlo", ["epochs"] = "1" }));
+            var done = WaitFor(store, id, r => r.IsFinal);
+            done.State.ShouldBe(JobState.Succeeded, done.Reason);
+            File.ReadAllText(Path.Combine(store.RunDir(id), "config.json")).ShouldContain("\"gaussian-mixture\"");
+        }
+        finally { Stop(host); }
+    }
+
+    [Fact]
     public void A_cancelled_job_stops_at_a_batch_and_is_recorded_cancelled()
     {
         using var t = new TestHome();

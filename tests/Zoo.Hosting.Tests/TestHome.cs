@@ -29,14 +29,20 @@ internal sealed class TestHome : IDisposable
     /// The example drop-in plugin's build output (the gaussian-mixture prior; same configuration as these tests),
     /// copied in as `zoo plugins install` lays it out.
     /// </summary>
+    /// <summary>The example plugin's build output (built with the solution).</summary>
+    public static string MixturePriorBuild =>
+        Path.Combine(RepoRoot(), "plugins", MixturePrior, "bin", AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release", "net10.0");
+
     public void InstallMixturePrior()
     {
-        var config = AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release";
-        var build = Path.Combine(RepoRoot(), "plugins", MixturePrior, "bin", config, "net10.0");
-        var target = Path.Combine(Home.Plugins, MixturePrior);
-        Directory.CreateDirectory(target);
+        var build = MixturePriorBuild;
+        // Staged in a hidden folder and renamed into place whole, as `zoo plugins install` does: a running service
+        // never sees half a plugin.
+        var staging = Path.Combine(Home.Plugins, "." + MixturePrior + ".staging");
+        Directory.CreateDirectory(staging);
         foreach (var f in new[] { MixturePrior + ".dll", MixturePrior + ".deps.json" })
-            File.Copy(Path.Combine(build, f), Path.Combine(target, f));
+            File.Copy(Path.Combine(build, f), Path.Combine(staging, f));
+        Directory.Move(staging, Path.Combine(Home.Plugins, MixturePrior));
     }
 
     public const string MixturePrior = "Zoo.Plugins.MixturePrior";

@@ -8,19 +8,29 @@ namespace Zoo.Core.Plugins;
 /// </summary>
 public sealed class PluginCatalog : IPartResolver
 {
-    private readonly Dictionary<(PluginKind, string), IPlugin> byName = [];
+    // Replaced whole, never changed in place: a running service adds plugins installed after it started while jobs read.
+    private volatile Dictionary<(PluginKind, string), IPlugin> byName = [];
+    private readonly Lock adding = new();
 
-    public PluginCatalog(IEnumerable<IPlugin> plugins)
+    public PluginCatalog(IEnumerable<IPlugin> plugins) => Add(plugins);
+
+    /// <summary>Adds plugins (all or none); a name already taken in a family is an error naming both plugins.</summary>
+    public void Add(IEnumerable<IPlugin> plugins)
     {
-        foreach (var p in plugins)
+        lock (adding)
         {
-            if (!byName.TryAdd((p.Kind, p.Name), p))
+            var next = new Dictionary<(PluginKind, string), IPlugin>(byName);
+            foreach (var p in plugins)
             {
-                var first = byName[(p.Kind, p.Name)];
-                throw new InvalidOperationException(
-                    $"two {Family(p.Kind)} plugins are named '{p.Name}': {first.GetType().FullName} ({first.GetType().Assembly.GetName().Name}) " +
-                    $"and {p.GetType().FullName} ({p.GetType().Assembly.GetName().Name})");
+                if (!next.TryAdd((p.Kind, p.Name), p))
+                {
+                    var first = next[(p.Kind, p.Name)];
+                    throw new InvalidOperationException(
+                        $"two {Family(p.Kind)} plugins are named '{p.Name}': {first.GetType().FullName} ({first.GetType().Assembly.GetName().Name}) " +
+                        $"and {p.GetType().FullName} ({p.GetType().Assembly.GetName().Name})");
+                }
             }
+            byName = next;
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,6 +7,7 @@ using Zoo.Core;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
+using Zoo.Hosting.PluginLoading;
 
 namespace Zoo.Hosting.Jobs;
 
@@ -34,6 +36,9 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     : BackgroundService
 {
     private readonly Dictionary<string, (Task Task, CancellationTokenSource Cancel)> running = [];
+    /// <summary>Plugin folders looked at, with the state of their files then (a folder copied in by hand is tried again once it changes).</summary>
+    private readonly Dictionary<string, string> pluginFolders = [];
+    private readonly List<ServiceProvider> pluginProviders = [];
 
     /// <summary>Jobs that wait before their next try (paused by a storage failure, or claimed by another worker), by id.</summary>
     private readonly Dictionary<string, DateTimeOffset> notBefore = [];
@@ -64,6 +69,10 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         foreach (var debris in StaleTemps.Remove(store.Home.Root, depth: 2))
             logger.LogInformation("Removed {Path}: a temp file of a process that is gone", debris);
         Recover();
+        // The folders whose plugins the host loaded when it was built; one installed since then (even before this line) is loaded by the loop.
+        var loadedWithHost = Taken();
+        foreach (var dir in PluginLoader.Folders(store.Home.Plugins))
+            if (PluginLoader.Provides(dir) is { Count: > 0 } provides && provides.All(loadedWithHost.Contains)) pluginFolders[dir] = "loaded:" + Fingerprint(dir);
         Directory.CreateDirectory(store.Home.Inbox);
         using var watcher = new FileSystemWatcher(store.Home.Inbox, "*.json") { EnableRaisingEvents = true };
         watcher.Created += (_, _) => wake.Release();
@@ -72,6 +81,7 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         {
             while (!stopping.IsCancellationRequested)
             {
+                Tolerating(() => LoadInstalledPlugins());
                 var inboxFault = Tolerating(Ingest); // a job file that cannot be taken yet must not hold up the others
                 var fault = Tolerating(() => Poll(max, stopping)) ?? inboxFault;
                 if (fault is not null && fault != lastLoopFault)
@@ -87,6 +97,7 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
             if (running.Count > 0) logger.LogInformation("Stopping: {Count} running job(s) checkpoint at their next batch", running.Count);
             await Task.WhenAll(running.Values.Select(j => j.Task));
             foreach (var j in running.Values) j.Cancel.Dispose();
+            foreach (var provider in pluginProviders) provider.Dispose();
             logger.LogInformation("Job service stopped");
         }
     }
@@ -100,6 +111,46 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         try { step(); return null; }
         catch (Exception e) when (IoFault.Describe(e) is { } why) { return $"{why} ({e.Message.Split('\n')[0]})"; }
     }
+
+    /// <summary>
+    /// Plugin folders installed in HOME/plugins since the service started (`zoo plugins install` renames each into
+    /// place whole) join the catalog, so a job for a plugin installed after `zoo serve` started runs instead of failing
+    /// as unknown. A folder that cannot be loaded is logged once with its reason.
+    /// </summary>
+    private bool LoadInstalledPlugins()
+    {
+        bool loaded = false;
+        foreach (var dir in PluginLoader.Folders(store.Home.Plugins))
+        {
+            var fingerprint = Fingerprint(dir);
+            if (pluginFolders.TryGetValue(dir, out var seen) && (seen == fingerprint || seen.StartsWith("loaded:", StringComparison.Ordinal))) continue;
+            pluginFolders[dir] = fingerprint;
+            var services = new ServiceCollection();
+            var taken = Taken();
+            try
+            {
+                var names = PluginLoader.LoadOne(services, PluginLoader.MainAssembly(dir), taken);
+                var provider = services.BuildServiceProvider();
+                catalog.Add(provider.GetServices<IPlugin>());
+                pluginProviders.Add(provider);
+                pluginFolders[dir] = "loaded:" + fingerprint;
+                loaded = true;
+                logger.LogInformation("Loaded plugin folder {Dir}, installed while the service runs: {Plugins}", dir, string.Join(", ", names));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogWarning("Skipped plugin folder {Dir}: {Reason}", dir, PluginLoader.Reason(e));
+            }
+        }
+        return loaded;
+    }
+
+    /// <summary>The catalog's plugins as the loader names them ("prior gaussian-mixture").</summary>
+    private HashSet<string> Taken() => catalog.All.Select(p => $"{p.Kind.ToString().ToLowerInvariant()} {p.Name}").ToHashSet();
+
+    /// <summary>The names, sizes and times of a folder's files: it changes while a plugin is being copied in.</summary>
+    private static string Fingerprint(string dir) => string.Join("|", new DirectoryInfo(dir).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal)
+        .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
 
     /// <summary>One turn of the loop after the inbox: pass on cancel requests, start queued jobs and paused ones that are due.</summary>
     private void Poll(int max, CancellationToken stopping)
@@ -166,7 +217,10 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
             {
                 var spec = JobStore.ReadSpec(path);
                 record = new JobRecord(id, spec, JobState.Queued, now, now);
-                Bind(spec); // a bad model name or config fails the job now, not when it starts
+                // A bad model name or config fails the job now, not when it starts; a plugin installed a moment ago
+                // (after this turn looked at HOME/plugins) is loaded first.
+                try { Bind(spec); }
+                catch (ArgumentException) when (LoadInstalledPlugins()) { Bind(spec); }
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
             {
