@@ -36,8 +36,10 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     : BackgroundService
 {
     private readonly Dictionary<string, (Task Task, CancellationTokenSource Cancel)> running = [];
-    /// <summary>Plugin folders looked at, with the state of their files then (a folder copied in by hand is tried again once it changes).</summary>
-    private readonly Dictionary<string, string> pluginFolders = [];
+    /// <summary>Plugin folders whose plugins are in the catalog.</summary>
+    private readonly HashSet<string> loadedPluginFolders = [];
+    /// <summary>Plugin folders that could not be loaded, with the state of their files then: tried again once it changes.</summary>
+    private readonly Dictionary<string, string> failedPluginFolders = [];
     private readonly List<ServiceProvider> pluginProviders = [];
 
     /// <summary>Jobs that wait before their next try (paused by a storage failure, or claimed by another worker), by id.</summary>
@@ -69,10 +71,10 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
         foreach (var debris in StaleTemps.Remove(store.Home.Root, depth: 2))
             logger.LogInformation("Removed {Path}: a temp file of a process that is gone", debris);
         Recover();
-        // The folders whose plugins the host loaded when it was built; one installed since then (even before this line) is loaded by the loop.
-        var loadedWithHost = Taken();
-        foreach (var dir in PluginLoader.Folders(store.Home.Plugins))
-            if (PluginLoader.Provides(dir) is { Count: > 0 } provides && provides.All(loadedWithHost.Contains)) pluginFolders[dir] = "loaded:" + Fingerprint(dir);
+        // The folders the host loaded its plugins from when it was built (asked of the catalog, not of the disk: a folder
+        // installed since, even before this line, is loaded by the loop).
+        foreach (var plugin in catalog.All)
+            if (Path.GetDirectoryName(plugin.GetType().Assembly.Location) is { Length: > 0 } dir) loadedPluginFolders.Add(Path.GetFullPath(dir));
         Directory.CreateDirectory(store.Home.Inbox);
         using var watcher = new FileSystemWatcher(store.Home.Inbox, "*.json") { EnableRaisingEvents = true };
         watcher.Created += (_, _) => wake.Release();
@@ -120,33 +122,31 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     private bool LoadInstalledPlugins()
     {
         bool loaded = false;
-        foreach (var dir in PluginLoader.Folders(store.Home.Plugins))
+        foreach (var dir in PluginLoader.Folders(store.Home.Plugins).Select(Path.GetFullPath).Where(d => !loadedPluginFolders.Contains(d)))
         {
             var fingerprint = Fingerprint(dir);
-            if (pluginFolders.TryGetValue(dir, out var seen) && (seen == fingerprint || seen.StartsWith("loaded:", StringComparison.Ordinal))) continue;
-            pluginFolders[dir] = fingerprint;
+            if (failedPluginFolders.GetValueOrDefault(dir) == fingerprint) continue;
             var services = new ServiceCollection();
-            var taken = Taken();
+            var taken = catalog.All.Select(p => $"{p.Kind.ToString().ToLowerInvariant()} {p.Name}").ToHashSet(); // as the loader names them
             try
             {
                 var names = PluginLoader.LoadOne(services, PluginLoader.MainAssembly(dir), taken);
                 var provider = services.BuildServiceProvider();
                 catalog.Add(provider.GetServices<IPlugin>());
                 pluginProviders.Add(provider);
-                pluginFolders[dir] = "loaded:" + fingerprint;
+                loadedPluginFolders.Add(dir);
+                failedPluginFolders.Remove(dir);
                 loaded = true;
                 logger.LogInformation("Loaded plugin folder {Dir}, installed while the service runs: {Plugins}", dir, string.Join(", ", names));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                failedPluginFolders[dir] = fingerprint;
                 logger.LogWarning("Skipped plugin folder {Dir}: {Reason}", dir, PluginLoader.Reason(e));
             }
         }
         return loaded;
     }
-
-    /// <summary>The catalog's plugins as the loader names them ("prior gaussian-mixture").</summary>
-    private HashSet<string> Taken() => catalog.All.Select(p => $"{p.Kind.ToString().ToLowerInvariant()} {p.Name}").ToHashSet();
 
     /// <summary>The names, sizes and times of a folder's files: it changes while a plugin is being copied in.</summary>
     private static string Fingerprint(string dir) => string.Join("|", new DirectoryInfo(dir).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal)
