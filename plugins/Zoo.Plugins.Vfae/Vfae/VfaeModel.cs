@@ -105,7 +105,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         long[]? groups = null;
         using (NewDisposeScope())
         {
-            labelled = Array.ConvertAll(Labelled(rows).data<float>(), f => f > 0.5f);
+            labelled = layout.LabelledRows(rows);
             if (UsesMmd) groups = S(rows).argmax(1).data<long>();
         }
         return Loss(rows, new RowFacts(labelled, groups), generator);

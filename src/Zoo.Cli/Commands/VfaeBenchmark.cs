@@ -32,7 +32,8 @@ internal static class VfaeBenchmark
         var run = RunConfig.Bind("vfae", [new("labels", labels.ToString(inv)), new("epochs", Math.Max(1, epochs).ToString(inv))], catalog,
             ConfigText.ParseAssignments(SemiSupervisedCommand.Defaults));
         stdout.WriteLine($"zoo bench vfae: vfae on MNIST as `zoo semisupervised` ({labels} labels, hidden 500, latent 50/50, alpha 100, labelled share 0.3, " +
-                         $"batch 100, Adam 1e-3); libtorch {version}, {get_num_threads()} threads");
+                         $"batch 100, Adam 1e-3); {Threading.Engine}");
+        Threading.WriteBlasNote(stdout);
         if (profileSteps > 0) Profile(run, profileSteps, stdout);
         if (epochs == 0) return 0;
         var accuracy = catalog.Resolve(PluginKind.Callback, "classifier-accuracy", out _, out _) as ICallbackPlugin

@@ -57,10 +57,8 @@ public sealed class TrainingData : IDisposable
         if (table.Layout.Picture is null) binarization = Binarization.None;
         var width = table.Layout.Width;
         var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, labelledShare, out var epochLabels, out var source);
-        var flags = table.Train.narrow(1, width - 1, 1).squeeze(1);
-        var labelled = flags.data<float>();
-        flags.Dispose();
-        var facts = new RowFacts(Array.ConvertAll(source, i => labelled[i] > 0.5f),
+        var labelled = table.Layout.LabelledRows(table.Train);
+        var facts = new RowFacts(Array.ConvertAll(source, i => labelled[i]),
             table.TrainSensitive.Length > 0 ? Array.ConvertAll(source, i => table.TrainSensitive[i]) : null);
         var train = ImageDataset.FromTensors($"{name}-train", 1, width, epochRows, tensor(epochLabels).DetachFromDisposeScope());
         var test = ImageDataset.FromTensors($"{name}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
@@ -92,8 +90,8 @@ public sealed class TrainingData : IDisposable
     public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels, out int[] source)
     {
         using var scope = NewDisposeScope();
-        var flags = rows.narrow(1, layout.Width - 1, 1).squeeze(1).data<float>();
-        var labelled = Enumerable.Range(0, flags.Length).Where(i => flags[i] > 0.5f).ToArray();
+        var flags = layout.LabelledRows(rows);
+        var labelled = Enumerable.Range(0, flags.Length).Where(i => flags[i]).ToArray();
         int unlabelled = flags.Length - labelled.Length;
         // L·(1 + copies) ≥ share·(U + L·(1 + copies))  ⇔  1 + copies ≥ share·U / ((1 − share)·L)
         int copies = share <= 0 || labelled.Length == 0 || unlabelled == 0 ? 0

@@ -37,6 +37,13 @@ public sealed record TabularLayout(int BinaryFeatures, int ContinuousFeatures, i
     public int SensitiveGroups => SensitiveIsGroup ? SensitiveWidth : 0;
     /// <summary>For rows made from images: the picture's size; its pixels are the first Height·Width columns (x, then s).</summary>
     public (int Height, int Width)? Picture { get; init; }
+
+    /// <summary>Which packed rows carry their label, read to the host: the last column flags them (1 labelled, 0 not).</summary>
+    public bool[] LabelledRows(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        return Array.ConvertAll(rows.narrow(1, Width - 1, 1).squeeze(1).data<float>(), f => f > 0.5f);
+    }
 }
 
 /// <summary>
