@@ -3,8 +3,8 @@ namespace Zoo.Torch.Tests;
 /// <summary>Every differentiable op of the binding against central finite differences (float64).</summary>
 public class GradientTests
 {
-    private static Tensor U(double lo, double hi, params long[] shape) => GradCheck.Uniform(shape, lo, hi, (ulong)shape.Sum() + 3);
-    private static Tensor U2(double lo, double hi, params long[] shape) => GradCheck.Uniform(shape, lo, hi, (ulong)shape.Sum() + 91);
+    private static Tensor U(double lo, double hi, params long[] shape) => GradientCheck.Uniform(shape, lo, hi, (ulong)shape.Sum() + 3);
+    private static Tensor U2(double lo, double hi, params long[] shape) => GradientCheck.Uniform(shape, lo, hi, (ulong)shape.Sum() + 91);
 
     public static TheoryData<string> UnaryOps => new()
     {
@@ -68,7 +68,7 @@ public class GradientTests
             "flatten" => t => t.unsqueeze(1).flatten(1),
             _ => throw new ArgumentException(op),
         };
-        GradCheck.Check(a => f(a[0]), x);
+        GradientCheck.Check(a => f(a[0]), x);
     }
 
     public static TheoryData<string> BinaryOps => new()
@@ -102,14 +102,14 @@ public class GradientTests
             "linear" => (U(-2, 2, 3, 4), U2(-1, 1, 5, 4), (x, y) => nn.functional.linear(x, y)),
             _ => throw new ArgumentException(op),
         };
-        GradCheck.Check(t => f(t[0], t[1]), a, b);
+        GradientCheck.Check(t => f(t[0], t[1]), a, b);
     }
 
     [Fact]
     public void Addmm_and_linear_with_bias_gradients_match_finite_differences()
     {
-        GradCheck.Check(t => addmm(t[0], t[1], t[2], beta: 0.5, alpha: 2.0), U(-1, 1, 3, 5), U2(-1, 1, 3, 4), U(-1, 1, 4, 5));
-        GradCheck.Check(t => nn.functional.linear(t[0], t[1], t[2]), U(-1, 1, 3, 4), U2(-1, 1, 5, 4), U(-1, 1, 5));
+        GradientCheck.Check(t => addmm(t[0], t[1], t[2], beta: 0.5, alpha: 2.0), U(-1, 1, 3, 5), U2(-1, 1, 3, 4), U(-1, 1, 4, 5));
+        GradientCheck.Check(t => nn.functional.linear(t[0], t[1], t[2]), U(-1, 1, 3, 4), U2(-1, 1, 5, 4), U(-1, 1, 5));
     }
 
     public static TheoryData<string> Activations => new() { "identity", "relu", "leaky_relu:0.2", "elu:1.3", "softplus", "tanh", "sigmoid" };
@@ -122,7 +122,7 @@ public class GradientTests
         var activation = Activation.Parse(act);
         // float32 differences are coarse: eps 1e-2 with a 2% relative tolerance (still fails on a wrong derivative).
         using var scope = NewDisposeScope();
-        GradCheck.Check(t => nn.functional.linear(t[0], t[1], t[2], activation), eps: 1e-2, rtol: 2e-2, atol: 2e-3,
+        GradientCheck.Check(t => nn.functional.linear(t[0], t[1], t[2], activation), eps: 1e-2, rtol: 2e-2, atol: 2e-3,
             U(-1.5, 1.5, 4, 6).to(float32), U2(-1, 1, 5, 6).to(float32), U(-0.5, 0.5, 5).to(float32));
     }
 

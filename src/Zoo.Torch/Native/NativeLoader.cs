@@ -55,8 +55,10 @@ internal static class NativeLoader
         };
         foreach (var path in candidates)
             if (File.Exists(path)) return NativeLibrary.Load(path);
+        // From a package (Zoo.Sdk): the runtime's own probing finds runtimes/linux-x64/native/ through the deps.json.
+        if (NativeLibrary.TryLoad("libzoo_torch.so", assembly, searchPath, out var handle)) return handle;
         throw new DllNotFoundException(
-            $"libzoo_torch.so not found beside the application ({string.Join(", ", candidates)}): build the solution " +
+            $"libzoo_torch.so not found beside the application ({string.Join(", ", candidates)}) nor among its native assets: build the solution " +
             "(dotnet build), which compiles the native shim, after installing libtorch-dev (scripts/setup.sh).");
     }
 }

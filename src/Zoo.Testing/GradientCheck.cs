@@ -1,14 +1,19 @@
-namespace Zoo.Torch.Tests;
+using Zoo.Torch;
+using static Zoo.Torch.torch;
+
+namespace Zoo.Testing;
 
 /// <summary>
 /// Finite-difference gradient checks: the analytic gradient of L(x) = Σ f(x)·r (r a fixed random projection, so
 /// no symmetry can hide an error) against central differences, element by element. Inputs keep their dtype
-/// (float64 for tight checks, float32 for the fused kernels); L is accumulated in float64.
+/// (float64 for tight checks, float32 for fused kernels); L is accumulated in float64.
 /// </summary>
-internal static class GradCheck
+public static class GradientCheck
 {
+    /// <summary>Checks the gradients of <paramref name="f"/> at float64 <paramref name="inputs"/> (ε = 1e-6, rtol = 1e-5, atol = 1e-7).</summary>
     public static void Check(Func<Tensor[], Tensor> f, params Tensor[] inputs) => Check(f, 1e-6, 1e-5, 1e-7, inputs);
 
+    /// <summary>Checks with step <paramref name="eps"/> and tolerance atol + rtol·|finite difference| per element.</summary>
     public static void Check(Func<Tensor[], Tensor> f, double eps, double rtol, double atol, params Tensor[] inputs)
     {
         using var scope = NewDisposeScope();
@@ -20,7 +25,8 @@ internal static class GradCheck
         for (int k = 0; k < inputs.Length; k++)
         {
             var x = inputs[k];
-            var analytic = x.grad!.to(float64).data<double>();
+            var analytic = (x.grad ?? throw new ZooCheckException($"input {k}: no gradient reached it (is it used, and not detached?)"))
+                .to(float64).data<double>();
             var values = x.detach().to(float64).data<double>();
             var shape = x.shape;
             for (int i = 0; i < values.Length; i++)
@@ -37,7 +43,7 @@ internal static class GradCheck
                 var numeric = (Eval(eps) - Eval(-eps)) / (2 * eps);
                 var tol = atol + rtol * Math.Abs(numeric);
                 if (!(Math.Abs(analytic[i] - numeric) <= tol))
-                    throw new Xunit.Sdk.XunitException(
+                    throw new ZooCheckException(
                         $"input {k}, element {i}: analytic gradient {analytic[i]:G10} differs from finite difference {numeric:G10} by more than {tol:G3}");
             }
         }
