@@ -4,7 +4,8 @@
 # `dotnet new zoo-plugin` the same folder with --feed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# ZOO_PACK_NO_SETUP=1: the solution is built already (the SDK test packs from inside a test run).
+[ "${ZOO_PACK_NO_SETUP:-}" = 1 ] || bash scripts/setup.sh
 feed=${ZOO_FEED:-$HOME/.zoo/packages}
 rm -f artifacts/packages/Zoo.*.nupkg
 for project in Zoo.Sdk Zoo.Testing Zoo.Templates; do

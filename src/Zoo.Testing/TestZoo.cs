@@ -59,7 +59,7 @@ public sealed class TestZoo : IDisposable
     /// <summary>
     /// Trains <paramref name="model"/> briefly with <paramref name="settings"/> (`likelihood=laplace`, `prior.scale=2`)
     /// over <see cref="BriefDefaults"/> and checks the run: every epoch's figures finite, a checkpoint written, and the
-    /// native tensors alive after the last epoch as many as after the first (a part that leaks a tensor per batch fails).
+    /// native tensors alive after the last epoch no more than after the first (a part that leaks a tensor per batch fails).
     /// </summary>
     public TrainingResult Train(string model, params string[] settings)
     {
@@ -67,6 +67,7 @@ public sealed class TestZoo : IDisposable
         var defaults = ConfigText.ParseAssignments(given.Any(kv => kv.Key == "dataset") ? BriefDefaults : [.. BriefDefaults, .. BriefData]);
         var run = RunConfig.Bind(model, [.. defaults.Where(d => given.All(g => g.Key != d.Key)), .. given], Catalog);
         var runDir = Path.Combine(RunRoot, $"{model}-{++runs}");
+        SettledLiveTensors(); // the garbage of earlier code is freed now, not while the epochs are counted
         var result = run.Train(runDir, resume: false, callbacks: []);
         Check(result, model);
         return result;
@@ -87,7 +88,7 @@ public sealed class TestZoo : IDisposable
         }
         if (!Directory.Exists(Path.Combine(result.RunDir, "checkpoint")))
             throw new ZooCheckException($"{model}: no checkpoint in {result.RunDir}");
-        if (result.Metrics.Count > 1 && result.Metrics[^1].LiveTensors != result.Metrics[0].LiveTensors)
+        if (result.Metrics.Count > 1 && result.Metrics[^1].LiveTensors > result.Metrics[0].LiveTensors)
             throw new ZooCheckException($"{model}: {result.Metrics[0].LiveTensors} native tensors were alive after epoch 1 and " +
                                         $"{result.Metrics[^1].LiveTensors} after epoch {result.Metrics[^1].Epoch}: something leaks tensors every epoch");
     }

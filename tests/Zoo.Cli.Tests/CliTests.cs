@@ -550,7 +550,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         finally { if (Directory.Exists(home)) Directory.Delete(home, true); }
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Zoo.sln"))) return dir.FullName;

@@ -28,7 +28,7 @@ public class ZooSampleClassDataTests
         using var data = run.LoadData();
         Assert.Equal(100, data.Shape.Dimensions);
         Assert.Equal(300, data.Train.Count);
-        Assert.Equal(100, data.Test.Count);
+        Assert.Equal(100, data.TestSet.Count);
     }
 
     [Fact]
