@@ -1,3 +1,4 @@
+using Zoo.Core.Plugins;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
@@ -210,6 +211,12 @@ public static class ZooCommand
             // One line even for exceptions whose message spans several (ArgumentOutOfRangeException appends its value).
             var message = e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "") : e.Message;
             stderr.WriteLine($"zoo: error: {message.Split('\n')[0].TrimEnd()}");
+            return 1;
+        }
+        catch (Exception e) when (PluginContract.ThrowingPlugin(e) is { } plugin)
+        {
+            // A bug inside a plugin (a NullReferenceException in its LogProb): one line naming the plugin and where, not a crash.
+            stderr.WriteLine($"zoo: error: plugin {plugin} failed: {PluginContract.Fault(e)}");
             return 1;
         }
     }

@@ -25,6 +25,7 @@ public sealed class TestZoo : IDisposable
 {
     private readonly ServiceProvider services;
     private int runs;
+    private readonly Assembly[] underTest;
 
     /// <summary>The built-in plugins and those of <paramref name="pluginAssemblies"/> (typeof(MyPlugin).Assembly).</summary>
     public TestZoo(params Assembly[] pluginAssemblies)
@@ -34,6 +35,7 @@ public sealed class TestZoo : IDisposable
             .AddZooPluginsVae().AddZooPluginsVfae();
         foreach (var assembly in pluginAssemblies) collection.AddZooPluginAssembly(assembly);
         services = collection.BuildServiceProvider();
+        underTest = pluginAssemblies;
         Catalog = services.GetRequiredService<PluginCatalog>(); // a duplicate plugin name fails here, naming both
         RunRoot = Path.Combine(Path.GetTempPath(), "zoo-testing-" + Guid.NewGuid().ToString("N")[..8]);
     }
@@ -53,16 +55,28 @@ public sealed class TestZoo : IDisposable
     /// <inheritdoc cref="BriefDefaults"/>
     public static IReadOnlyList<string> BriefData { get; } = ["dataset=noisy-halves", "dataset.train-limit=600", "dataset.test-limit=200"];
 
+    /// <summary>
+    /// Calls every plugin of the assemblies under test once with its default keys, as `zoo plugins install` does before
+    /// it installs them (<see cref="PluginContract"/>): shapes, finite values, a model's scalar loss and gradients.
+    /// </summary>
+    public void CheckContracts()
+    {
+        foreach (var plugin in Catalog.All.Where(p => underTest.Contains(p.GetType().Assembly)))
+            if (PluginContract.Problem(plugin, Catalog) is { } problem)
+                throw new ZooCheckException($"`zoo plugins install` would refuse it: {problem}");
+    }
+
     /// <summary>A run of <paramref name="model"/> bound as `zoo train MODEL key=value…` binds it: every problem at once, or a ConfigException.</summary>
     public RunConfig Bind(string model, params string[] settings) => RunConfig.Bind(model, ConfigText.ParseAssignments(settings), Catalog);
 
     /// <summary>
     /// Trains <paramref name="model"/> briefly with <paramref name="settings"/> (`likelihood=laplace`, `prior.scale=2`)
-    /// over <see cref="BriefDefaults"/> and checks the run: every epoch's figures finite, a checkpoint written, and the
+    /// over <see cref="BriefDefaults"/> and checks the plugins under test (<see cref="CheckContracts"/>) and the run: every epoch's figures finite, a checkpoint written, and the
     /// native tensors alive after the last epoch no more than after the first (a part that leaks a tensor per batch fails).
     /// </summary>
     public TrainingResult Train(string model, params string[] settings)
     {
+        CheckContracts();
         var given = ConfigText.ParseAssignments(settings);
         var defaults = ConfigText.ParseAssignments(given.Any(kv => kv.Key == "dataset") ? BriefDefaults : [.. BriefDefaults, .. BriefData]);
         var run = RunConfig.Bind(model, [.. defaults.Where(d => given.All(g => g.Key != d.Key)), .. given], Catalog);

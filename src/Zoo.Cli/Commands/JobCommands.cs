@@ -145,7 +145,7 @@ internal static class JobCommands
             IReadOnlyList<string> plugins;
             try { plugins = PluginLoader.LoadOne(services, staged, taken); }
             catch (Exception e) { throw new InvalidOperationException($"{main}: not installed: {PluginLoader.Reason(e)}"); }
-            if (InvalidDefaults(services) is { } invalid) throw new InvalidOperationException($"{main}: not installed: {invalid}");
+            if ((InvalidDefaults(services) ?? BrokenContract(services, home, name)) is { } invalid) throw new InvalidOperationException($"{main}: not installed: {invalid}");
             var old = Directory.Exists(target) ? PluginLoader.MoveAside(target) : null;
             Directory.Move(staging, target);
             if (old is not null) Directory.Delete(old, true);
@@ -174,6 +174,21 @@ internal static class JobCommands
                 return $"{plugin.Kind.ToString().ToLowerInvariant()} {plugin.Name}: its defaults are invalid: {string.Join("; ", problems)}";
         }
         return null;
+    }
+
+    /// <summary>
+    /// The first plugin of <paramref name="services"/> that breaks its family's contract when called with its defaults
+    /// (<see cref="PluginContract"/>), with the parts it names by default taken from the built-in and installed plugins
+    /// (those of an earlier install of <paramref name="assemblyName"/> aside: this install replaces them).
+    /// </summary>
+    private static string? BrokenContract(IServiceCollection services, ZooHome home, string assemblyName)
+    {
+        using var staged = services.BuildServiceProvider();
+        var plugins = staged.GetServices<IPlugin>().ToList();
+        using var host = ZooServices.Build(home, TextWriter.Null);
+        var others = host.GetRequiredService<PluginCatalog>().All.Where(p => p.GetType().Assembly.GetName().Name != assemblyName);
+        var catalog = new PluginCatalog(others.Concat(plugins));
+        return plugins.Select(p => PluginContract.Problem(p, catalog)).FirstOrDefault(p => p is not null);
     }
 
     /// <summary>
