@@ -14,7 +14,7 @@ using Zoo.Plugins.Vae;
 namespace Zoo.Plugins.Tests;
 
 /// <summary>
-/// The drop-in example assembly (docs/authoring-a-model.md): its prior's density, and the prior registered through its
+/// The drop-in example assembly (docs/authoring-a-plugin.md): its prior's density, and the prior registered through its
 /// marker and trained in the generic vae (`vae prior=gaussian-mixture kl=monte-carlo latent=2`).
 /// </summary>
 [Collection("Serial")]
