@@ -73,4 +73,13 @@ listed=$(zoo list)
 for p in "${plugins[@]}"; do
   if grep -qE "^  $p:" <<<"$listed"; then echo "author-flow: $p is still listed after uninstall" >&2; exit 1; fi
 done
+step "a plugin that breaks its family's contract is refused at install, in one line"
+sed -i 's/return terms.sum(-1).MoveToOuterDisposeScope();/return terms.MoveToOuterDisposeScope();/' Acme.Zoo.Laplace/Acme.Zoo.Laplace/LaplaceLikelihood.cs
+dotnet build Acme.Zoo.Laplace/Acme.Zoo.Laplace -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+if refusal=$(zoo plugins install Acme.Zoo.Laplace/Acme.Zoo.Laplace/bin/Release/net10.0 2>&1); then
+  echo "author-flow: a likelihood whose LogProb is not summed over dimensions was installed" >&2; exit 1
+fi
+echo "$refusal"
+grep -q "not installed: likelihood laplace: LogProb gave shape \[8, 16\] for 8 rows; expected \[8\]" <<<"$refusal"
+[ ! -e "$ZOO_HOME/plugins/Acme.Zoo.Laplace" ] || { echo "author-flow: the refused plugin left a folder" >&2; exit 1; }
 echo "author-flow: ok"
