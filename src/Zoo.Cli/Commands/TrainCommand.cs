@@ -48,6 +48,9 @@ internal static class TrainCommand
         var last = result.Metrics[^1];
         stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test ELBO {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
                          $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/"])}");
+        if (result.Traffic is { Steps: > 0 } t)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  all-reduce (rank 0): {t.MillisecondsPerStep:F2} ms per step over {t.Steps} steps (waits for the slowest rank included), {t.BytesPerStep / 1e6:F2} MB of gradients per rank per step"));
         return 0;
     }
 

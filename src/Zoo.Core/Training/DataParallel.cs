@@ -57,9 +57,19 @@ public sealed class DataParallel(ProcessGroup ranks)
     {
         double share = (double)shardRows / batchRows;
         Span<float> extra = [(float)(shardRows > 0 ? shardLoss * share : 0), stop ? 1 : 0];
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         ranks.AllReduceGradients(parameters, share, extra);
+        reduceTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        reducedSteps++;
+        reducedBytes = parameters.Sum(p => p.numel()) * sizeof(float) + extra.Length * sizeof(float);
         return (extra[0], extra[1] > 0);
     }
+
+    private TimeSpan reduceTime;
+    private long reducedSteps, reducedBytes;
+
+    /// <summary>The gradient all-reduces of this process so far (waiting for the slowest rank included).</summary>
+    public GradientTraffic Traffic => new(reducedSteps, reduceTime, reducedBytes, WorldSize);
 
     /// <summary>Sums of <paramref name="values"/> over the ranks.</summary>
     public double[] Sum(params double[] values) => ranks.AllReduceSum(values);
@@ -102,4 +112,13 @@ public sealed class DataParallel(ProcessGroup ranks)
         adam.load_state_dict(moments, optimizer);
         return received["state"]?.GetValue<string>() is { } json ? CheckpointState.FromJson(json, "rank 0's checkpoint") : null;
     }
+}
+
+/// <summary>
+/// The gradient all-reduces of a run: steps, the time spent in them (a rank waits there for the slowest rank too) and
+/// the bytes each rank contributes per step (its flat gradient buckets plus the step's loss and stop slots).
+/// </summary>
+public sealed record GradientTraffic(long Steps, TimeSpan Time, long BytesPerStep, int WorldSize)
+{
+    public double MillisecondsPerStep => Steps == 0 ? 0 : Time.TotalMilliseconds / Steps;
 }

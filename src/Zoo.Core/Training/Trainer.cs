@@ -8,7 +8,11 @@ using static Zoo.Torch.torch;
 namespace Zoo.Core.Training;
 
 /// <summary>What a finished (or resumed-and-finished) training run leaves behind.</summary>
-public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> Metrics, TimeSpan Elapsed, IReadOnlyList<string> Files);
+public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> Metrics, TimeSpan Elapsed, IReadOnlyList<string> Files)
+{
+    /// <summary>A data-parallel run's gradient all-reduces (null when trained alone).</summary>
+    public GradientTraffic? Traffic { get; init; }
+}
 
 /// <summary>
 /// The training loop: Adam on seeded shuffled minibatches of the data it is given, per-epoch test evaluation, an
@@ -223,7 +227,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             observer?.EpochDone(metrics);
         }
         if (IsWriter) Tell(c => c.Finished(context, history));
-        return new TrainingResult(runDir, history, total.Elapsed, context.Files);
+        return new TrainingResult(runDir, history, total.Elapsed, context.Files) { Traffic = parallel?.Traffic };
     }
 
     private TrainingDivergedException Diverged(double value, int epoch, int batch, int batches) =>

@@ -11,6 +11,15 @@ namespace Zoo.Torch.Distributed;
 /// </summary>
 public sealed record LaunchSettings(string MasterAddr, int MasterPort, int Rank, int WorldSize, int LocalRank, TimeSpan Timeout, string Launcher)
 {
+    /// <summary>
+    /// torchrun's agent already serves a TCPStore at MASTER_ADDR:MASTER_PORT (it says so with
+    /// <c>TORCHELASTIC_USE_AGENT_STORE=True</c>): every rank joins it as a client.
+    /// </summary>
+    public bool AgentStore { get; init; }
+
+    /// <summary>Where this attempt's keys live in the store: a restarted torchrun attempt must not read the last one's.</summary>
+    public string KeyPrefix { get; init; } = "zoo/";
+
     /// <summary>torch.distributed's default rendezvous port, used when a Slurm job sets no MASTER_PORT.</summary>
     public const int DefaultPort = 29500;
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(300);
@@ -68,7 +77,11 @@ public sealed record LaunchSettings(string MasterAddr, int MasterPort, int Rank,
         if (Get(TimeoutVariable) is { } t)
             timeout = double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86400
                 ? TimeSpan.FromSeconds(s) : throw new ArgumentException($"{TimeoutVariable} = '{t}' must be a number of seconds in (0, 86400]");
-        return new LaunchSettings(addr, port, rank, world, localRank, timeout, launcher);
+        return new LaunchSettings(addr, port, rank, world, localRank, timeout, launcher)
+        {
+            AgentStore = string.Equals(Get("TORCHELASTIC_USE_AGENT_STORE"), "true", StringComparison.OrdinalIgnoreCase),
+            KeyPrefix = $"zoo/{Get("TORCHELASTIC_RUN_ID") ?? "run"}/{Get("TORCHELASTIC_RESTART_COUNT") ?? "0"}/",
+        };
     }
 
     /// <summary>

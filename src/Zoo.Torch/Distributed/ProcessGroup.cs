@@ -29,19 +29,24 @@ public sealed unsafe class ProcessGroup : IDisposable
     private ProcessGroup(IntPtr handle, int rank, int worldSize, TimeSpan timeout) =>
         (this.handle, Rank, WorldSize, Timeout) = (handle, rank, worldSize, timeout);
 
-    /// <summary>Joins the group (blocks until every rank has joined, at most <paramref name="timeout"/>).</summary>
-    public static unsafe ProcessGroup Connect(string masterAddr, int masterPort, int rank, int worldSize, TimeSpan timeout)
+    /// <summary>
+    /// Joins the group (blocks until every rank has joined, at most <paramref name="timeout"/>). Rank 0 serves the
+    /// rendezvous store unless <paramref name="agentStore"/> (a torchrun agent serves it; keys go under <paramref name="keyPrefix"/>).
+    /// </summary>
+    public static unsafe ProcessGroup Connect(string masterAddr, int masterPort, int rank, int worldSize, TimeSpan timeout,
+        bool agentStore = false, string keyPrefix = "zoo/")
     {
         IntPtr h;
         fixed (byte* addr = System.Text.Encoding.UTF8.GetBytes(masterAddr + "\0"))
-            h = NativeMethods.zt_dist_init(addr, masterPort, rank, worldSize, (long)timeout.TotalMilliseconds);
+        fixed (byte* prefix = System.Text.Encoding.UTF8.GetBytes(keyPrefix + "\0"))
+            h = NativeMethods.zt_dist_init(addr, masterPort, rank, worldSize, (long)timeout.TotalMilliseconds, !agentStore, prefix);
         Check();
         return new ProcessGroup(h, rank, worldSize, timeout);
     }
 
     /// <summary>Joins the group <paramref name="launch"/> describes (see <see cref="LaunchSettings.FromEnvironment"/>).</summary>
     public static ProcessGroup Connect(LaunchSettings launch) =>
-        Connect(launch.MasterAddr, launch.MasterPort, launch.Rank, launch.WorldSize, launch.Timeout);
+        Connect(launch.MasterAddr, launch.MasterPort, launch.Rank, launch.WorldSize, launch.Timeout, launch.AgentStore, launch.KeyPrefix);
 
     private IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(ProcessGroup));
 

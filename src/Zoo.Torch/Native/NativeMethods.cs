@@ -154,7 +154,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern unsafe int zt_parallel_probe(int* ftzThreads);
 
     // native/distributed.cpp: the process group (an opaque Group*).
-    [DllImport(Lib)] internal static extern IntPtr zt_dist_init(byte* addr, int port, int rank, int world, long timeoutMs);
+    [DllImport(Lib)] internal static extern IntPtr zt_dist_init(byte* addr, int port, int rank, int world, long timeoutMs, bool hostStore, byte* prefix);
     [DllImport(Lib)] internal static extern void zt_dist_free(IntPtr g);
     [DllImport(Lib)] internal static extern void zt_dist_allreduce_grads(IntPtr g, IntPtr* @params, int n, double scale, float* extra, int nExtra, long bucketBytes);
     [DllImport(Lib)] internal static extern void zt_dist_allreduce_sum(IntPtr g, IntPtr* ts, int n);

@@ -4,9 +4,10 @@
 // Every collective waits with the group's timeout, and every failure is turned into one message that names the lost
 // rank: each rank's heartbeat thread bumps a counter in the store twice a second, and when a collective fails the
 // survivor reads the counters twice, a few beats apart; a rank whose counter stood still is gone. The store lives in
-// rank 0's process, so a store that cannot be reached at all means rank 0 is gone.
+// rank 0's process (unless a torchrun agent hosts it), so a store that cannot be reached at all means rank 0 is gone.
 #include "shim.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -25,7 +26,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kBeat{500};
 constexpr int kBeatsToDeclareLost = 4;
 
-std::string beat_key(int rank) { return "zoo/beat/" + std::to_string(rank); }
+std::string beat_key(int rank) { return "beat/" + std::to_string(rank); }
 
 // The first line of a libtorch / Gloo message (some append a C++ backtrace or the call site).
 std::string first_line(const std::string& s) {
@@ -52,7 +53,9 @@ struct Group {
   std::string addr;
   int port = 0, rank = 0, world = 1;
   milliseconds timeout{0};
-  c10::intrusive_ptr<c10d::TCPStore> store;  // rendezvous and failure diagnosis, from the calling thread only
+  bool hosts_store = true;  // rank 0 hosts the TCPStore, unless a torchrun agent does
+  std::string prefix;       // every key of this run's store lives under it (a torchrun agent's store outlives restarts)
+  c10::intrusive_ptr<c10d::Store> store;  // rendezvous and failure diagnosis, from the calling thread only
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
 
   std::thread beat;
@@ -62,7 +65,8 @@ struct Group {
 
   void start_heartbeat() {
     // Its own store connection: a TCPStore client is not shared between threads.
-    auto own = connect_store(addr, port, false, c10::nullopt, timeout);
+    c10::intrusive_ptr<c10d::Store> own =
+        c10::make_intrusive<c10d::PrefixStore>(prefix, connect_store(addr, port, false, c10::nullopt, timeout));
     beat = std::thread([this, own] {
       std::unique_lock<std::mutex> lock(mu);
       while (!stopping) {
@@ -96,7 +100,7 @@ struct Group {
         if (r != rank && store->add(beat_key(r), 0) == before[r]) lost.push_back(r);
       return lost;
     } catch (...) {
-      return rank == 0 ? std::vector<int>{} : std::vector<int>{0};
+      return rank == 0 || !hosts_store ? std::vector<int>{} : std::vector<int>{0};
     }
   }
 
@@ -111,7 +115,7 @@ struct Group {
     } else {
       msg = "lost rank";
       for (size_t i = 0; i < lost.size(); i++) msg += (i ? ", " : lost.size() > 1 ? "s " : " ") + std::to_string(lost[i]);
-      msg += " of " + std::to_string(world) + (lost[0] == 0 ? " (rank 0 hosts the rendezvous store)" : "") + " during " + what +
+      msg += " of " + std::to_string(world) + (lost[0] == 0 && hosts_store ? " (rank 0 hosts the rendezvous store)" : "") + " during " + what +
              " on rank " + std::to_string(rank) + " (" + cause + ")";
     }
     throw std::runtime_error("distributed: " + msg);
@@ -161,24 +165,28 @@ std::vector<at::Tensor> deref(const T* ts, int n) {
 
 // Joins the group: rank 0 opens the TCPStore at addr:port and waits for the others; every rank claims its rank
 // number and checks that they all agree on the world size, then the Gloo group connects every pair.
-ZT_API Group* zt_dist_init(const char* addr, int port, int rank, int world, int64_t timeout_ms) {
+// host_store false: a torchrun agent already serves the store at addr:port (TORCHELASTIC_USE_AGENT_STORE), so rank 0
+// joins it as a client, and `prefix` keeps this attempt's keys apart from an earlier one's.
+ZT_API Group* zt_dist_init(const char* addr, int port, int rank, int world, int64_t timeout_ms, bool host_store, const char* prefix) {
   ZT_TRY(
       TORCH_CHECK(world >= 1 && rank >= 0 && rank < world, "distributed: rank ", rank, " is outside world size ", world);
       auto g = std::make_unique<Group>(); g->addr = addr; g->port = port; g->rank = rank; g->world = world;
-      g->timeout = milliseconds(timeout_ms); std::string where = std::string(addr) + ":" + std::to_string(port);
+      g->timeout = milliseconds(timeout_ms); g->hosts_store = host_store; g->prefix = prefix; std::string where = std::string(addr) + ":" + std::to_string(port);
       try {
-        g->store = connect_store(addr, port, rank == 0, (size_t)world, g->timeout);
+        g->store = c10::make_intrusive<c10d::PrefixStore>(
+            g->prefix, connect_store(addr, port, host_store && rank == 0,
+                                     host_store ? c10::optional<size_t>((size_t)world) : c10::nullopt, g->timeout));
       } catch (const std::exception& e) {
         throw std::runtime_error(
-            rank == 0 ? "distributed: rank 0 could not open the rendezvous on port " + std::to_string(port) + " (" +
+            rank == 0 && host_store ? "distributed: rank 0 could not open the rendezvous on port " + std::to_string(port) + " (" +
                             first_line(e.what()) + ")"
                       : "distributed: rank " + std::to_string(rank) + " could not reach the rendezvous at " + where +
                             " within " + std::to_string(timeout_ms / 1000) + " s (" + first_line(e.what()) + ")");
       }
-      if (g->store->add("zoo/claim/" + std::to_string(rank), 1) > 1)
+      if (g->store->add("claim/" + std::to_string(rank), 1) > 1)
           throw std::runtime_error("distributed: rank " + std::to_string(rank) + " was started twice (each RANK must be unique)");
-      g->store->set("zoo/world/" + std::to_string(rank), std::vector<uint8_t>{(uint8_t)(world & 0xff), (uint8_t)(world >> 8)});
-      auto w0 = g->store->get("zoo/world/0");
+      g->store->set("world/" + std::to_string(rank), std::vector<uint8_t>{(uint8_t)(world & 0xff), (uint8_t)(world >> 8)});
+      auto w0 = g->store->get("world/0");
       int world0 = w0.size() == 2 ? w0[0] | (w0[1] << 8) : -1;
       if (world0 != world) throw std::runtime_error("distributed: WORLD_SIZE is " + std::to_string(world) + " on rank " +
                                                     std::to_string(rank) + " but " + std::to_string(world0) + " on rank 0");
