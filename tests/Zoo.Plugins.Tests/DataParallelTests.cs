@@ -128,6 +128,31 @@ public class DataParallelTests
         }
     }
 
+    /// <summary>Joins ranks on threads; each rank's exception message, or null where it joined.</summary>
+    private static string?[] Join(params (int Rank, int World)[] ranks)
+    {
+        var port = FreePort();
+        var joins = ranks.Select(r => Task.Run(() =>
+        {
+            try { using var g = ProcessGroup.Connect("127.0.0.1", port, r.Rank, r.World, TimeSpan.FromSeconds(3)); return null; }
+            catch (DistributedException e) { return e.Message; }
+        })).ToArray();
+        Task.WaitAll(joins, TimeSpan.FromSeconds(60)).ShouldBeTrue("the ranks did not give up");
+        return joins.Select(j => j.Result).ToArray();
+    }
+
+    [Fact]
+    public void Ranks_that_disagree_on_the_world_or_share_a_rank_are_refused_in_one_line()
+    {
+        var disagree = Join((0, 2), (1, 3));
+        disagree[1].ShouldBe("distributed: WORLD_SIZE is 3 on rank 1 but 2 on rank 0");
+        disagree[0].ShouldStartWith("distributed: rank 0 could not connect to every other rank within 3 s");
+
+        var twice = Join((0, 3), (1, 3), (1, 3));
+        twice.Count(m => m == "distributed: rank 1 was started twice (each RANK must be unique)").ShouldBe(1);
+        twice.ShouldAllBe(m => m != null && !m.Contains('\n'));
+    }
+
     /// <summary>A VAE without noise: the posterior mean is decoded and the KL is analytic, so a step depends only on the batch.</summary>
     private sealed class NoiseFree(IVaeModel inner) : IVaeModel
     {

@@ -197,7 +197,12 @@ ZT_API Group* zt_dist_init(const char* addr, int port, int rank, int world, int6
       opts->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
                               : is_loopback(addr) ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                                   : c10d::ProcessGroupGloo::createDefaultDevice());
-      g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, world, opts);
+      try {
+        g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, world, opts);
+      } catch (const std::exception& e) {
+        throw std::runtime_error("distributed: rank " + std::to_string(rank) + " could not connect to every other rank within " +
+                                 std::to_string(timeout_ms / 1000) + " s (" + first_line(e.what()) + ")");
+      }
       g->start_heartbeat();
       return g.release();)
   return nullptr;
