@@ -49,8 +49,13 @@ internal static class TrainCommand
         stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test ELBO {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
                          $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/"])}");
         if (result.Traffic is { Steps: > 0 } t)
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  all-reduce (rank 0): {t.MillisecondsPerStep:F2} ms per step over {t.Steps} steps (waits for the slowest rank included), {t.BytesPerStep / 1e6:F2} MB of gradients per rank per step"));
+        {
+            var wait = t.Wait is { } w
+                ? FormattableString.Invariant($"(and {w.TotalMilliseconds / t.Steps:F2} ms waiting for the slowest rank before it)")
+                : "(waits for the slowest rank included)";
+            stdout.WriteLine(FormattableString.Invariant(
+                $"  all-reduce (rank 0): {t.MillisecondsPerStep:F2} ms per step over {t.Steps} steps {wait}, {t.BytesPerStep / 1e6:F2} MB of gradients per rank per step"));
+        }
         return 0;
     }
 

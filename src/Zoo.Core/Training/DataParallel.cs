@@ -57,6 +57,13 @@ public sealed class DataParallel(ProcessGroup ranks)
     {
         double share = (double)shardRows / batchRows;
         Span<float> extra = [(float)(shardRows > 0 ? shardLoss * share : 0), stop ? 1 : 0];
+        if (ProfileWaits)
+        {
+            // A barrier first takes the wait for the slowest rank out of the all-reduce's time (one more round trip a step).
+            var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+            ranks.Barrier();
+            waitTime += System.Diagnostics.Stopwatch.GetElapsedTime(arrived);
+        }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         ranks.AllReduceGradients(parameters, share, extra);
         reduceTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -65,11 +72,17 @@ public sealed class DataParallel(ProcessGroup ranks)
         return (extra[0], extra[1] > 0);
     }
 
-    private TimeSpan reduceTime;
+    private TimeSpan reduceTime, waitTime;
     private long reducedSteps, reducedBytes;
 
-    /// <summary>The gradient all-reduces of this process so far (waiting for the slowest rank included).</summary>
-    public GradientTraffic Traffic => new(reducedSteps, reduceTime, reducedBytes, WorldSize);
+    /// <summary>
+    /// ZOO_DIST_PROFILE=1: time the wait for the slowest rank apart from the all-reduce (a barrier before each), for
+    /// benchmarks; off, the all-reduce's time includes that wait.
+    /// </summary>
+    public static bool ProfileWaits { get; } = Environment.GetEnvironmentVariable("ZOO_DIST_PROFILE") == "1";
+
+    /// <summary>The gradient all-reduces of this process so far.</summary>
+    public GradientTraffic Traffic => new(reducedSteps, reduceTime, reducedBytes, WorldSize) { Wait = ProfileWaits ? waitTime : null };
 
     /// <summary>Sums of <paramref name="values"/> over the ranks.</summary>
     public double[] Sum(params double[] values) => ranks.AllReduceSum(values);
@@ -120,5 +133,8 @@ public sealed class DataParallel(ProcessGroup ranks)
 /// </summary>
 public sealed record GradientTraffic(long Steps, TimeSpan Time, long BytesPerStep, int WorldSize)
 {
+    /// <summary>With ZOO_DIST_PROFILE=1: the time spent waiting for the slowest rank, apart from <see cref="Time"/>.</summary>
+    public TimeSpan? Wait { get; init; }
+
     public double MillisecondsPerStep => Steps == 0 ? 0 : Time.TotalMilliseconds / Steps;
 }
