@@ -91,13 +91,22 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         var noise = rankNoise ?? gen;
         if (!IsWriter) observer = null;
 
+        // Rank 0 opens the run (its checkpoint, the callbacks' consent, config.json) before the other ranks hear how it
+        // starts, so a refusal reaches them as rank 0's own message rather than as a lost rank 0.
+        var context = new TrainingContext(runDir, modelName, cfg, model, data, observer);
         CheckpointState? state = null;
         if (IsWriter)
         {
-            try { state = Open(runDir, resume, worldSize, model, adam); }
+            try
+            {
+                state = Open(runDir, resume, worldSize, model, adam);
+                Tell(c => c.Started(context, state?.Metrics ?? [])); // a callback may refuse the run (a missing ability) before anything is written
+                AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
+            }
             catch (Exception e) when (parallel is not null)
             {
-                parallel.Start(null, e.Message, model.Module, adam);
+                try { parallel.Start(null, e.Message, model.Module, adam); }
+                catch (DistributedException) { } // the others are gone already: rank 0's own error is the one to report
                 throw;
             }
         }
@@ -113,12 +122,6 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             history.AddRange(state.Metrics);
             partial = state.Partial;
             checkpointGenerator = state.GeneratorState;
-        }
-        var context = new TrainingContext(runDir, modelName, cfg, model, data, observer);
-        if (IsWriter)
-        {
-            Tell(c => c.Started(context, history)); // a callback may refuse the run (a missing ability) before anything is written
-            AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
         }
 
         // Rank 0 writes a checkpoint with every rank's noise stream (gathered: every rank calls this).
