@@ -87,6 +87,12 @@ public class DataParallelTests
                 y.TestKl.ShouldBe(x.TestKl, 1e-5, $"epoch {e + 1} test KL");
             }
             CheckpointState.Load(Path.Combine(two, CheckpointState.Folder)).WorldSize.ShouldBe(2);
+            // 10 steps an epoch; the gradients (one bucket at this size) and the two step values; the bucket left from
+            // the gradient accumulators' hooks, inside backward, at every step.
+            alone.Traffic.ShouldBeNull();
+            ranks.Traffic!.Steps.ShouldBe(20);
+            ranks.Traffic.BytesPerStep.ShouldBe(sizeof(float) * (a.Values.Sum(v => v.Length) + 2));
+            (ranks.Traffic.Buckets, ranks.Traffic.BucketsDuringBackward).ShouldBe((1, 1.0));
         }
         finally
         {

@@ -54,7 +54,7 @@ internal static class TrainCommand
                 ? FormattableString.Invariant($"(and {w.TotalMilliseconds / t.Steps:F2} ms waiting for the slowest rank before it)")
                 : "(waits for the slowest rank included)";
             stdout.WriteLine(FormattableString.Invariant(
-                $"  all-reduce (rank 0): {t.MillisecondsPerStep:F2} ms per step over {t.Steps} steps {wait}, {t.BytesPerStep / 1e6:F2} MB of gradients per rank per step"));
+                $"  all-reduce (rank 0): {t.MillisecondsPerStep:F2} ms per step over {t.Steps} steps {wait}, {t.BytesPerStep / 1e6:F2} MB of gradients per rank per step in {t.Buckets} buckets, {t.BucketsDuringBackward:F1} of them issued from backward's hooks"));
         }
         return 0;
     }

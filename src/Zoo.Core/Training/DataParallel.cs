@@ -19,8 +19,11 @@ namespace Zoo.Core.Training;
 /// not share noise. A model that draws noise therefore trains on other draws than a single process does; a
 /// noise-free one reaches the single process's parameters (to float32 rounding).
 /// </summary>
-public sealed class DataParallel(ProcessGroup ranks)
+public sealed class DataParallel(ProcessGroup ranks, IReadOnlyList<Parameter> parameters) : IDisposable
 {
+    private readonly GradientReducer reducer = new(ranks, parameters);
+    private readonly float[] extra = new float[2]; // the step's loss (weighted) and stop request, summed with the gradients
+
     public ProcessGroup Ranks => ranks;
     public int Rank => ranks.Rank;
     public int WorldSize => ranks.WorldSize;
@@ -50,13 +53,20 @@ public sealed class DataParallel(ProcessGroup ranks)
     }
 
     /// <summary>
-    /// Sums the step's gradients over the ranks (weighted by shard size, so they are the global batch's mean gradient),
-    /// with the global batch's loss and whether any rank was asked to stop in the same round trip.
+    /// Before backward: this rank's share of the global batch (its gradients' weight, so the sum over the ranks is the
+    /// global batch's mean gradient), its loss and whether it was asked to stop. Buckets of gradients leave while
+    /// backward runs (except with <see cref="ProfileWaits"/>).
     /// </summary>
-    public (double Loss, bool Stop) ReduceStep(IReadOnlyList<Parameter> parameters, long shardRows, long batchRows, double shardLoss, bool stop)
+    public void BeginStep(long shardRows, long batchRows, double shardLoss, bool stop)
     {
         double share = (double)shardRows / batchRows;
-        Span<float> extra = [(float)(shardRows > 0 ? shardLoss * share : 0), stop ? 1 : 0];
+        (extra[0], extra[1]) = ((float)(shardRows > 0 ? shardLoss * share : 0), stop ? 1 : 0);
+        reducer.Prepare(share, extra, overlap: !ProfileWaits);
+    }
+
+    /// <summary>After backward: the summed gradients are in place; the global batch's loss, and whether any rank asked to stop.</summary>
+    public (double Loss, bool Stop) EndStep()
+    {
         if (ProfileWaits)
         {
             // A barrier first takes the wait for the slowest rank out of the all-reduce's time (one more round trip a step).
@@ -65,24 +75,34 @@ public sealed class DataParallel(ProcessGroup ranks)
             waitTime += System.Diagnostics.Stopwatch.GetElapsedTime(arrived);
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        ranks.AllReduceGradients(parameters, share, extra);
+        reducer.Finish(extra);
         reduceTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
         reducedSteps++;
-        reducedBytes = parameters.Sum(p => p.numel()) * sizeof(float) + extra.Length * sizeof(float);
+        overlappedBuckets += reducer.Overlap.DuringBackward;
         return (extra[0], extra[1] > 0);
     }
 
+    private readonly long reducedBytes = parameters.Sum(p => p.numel()) * sizeof(float) + 2 * sizeof(float);
+
+    public void Dispose() => reducer.Dispose();
+
     private TimeSpan reduceTime, waitTime;
-    private long reducedSteps, reducedBytes;
+    private long reducedSteps, overlappedBuckets;
 
     /// <summary>
-    /// ZOO_DIST_PROFILE=1: time the wait for the slowest rank apart from the all-reduce (a barrier before each), for
-    /// benchmarks; off, the all-reduce's time includes that wait.
+    /// ZOO_DIST_PROFILE=1, for benchmarks: every bucket leaves after backward, behind a barrier, so the all-reduce's time
+    /// is the transfer alone and the wait for the slowest rank is timed apart. Otherwise buckets overlap backward and
+    /// the time is what backward did not hide, waits included.
     /// </summary>
     public static bool ProfileWaits { get; } = Environment.GetEnvironmentVariable("ZOO_DIST_PROFILE") == "1";
 
-    /// <summary>The gradient all-reduces of this process so far.</summary>
-    public GradientTraffic Traffic => new(reducedSteps, reduceTime, reducedBytes, WorldSize) { Wait = ProfileWaits ? waitTime : null };
+    /// <summary>The gradient all-reduces of this process so far (the time <see cref="EndStep"/> waited).</summary>
+    public GradientTraffic Traffic => new(reducedSteps, reduceTime, reducedBytes, WorldSize)
+    {
+        Wait = ProfileWaits ? waitTime : null,
+        Buckets = reducer.Overlap.Buckets,
+        BucketsDuringBackward = reducedSteps == 0 ? 0 : (double)overlappedBuckets / reducedSteps,
+    };
 
     /// <summary>Sums of <paramref name="values"/> over the ranks.</summary>
     public double[] Sum(params double[] values) => ranks.AllReduceSum(values);
@@ -135,6 +155,10 @@ public sealed record GradientTraffic(long Steps, TimeSpan Time, long BytesPerSte
 {
     /// <summary>With ZOO_DIST_PROFILE=1: the time spent waiting for the slowest rank, apart from <see cref="Time"/>.</summary>
     public TimeSpan? Wait { get; init; }
+
+    /// <summary>Gradient buckets per step, and how many of them left while backward still ran (a mean over the steps).</summary>
+    public int Buckets { get; init; }
+    public double BucketsDuringBackward { get; init; }
 
     public double MillisecondsPerStep => Steps == 0 ? 0 : Time.TotalMilliseconds / Steps;
 }

@@ -81,11 +81,11 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
 
     private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer, Stopwatch total, CancellationToken cancel)
     {
-        var parallel = Ranks is null ? null : new DataParallel(Ranks);
         int worldSize = Ranks?.WorldSize ?? 1;
         using var gen = new Generator((ulong)cfg.Seed);
         using var model = createModel(gen);
         using var adam = optim.Adam(model.Module.parameters(), lr: cfg.LearningRate);
+        using var parallel = Ranks is null ? null : new DataParallel(Ranks, adam.Parameters);
         // Alone, one stream does everything (as it always has); as a rank, the model's draws come from the rank's own.
         using var rankNoise = parallel is null ? null : new Generator(DataParallel.StreamSeed(cfg.Seed, parallel.Rank));
         var noise = rankNoise ?? gen;
@@ -199,8 +199,9 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 }
                 else
                 {
+                    parallel.BeginStep(n, batchIndex.size(0), value, cancel.IsCancellationRequested);
                     terms?.Loss.backward();
-                    (stepLoss, stopAgreed) = parallel.ReduceStep(adam.Parameters, n, batchIndex.size(0), value, cancel.IsCancellationRequested);
+                    (stepLoss, stopAgreed) = parallel.EndStep();
                     if (!double.IsFinite(stepLoss)) throw Diverged(stepLoss, epoch, batch, batches);
                 }
                 if (cfg.ClipGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), cfg.ClipGradNorm);

@@ -17,9 +17,6 @@ public sealed class DistributedException(string message) : IOException(message);
 /// </summary>
 public sealed unsafe class ProcessGroup : IDisposable
 {
-    /// <summary>Gradients travel in flat buckets of about this size: Gloo reduces one while the next is flattened.</summary>
-    public const long GradientBucketBytes = 4 << 20;
-
     private IntPtr handle;
 
     public int Rank { get; }
@@ -48,27 +45,11 @@ public sealed unsafe class ProcessGroup : IDisposable
     public static ProcessGroup Connect(LaunchSettings launch) =>
         Connect(launch.MasterAddr, launch.MasterPort, launch.Rank, launch.WorldSize, launch.Timeout, launch.AgentStore, launch.KeyPrefix);
 
-    private IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(ProcessGroup));
+    internal IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(ProcessGroup));
 
-    private static void Check()
+    internal static void Check()
     {
         if (TorchException.Take() is { } message) throw new DistributedException(message);
-    }
-
-    /// <summary>
-    /// Sums the parameters' gradients over the ranks, each rank's scaled by <paramref name="scale"/> first (its share of
-    /// the global batch, so the sum is the global batch's mean gradient). <paramref name="extra"/> values are summed in
-    /// the same round trip (the step's loss and stop request).
-    /// </summary>
-    public unsafe void AllReduceGradients(IReadOnlyList<Parameter> parameters, double scale, Span<float> extra)
-    {
-        var ps = new IntPtr[parameters.Count];
-        for (int i = 0; i < ps.Length; i++) ps[i] = parameters[i].Handle;
-        fixed (IntPtr* pp = ps)
-        fixed (float* pe = extra)
-            NativeMethods.zt_dist_allreduce_grads(Handle, pp, ps.Length, scale, pe, extra.Length, GradientBucketBytes);
-        GC.KeepAlive(parameters);
-        Check();
     }
 
     /// <summary>Sums tensors of one dtype over the ranks, in place.</summary>

@@ -156,7 +156,11 @@ internal static unsafe class NativeMethods
     // native/distributed.cpp: the process group (an opaque Group*).
     [DllImport(Lib)] internal static extern IntPtr zt_dist_init(byte* addr, int port, int rank, int world, long timeoutMs, bool hostStore, byte* prefix);
     [DllImport(Lib)] internal static extern void zt_dist_free(IntPtr g);
-    [DllImport(Lib)] internal static extern void zt_dist_allreduce_grads(IntPtr g, IntPtr* @params, int n, double scale, float* extra, int nExtra, long bucketBytes);
+    [DllImport(Lib)] internal static extern IntPtr zt_dist_reducer_new(IntPtr g, IntPtr* @params, int n, long bucketBytes);
+    [DllImport(Lib)] internal static extern void zt_dist_reducer_free(IntPtr r);
+    [DllImport(Lib)] internal static extern void zt_dist_reducer_prepare(IntPtr r, double scale, float* extra, int n, bool overlap);
+    [DllImport(Lib)] internal static extern void zt_dist_reducer_finish(IntPtr r, float* extra, int n);
+    [DllImport(Lib), SuppressGCTransition] internal static extern int zt_dist_reducer_buckets(IntPtr r, int* issuedInBackward);
     [DllImport(Lib)] internal static extern void zt_dist_allreduce_sum(IntPtr g, IntPtr* ts, int n);
     [DllImport(Lib)] internal static extern void zt_dist_broadcast(IntPtr g, IntPtr* ts, int n, int root);
     [DllImport(Lib)] internal static extern IntPtr zt_dist_allgather(IntPtr g, IntPtr input);

@@ -10,6 +10,9 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/variable.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -210,44 +213,144 @@ ZT_API Group* zt_dist_init(const char* addr, int port, int rank, int world, int6
 
 ZT_API void zt_dist_free(Group* g) { delete g; }
 
-// Sums the gradients of `params` over the ranks, each scaled by `scale` first (a rank's share of the global batch),
-// in flat buckets of about `bucket_bytes`, all issued before the first is waited for so that Gloo's threads reduce
-// one bucket while the next is being flattened. `extra` values (already scaled) ride in the last bucket and are
-// summed too. A parameter without a gradient gets a zero one, so every rank sends the same layout.
-ZT_API void zt_dist_allreduce_grads(Group* g, const T* params, int n, double scale, float* extra, int n_extra, int64_t bucket_bytes) {
-  ZT_TRY(
-      std::vector<at::Tensor> grads; for (int i = 0; i < n; i++) {
-        auto& grad = params[i]->mutable_grad();
-        if (!grad.defined()) grad = at::zeros_like(*params[i]);
-        grads.push_back(grad);
-      } std::vector<std::vector<at::Tensor>> buckets(1);
-      int64_t bytes = 0; for (auto& gr : grads) {
-        if (bytes >= bucket_bytes && !buckets.back().empty()) {
-          buckets.emplace_back();
-          bytes = 0;
-        }
-        buckets.back().push_back(gr);
-        bytes += (int64_t)gr.nbytes();
-      } std::vector<at::Tensor> flats;
-      std::vector<c10::intrusive_ptr<c10d::Work>> works; for (size_t b = 0; b < buckets.size(); b++) {
-        bool last = b + 1 == buckets.size();
-        auto flat = flatten(buckets[b], last ? n_extra : 0);
-        int64_t grad_numel = flat.numel() - (last ? n_extra : 0);
-        if (scale != 1.0) flat.narrow(0, 0, grad_numel).mul_(scale);
-        if (last)
-          for (int i = 0; i < n_extra; i++) flat[grad_numel + i] = extra[i];
-        flats.push_back(flat);
-        std::vector<at::Tensor> one{flat};
-        try {
-          works.push_back(g->pg->allreduce(one));
-        } catch (const std::exception& e) {
-          g->fail("the gradient all-reduce", e);
-        }
-      } for (size_t b = 0; b < buckets.size(); b++) {
-        g->run("the gradient all-reduce", [&] { return works[b]; });
-        unflatten(flats[b], buckets[b]);
-      } auto& tail = flats.back();
-      for (int i = 0; i < n_extra; i++) extra[i] = tail[tail.numel() - n_extra + i].item<float>();)
+// ---------------------------------------------------------------- gradient reducer
+// Sums the parameters' gradients over the ranks, each rank's scaled first by its share of the global batch, in flat
+// buckets of about `bucket_bytes`. Buckets hold the parameters in reverse order, the order backward produces their
+// gradients in; a post hook on each parameter's gradient accumulator marks it ready, and a bucket whose gradients
+// are all ready is flattened and its all-reduce issued while backward goes on (as PyTorch's DDP reducer does).
+// Buckets are issued strictly in order, so every rank issues the same collectives in the same order whatever order
+// its hooks fire in; finish() issues what backward left (parameters without a gradient send zeros), waits, and writes
+// the sums back. The step's `extra` values (already scaled) ride in the last bucket.
+namespace {
+struct Reducer {
+  Group* g;
+  std::vector<at::Tensor> params;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators;  // held: a parameter keeps its accumulator only weakly
+  std::vector<uintptr_t> hooks;
+  std::vector<std::vector<int>> buckets;  // parameter indices, in issue order
+  std::vector<int> bucket_of;
+  std::vector<int> pending;
+  std::vector<bool> ready;
+  std::vector<std::vector<at::Tensor>> grads;  // each issued bucket's gradient tensors (written back in finish)
+  std::vector<at::Tensor> flats;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  std::vector<float> extra;
+  double scale = 1;
+  int next = 0;
+  int issued_in_backward = 0;  // of the last step: how many buckets left while backward ran
+  bool armed = false;
+  std::string failure;  // an issue that failed inside backward: reported by finish
+
+  Reducer(Group* group, const T* ps, int n, int64_t bucket_bytes) : g(group), bucket_of(n) {
+    for (int i = 0; i < n; i++) params.push_back(*ps[i]);
+    int64_t bytes = bucket_bytes;
+    for (int i = n - 1; i >= 0; i--) {
+      if (bytes >= bucket_bytes) {
+        buckets.emplace_back();
+        bytes = 0;
+      }
+      buckets.back().push_back(i);
+      bucket_of[i] = (int)buckets.size() - 1;
+      bytes += (int64_t)params[i].nbytes();
+    }
+    for (int i = 0; i < n; i++) {
+      auto acc = torch::autograd::impl::grad_accumulator(params[i]);
+      TORCH_CHECK(acc, "distributed: parameter ", i, " is not a leaf that requires grad");
+      hooks.push_back(acc->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+          [this, i](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+            mark(i);
+            return outputs;
+          })));
+      accumulators.push_back(std::move(acc));
+    }
+  }
+
+  ~Reducer() {
+    for (size_t i = 0; i < accumulators.size(); i++) accumulators[i]->del_post_hook(hooks[i]);
+  }
+
+  void prepare(double s, const float* e, int n, bool overlap) {
+    scale = s;
+    extra.assign(e, e + n);
+    pending.clear();
+    for (auto& b : buckets) pending.push_back((int)b.size());
+    ready.assign(params.size(), false);
+    grads.assign(buckets.size(), {});
+    flats.assign(buckets.size(), at::Tensor());
+    works.assign(buckets.size(), {});
+    next = 0;
+    issued_in_backward = 0;
+    failure.clear();
+    armed = overlap;
+  }
+
+  void mark(int i) {
+    if (!armed || ready[i]) return;
+    ready[i] = true;
+    if (--pending[bucket_of[i]] > 0) return;
+    try {
+      while (next < (int)buckets.size() && pending[next] == 0) {
+        issue(next++);
+        issued_in_backward++;
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();  // not thrown through autograd's engine: finish() reports it
+      armed = false;
+    }
+  }
+
+  void issue(int b) {
+    bool last = b + 1 == (int)buckets.size();
+    for (int i : buckets[b]) {
+      auto& grad = params[i].mutable_grad();
+      if (!grad.defined()) grad = at::zeros_like(params[i]);
+      grads[b].push_back(grad);
+    }
+    int n_extra = last ? (int)extra.size() : 0;
+    auto flat = flatten(grads[b], n_extra);
+    int64_t grad_numel = flat.numel() - n_extra;
+    if (scale != 1.0) flat.narrow(0, 0, grad_numel).mul_(scale);
+    for (int k = 0; k < n_extra; k++) flat[grad_numel + k] = extra[k];
+    flats[b] = flat;
+    std::vector<at::Tensor> one{flat};
+    works[b] = g->pg->allreduce(one);
+  }
+
+  void finish(float* e, int n) {
+    armed = false;
+    const char* what = "the gradient all-reduce";
+    if (!failure.empty()) g->fail(what, std::runtime_error(failure));
+    try {
+      while (next < (int)buckets.size()) issue(next++);
+    } catch (const std::exception& ex) {
+      g->fail(what, ex);
+    }
+    for (size_t b = 0; b < buckets.size(); b++) {
+      g->run(what, [&] { return works[b]; });
+      unflatten(flats[b], grads[b]);
+    }
+    auto& tail = flats.back();
+    for (int k = 0; k < n; k++) e[k] = tail[tail.numel() - n + k].item<float>();
+  }
+};
+}  // namespace
+
+ZT_API Reducer* zt_dist_reducer_new(Group* g, const T* params, int n, int64_t bucket_bytes) {
+  ZT_TRY(TORCH_CHECK(n > 0, "distributed: no parameters to reduce"); return new Reducer(g, params, n, bucket_bytes);)
+  return nullptr;
+}
+ZT_API void zt_dist_reducer_free(Reducer* r) { delete r; }
+// Before backward: this rank's share of the global batch, the step's extra values, and whether buckets go out as
+// backward fills them (overlap) or all after it.
+ZT_API void zt_dist_reducer_prepare(Reducer* r, double scale, const float* extra, int n, bool overlap) {
+  ZT_TRY(r->prepare(scale, extra, n, overlap);)
+}
+// After backward: the summed gradients in every parameter's .grad, the summed extra values in `extra`.
+ZT_API void zt_dist_reducer_finish(Reducer* r, float* extra, int n) { ZT_TRY(r->finish(extra, n);) }
+// The buckets, and how many of them left during the last step's backward.
+ZT_API int zt_dist_reducer_buckets(Reducer* r, int* issued_in_backward) {
+  *issued_in_backward = r->issued_in_backward;
+  return (int)r->buckets.size();
 }
 
 // Sums tensors of one dtype over the ranks, in place.
