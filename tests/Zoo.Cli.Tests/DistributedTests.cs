@@ -34,6 +34,19 @@ public class DistributedTests
         finally { foreach (var k in env.Keys) Environment.SetEnvironmentVariable(k, null); }
     }
 
+    /// <summary>Runs zoo as its own process (so libtorch's own writes to stderr are seen too) with launch variables set.</summary>
+    private static (int Code, string Out, string Err) ZooProcess(Dictionary<string, string> env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "zoo.dll"), .. args])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var errors = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output.Result, errors);
+    }
+
     private static void OneLine((int Code, string Out, string Err) r, string contains)
     {
         r.Code.ShouldBe(1, r.Err);
@@ -133,14 +146,14 @@ public class DistributedTests
             "WORLD_SIZE = 2 but MASTER_ADDR is not set");
 
         var unreachable = Stopwatch.StartNew();
-        OneLine(ZooWith(new() { ["MASTER_ADDR"] = "no-such-host.invalid", ["MASTER_PORT"] = port, ["RANK"] = "1", ["WORLD_SIZE"] = "2", ["ZOO_DIST_TIMEOUT"] = "3" }, train),
+        OneLine(ZooProcess(new() { ["MASTER_ADDR"] = "no-such-host.invalid", ["MASTER_PORT"] = port, ["RANK"] = "1", ["WORLD_SIZE"] = "2", ["ZOO_DIST_TIMEOUT"] = "3" }, train),
             $"distributed: rank 1 could not reach the rendezvous at no-such-host.invalid:{port} within 3 s");
         unreachable.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30));
 
         using var taken = new TcpListener(IPAddress.Any, 0);
         taken.Start();
         var busy = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        OneLine(ZooWith(new() { ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = busy, ["RANK"] = "0", ["WORLD_SIZE"] = "2", ["ZOO_DIST_TIMEOUT"] = "3" }, train),
+        OneLine(ZooProcess(new() { ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = busy, ["RANK"] = "0", ["WORLD_SIZE"] = "2", ["ZOO_DIST_TIMEOUT"] = "3" }, train),
             $"distributed: rank 0 could not open the rendezvous on port {busy}");
     }
 

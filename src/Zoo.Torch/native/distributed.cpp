@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -36,6 +37,20 @@ std::string first_line(const std::string& s) {
   auto end = s.find('\n');
   return end == std::string::npos ? s : s.substr(0, end);
 }
+
+// While connecting, c10d's socket code logs every retry and failure through glog to stderr ("The server socket has
+// failed to bind ...") before throwing; the exception says it again in the one line Zoo prints. glog's threshold is
+// raised to FATAL for the connection (looked up at run time, as the shim looks up OpenBLAS: no glog headers needed).
+struct QuietGlog {
+  int* level = (int*)dlsym(RTLD_DEFAULT, "_ZN3fLI17FLAGS_minloglevelE");  // fLI::FLAGS_minloglevel
+  int saved = level ? *level : 0;
+  QuietGlog() {
+    if (level) *level = 3;
+  }
+  ~QuietGlog() {
+    if (level) *level = saved;
+  }
+};
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -175,7 +190,7 @@ ZT_API Group* zt_dist_init(const char* addr, int port, int rank, int world, int6
       TORCH_CHECK(world >= 1 && rank >= 0 && rank < world, "distributed: rank ", rank, " is outside world size ", world);
       auto g = std::make_unique<Group>(); g->addr = addr; g->port = port; g->rank = rank; g->world = world;
       g->timeout = milliseconds(timeout_ms); g->hosts_store = host_store; g->prefix = prefix; std::string where = std::string(addr) + ":" + std::to_string(port);
-      try {
+      QuietGlog quiet; try {
         g->store = c10::make_intrusive<c10d::PrefixStore>(
             g->prefix, connect_store(addr, port, host_store && rank == 0,
                                      host_store ? c10::optional<size_t>((size_t)world) : c10::nullopt, g->timeout));
