@@ -83,7 +83,7 @@ internal static class LaunchCommand
     }
 
     /// <summary>How to start this `zoo` again: the dotnet host and zoo.dll (also when run as an app host).</summary>
-    private static (string Host, string[] Prefix)  Self()
+    private static (string Host, string[] Prefix) Self()
     {
         var dll = typeof(ZooCommand).Assembly.Location;
         var process = Environment.ProcessPath;
