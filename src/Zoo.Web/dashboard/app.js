@@ -4,6 +4,8 @@
 "use strict";
 
 const POLL_MS = 1000;
+const RUN_POLL_MS = 500; // a run page: a new epoch shows within half a second
+let routeCount = 0; // an async page checks it is still the current one before it starts polling
 const view = document.getElementById("view");
 let stopView = () => {}; // the current page's timers and streams, stopped when the route changes
 
@@ -87,6 +89,7 @@ async function health() {
 // ---- routing ----
 
 function route() {
+  routeCount++;
   stopView();
   stopView = () => {};
   const [path, query] = (location.hash.slice(1) || "/").split("?");
@@ -209,7 +212,7 @@ function runPage(id) {
     if (shownEpoch === e.epoch) pictures.replaceChildren(...figures);
   }
 
-  const stopPoll = every(POLL_MS, async () => {
+  const stopPoll = every(RUN_POLL_MS, async () => {
     const job = await getJson(`/api/jobs/${enc}`);
     meta.replaceChildren(...[stateBadge(job.state), el("span", {}, "model ", el("b", {}, job.model)), el("span", {}, "epoch ", el("b", { id: "job-epoch" }, job.epoch)),
       el("span", {}, "test ELBO ", el("b", {}, fmt(job.testElbo))), job.reason ? el("span", { class: isFinal(job.state) && job.state !== "succeeded" ? "error" : "" }, job.reason) : null].filter(Boolean));
@@ -280,6 +283,7 @@ function streamLog(id, pre) {
 // ---- comparison ----
 
 async function comparePage(ids) {
+  const current = routeCount;
   view.append(el("h1", {}, "Compare runs"));
   const jobs = await getJson("/api/jobs");
   const picker = el("div", { class: "toolbar" }, el("span", { class: "muted" }, "runs:"),
@@ -299,6 +303,7 @@ async function comparePage(ids) {
       : differing.map((k) => el("tr", {}, el("td", {}, k), ...configs.map((c) => el("td", {}, c.values[k] ?? "(not set)"))))));
 
   const plots = new Map();
+  if (current !== routeCount) return; // the user moved on while the configs loaded
   stopView = every(2 * POLL_MS, async () => {
     const tables = await Promise.all(ids.map((id) => getJson(`/api/jobs/${encodeURIComponent(id)}/metrics`)));
     const columns = [...new Set(tables.flatMap((t) => t.columns))].filter((c) => !BOOKKEEPING.has(c));
@@ -327,7 +332,7 @@ async function submitPage() {
   const model = el("div", { class: "job" });
   const extra = el("textarea", { name: "settings", rows: 3, placeholder: "more settings, one key=value per line (e.g. dataset=/data/faces.npy)" });
   const formProblem = el("div", { class: "problem", id: "form-problem" });
-  const send = el("button", { class: "primary", type: "submit" }, "Submit job");
+  const send = el("button", { class: "primary", type: "submit", id: "submit-job" }, "Submit job");
   form.append(
     el("fieldset", {}, el("legend", {}, "Model"), el("div", { class: "field", "data-key": "model" }, el("label", { for: "model" }, "model"), modelSelect, modelDoc, el("div", { class: "problem" })), model),
     el("fieldset", {}, el("legend", {}, "Training"), training),
