@@ -68,7 +68,7 @@ public static class ZooWeb
             });
         }
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapZooApi(options);
+        app.MapZooApi();
         return app;
     }
 }

@@ -73,7 +73,7 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await page.ClickAsync("#submit-job");
         await Opened(page);
         var id = Uri.UnescapeDataString(page.Url.Split("#/jobs/")[1]);
-        w.Store.Find(id).ShouldNotBeNull().Spec.Settings.ShouldBe(new Dictionary<string, string>
+        (await w.WaitFor(id, _ => true)).Spec.Settings.ShouldBe(new Dictionary<string, string>
         {
             ["epochs"] = "4", ["latent"] = "8", ["dataset.train-limit"] = "30000", ["dataset.test-limit"] = "1000",
         }, ignoreOrder: true);

@@ -101,6 +101,7 @@ internal static class JobCommands
         long offset = 0;
         while (true)
         {
+            var final = store.Find(id) is { IsFinal: true }; // before reading: the last line is written before the final state
             if (File.Exists(store.LogPath(id)))
             {
                 using var f = new FileStream(store.LogPath(id), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -109,7 +110,7 @@ internal static class JobCommands
                 stdout.Write(reader.ReadToEnd());
                 offset = f.Length;
             }
-            if (!follow || store.Find(id) is { IsFinal: true }) return 0;
+            if (!follow || final) return 0;
             Thread.Sleep(500);
         }
     }

@@ -23,6 +23,19 @@ public sealed record JobSummary(
         return [.. waiting, .. records.Select(Of)];
     }
 
+    /// <summary>One job by id, without reading every record: its record, else its inbox file, else null.</summary>
+    public static JobSummary? Find(JobStore store, string id)
+    {
+        if (!JobStore.IsValidId(id)) return null;
+        if (File.Exists(store.RecordPath(id)))
+        {
+            try { return store.Find(id) is { } record ? Of(record) : null; }
+            catch (InvalidDataException) { return List(store).FirstOrDefault(j => j.Id == id); } // quarantined as the list does it
+        }
+        return store.Inbox().FirstOrDefault(j => j.Id == id) is { Path: { } path } ? Waiting(id, path)
+            : List(store).FirstOrDefault(j => j.Id == id); // a quarantined record
+    }
+
     /// <summary>A job in the inbox: its spec when readable (the service reports a bad one when it takes it).</summary>
     private static JobSummary Waiting(string id, string path)
     {

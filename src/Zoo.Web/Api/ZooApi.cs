@@ -24,7 +24,7 @@ public static class ZooApi
     /// <summary>How often a live log stream looks for new lines.</summary>
     public static TimeSpan LogPoll { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    public static void MapZooApi(this IEndpointRouteBuilder app, WebServeOptions options)
+    public static void MapZooApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
 
@@ -156,8 +156,7 @@ public static class ZooApi
         return TypedResults.Problem($"the request body is over the limit of {limit} bytes", statusCode: StatusCodes.Status413PayloadTooLarge, title: "request too large");
     }
 
-    private static JobSummary? Find(JobStore store, string id) =>
-        JobStore.IsValidId(id) ? JobSummary.List(store).FirstOrDefault(j => j.Id == id) : null;
+    private static JobSummary? Find(JobStore store, string id) => JobSummary.Find(store, id);
 
     private static bool Known(JobStore store, string id) => Find(store, id) is not null;
 
