@@ -64,6 +64,8 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await Expect(page.Locator(".field[data-key='latent'] .problem")).ToContainTextAsync("unknown key 'latnt' (did you mean 'latent'?)");
         await Expect(page.Locator("#form-problem")).ToContainTextAsync("The service refused the job: 1 problem(s)");
         await Expect(page.Locator(".field[data-key='epochs'] .problem")).ToBeEmptyAsync();
+        Directory.CreateDirectory(ScreenshotDir);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, "dashboard-submit.png"), FullPage = true });
 
         // A job through the form: 30,000 digits, so that each epoch takes long enough to be seen.
         await page.FillAsync("textarea[name='settings']", "");
