@@ -144,4 +144,29 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, "dashboard-compare.png"), FullPage = true });
         consoleErrors.ShouldBeEmpty();
     }
+    [Fact]
+    public async Task With_a_token_the_dashboard_asks_for_it_once_and_then_shows_the_jobs_and_their_pictures()
+    {
+        File.Exists(Chromium).ShouldBeTrue($"{Chromium} not found: install Debian's chromium (scripts/test.sh does) or set ZOO_CHROMIUM");
+        await using var w = await WebHost.Start(token: "tab-token");
+        var id = await w.Submit("bernoulli-vae", WebHost.Tiny(epochs: 1));
+        await w.WaitFor(id, r => r.IsFinal);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync(w.Url + "/#/");
+        await Expect(page.Locator("#token-banner")).ToBeVisibleAsync();
+        await Expect(page.Locator("#health")).ToHaveTextAsync("token needed");
+        await page.FillAsync("#token-input", "tab-token");
+        await page.ClickAsync("#token-form button");
+        await Expect(page.Locator("#token-banner")).ToBeHiddenAsync();
+        await Expect(page.Locator($"tr[data-job='{id}'] [data-state]")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
+        await page.ClickAsync($"tr[data-job='{id}'] a");
+        // Pictures and the log stream need the token too: they are fetched with it, not by <img src> or EventSource.
+        var samples = page.Locator("#pictures img[data-file='epochs/1/samples.png']");
+        await Expect(samples).ToBeVisibleAsync();
+        (await samples.EvaluateAsync<int>("img => img.naturalWidth")).ShouldBeGreaterThan(100);
+        await Expect(page.Locator("#log")).ToContainTextAsync("— job succeeded —");
+    }
 }

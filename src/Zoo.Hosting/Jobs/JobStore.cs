@@ -8,8 +8,9 @@ namespace Zoo.Hosting.Jobs;
 /// <summary>
 /// The job queue as a folder. `zoo submit` (or anyone) drops a JSON job file into inbox/; the service takes it
 /// into runs/ID/job.json. Every record is written to a temp file and renamed, so a reader or a kill -9 never sees
-/// half a record. Cancelling writes runs/ID/cancel. Why a folder and not a loopback HTTP API: jobs can be
-/// submitted while no service runs, survive restarts, need no port or client code, and can be read with cat.
+/// half a record. Cancelling writes runs/ID/cancel. Why a folder: jobs can be submitted while no service runs,
+/// survive restarts, need no port or client code, and can be read with cat. The HTTP API of `zoo serve --urls`
+/// (Zoo.Web) is a front on this same queue, not a second one.
 /// </summary>
 public sealed class JobStore(ZooHome home)
 {
