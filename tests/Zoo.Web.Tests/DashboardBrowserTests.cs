@@ -168,5 +168,7 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await Expect(samples).ToBeVisibleAsync();
         (await samples.EvaluateAsync<int>("img => img.naturalWidth")).ShouldBeGreaterThan(100);
         await Expect(page.Locator("#log")).ToContainTextAsync("— job succeeded —");
+        await page.GotoAsync(w.Url + "/#/jobs/no-such-job");
+        await Expect(page.Locator("#job-missing")).ToHaveTextAsync($"no job 'no-such-job' in {w.Home.Runs} (see `zoo jobs`)");
     }
 }

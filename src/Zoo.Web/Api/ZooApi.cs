@@ -170,7 +170,13 @@ public static class ZooApi
         var partial = "";
         while (!aborted.IsCancellationRequested)
         {
-            var final = store.Find(id) is { IsFinal: true }; // before reading: a last line written with the final state is still read
+            // Before reading: the service writes a job's last line before its final state, so that line is read below.
+            var final = store.Find(id) is { IsFinal: true };
+            if (!final && JobSummary.Find(store, id) is null)
+            {
+                yield return new SseItem<string>("gone", "end"); // taken out of the inbox by a cancel: it will never run
+                yield break;
+            }
             var path = store.LogPath(id);
             if (File.Exists(path))
             {

@@ -213,7 +213,12 @@ function runPage(id) {
   }
 
   const stopPoll = every(RUN_POLL_MS, async () => {
-    const job = await getJson(`/api/jobs/${enc}`);
+    let job;
+    try { job = await getJson(`/api/jobs/${enc}`); }
+    catch (e) {
+      if (e.status === 404) { meta.replaceChildren(el("span", { class: "error", id: "job-missing" }, e.message)); return; }
+      throw e;
+    }
     meta.replaceChildren(...[stateBadge(job.state), el("span", {}, "model ", el("b", {}, job.model)), el("span", {}, "epoch ", el("b", { id: "job-epoch" }, job.epoch)),
       el("span", {}, "test ELBO ", el("b", {}, fmt(job.testElbo))), job.reason ? el("span", { class: isFinal(job.state) && job.state !== "succeeded" ? "error" : "" }, job.reason) : null].filter(Boolean));
     cancel.disabled = isFinal(job.state);
