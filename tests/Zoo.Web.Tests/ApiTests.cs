@@ -155,6 +155,17 @@ public class ApiTests
     }
 
     [Fact]
+    public async Task A_table_run_has_curves_but_no_pictures_per_epoch()
+    {
+        await using var w = await WebHost.Start();
+        var id = await w.Submit("vfae", new Dictionary<string, object> { ["epochs"] = 2 }); // German credit: rows, not pictures
+        (await w.WaitFor(id, r => r.IsFinal)).State.ShouldBe(JobState.Succeeded);
+        (await w.Client.GetFromJsonAsync<MetricsTable>($"/api/jobs/{id}/metrics"))!.Rows.Count.ShouldBe(2);
+        (await w.Client.GetFromJsonAsync<PicturesView>($"/api/jobs/{id}/pictures"))!.Epochs.ShouldBeEmpty();
+        Directory.Exists(Path.Combine(w.Store.RunDir(id), "epochs")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_running_job_is_cancelled_over_HTTP_and_stops_at_its_next_batch()
     {
         await using var w = await WebHost.Start();

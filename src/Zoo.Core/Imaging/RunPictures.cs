@@ -26,6 +26,8 @@ public static class RunPictures
     /// </summary>
     public static IReadOnlyList<string> WriteEpoch(IVaeModel model, TrainingData data, string runDir, int epoch)
     {
+        if (data.Tabular is not null && !(data.Tabular.Layout.Picture is not null && model is IConditionalDecoder))
+            return []; // rows of a table are no pictures (and no empty folder per epoch)
         var dir = EpochDir(runDir, epoch);
         Directory.CreateDirectory(dir);
         return Write(model, data, dir, latentPlots: false).Select(f => Path.GetRelativePath(runDir, Path.Combine(dir, f))).ToList();
