@@ -2,7 +2,8 @@
 # Sets up, builds and runs every test project; ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+# chromium: Debian's browser, driven headless by the dashboard's browser test (tests/Zoo.Web.Tests); only the tests need it.
+ZOO_APT_EXTRA="${ZOO_APT_EXTRA:-} chromium" bash scripts/setup.sh || exit 1
 log=$(mktemp)
 dotnet test Zoo.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

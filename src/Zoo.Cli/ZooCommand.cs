@@ -146,41 +146,61 @@ public static class ZooCommand
         var homeOpt = () => new Option<string?>("--home") { Description = "runtime folder: plugins/, inbox/, runs/ (default $ZOO_HOME, else .zoo)" };
         Zoo.Hosting.ZooHome Home(System.CommandLine.ParseResult r, Option<string?> o) => Zoo.Hosting.ZooHome.Resolve(r.GetValue(o));
 
-        var serve = new Command("serve", "Run the background training service in the foreground until Ctrl+C or SIGTERM (running jobs checkpoint, then resume on restart)");
+        var serve = new Command("serve", "Run the background training service in the foreground until Ctrl+C or SIGTERM (running jobs checkpoint, then resume on restart); with --urls also the HTTP API and the dashboard");
         var serveHome = homeOpt();
         var concurrency = new Option<int>("--max-concurrency") { Description = "jobs trained at once", DefaultValueFactory = _ => 1 };
-        serve.Options.Add(serveHome); serve.Options.Add(concurrency);
-        serve.SetAction(r => JobCommands.Serve(Home(r, serveHome), r.GetValue(concurrency)));
+        var urls = new Option<string?>("--urls") { Description = $"serve the HTTP API and the dashboard at these URLs (comma-separated, e.g. {Zoo.Web.WebServeOptions.DefaultUrl}); a non-loopback address needs a token" };
+        var tokenFile = new Option<string?>("--token-file") { Description = "file whose first line is the bearer token every API request must carry (default $ZOO_TOKEN)" };
+        serve.Options.Add(serveHome); serve.Options.Add(concurrency); serve.Options.Add(urls); serve.Options.Add(tokenFile);
+        serve.SetAction(r => JobCommands.Serve(Home(r, serveHome), r.GetValue(concurrency),
+            r.GetValue(urls)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.GetValue(tokenFile), stdout));
         root.Subcommands.Add(serve);
+
+        // --server URL: the same command against a remote `zoo serve --urls` (token from $ZOO_TOKEN).
+        var serverOpt = () => new Option<string?>("--server") { Description = "a remote `zoo serve --urls` to talk to instead of --home (token from $ZOO_TOKEN)" };
+        int Either(System.CommandLine.ParseResult r, Option<string?> server, Func<int> local, Func<RemoteJobs, int> remote)
+        {
+            if (r.GetValue(server) is not { } url) return local();
+            using var client = new RemoteJobs(url);
+            return remote(client);
+        }
 
         var submit = new Command("submit", "Queue a training job for `zoo serve`: MODEL [key=value ...], as for `zoo train`");
         var submitHome = homeOpt();
+        var submitServer = serverOpt();
         var submitModel = new Argument<string>("model") { Description = "model name (see `zoo list`)" };
         var submitSettings = new Argument<string[]>("settings") { Description = "config overrides as key=value", Arity = ArgumentArity.ZeroOrMore };
-        submit.Arguments.Add(submitModel); submit.Arguments.Add(submitSettings); submit.Options.Add(submitHome);
-        submit.SetAction(r => JobCommands.Submit(Home(r, submitHome), r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout));
+        submit.Arguments.Add(submitModel); submit.Arguments.Add(submitSettings); submit.Options.Add(submitHome); submit.Options.Add(submitServer);
+        submit.SetAction(r => Either(r, submitServer,
+            () => JobCommands.Submit(Home(r, submitHome), r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout),
+            c => c.Submit(r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout)));
         root.Subcommands.Add(submit);
 
         var jobs = new Command("jobs", "List jobs: id, state (queued, running, interrupted, succeeded, failed, cancelled), epoch, test ELBO, reason");
         var jobsHome = homeOpt();
-        jobs.Options.Add(jobsHome);
-        jobs.SetAction(r => JobCommands.Jobs(Home(r, jobsHome), stdout));
+        var jobsServer = serverOpt();
+        jobs.Options.Add(jobsHome); jobs.Options.Add(jobsServer);
+        jobs.SetAction(r => Either(r, jobsServer, () => JobCommands.Jobs(Home(r, jobsHome), stdout), c => c.Jobs(stdout)));
         root.Subcommands.Add(jobs);
 
         var jobId = () => new Argument<string>("id") { Description = "job id (see `zoo jobs`)" };
         var cancelCmd = new Command("cancel", "Cancel a queued or running job (a running one stops at its next batch, keeping its checkpoint)");
         var cancelHome = homeOpt();
+        var cancelServer = serverOpt();
         var cancelId = jobId();
-        cancelCmd.Arguments.Add(cancelId); cancelCmd.Options.Add(cancelHome);
-        cancelCmd.SetAction(r => JobCommands.Cancel(Home(r, cancelHome), r.GetValue(cancelId)!, stdout));
+        cancelCmd.Arguments.Add(cancelId); cancelCmd.Options.Add(cancelHome); cancelCmd.Options.Add(cancelServer);
+        cancelCmd.SetAction(r => Either(r, cancelServer, () => JobCommands.Cancel(Home(r, cancelHome), r.GetValue(cancelId)!, stdout),
+            c => c.Cancel(r.GetValue(cancelId)!, stdout)));
         root.Subcommands.Add(cancelCmd);
 
         var logs = new Command("logs", "Print a job's log (epochs, state changes)");
         var logsHome = homeOpt();
+        var logsServer = serverOpt();
         var logsId = jobId();
         var follow = new Option<bool>("--follow", "-f") { Description = "keep printing until the job ends" };
-        logs.Arguments.Add(logsId); logs.Options.Add(logsHome); logs.Options.Add(follow);
-        logs.SetAction(r => JobCommands.Logs(Home(r, logsHome), r.GetValue(logsId)!, r.GetValue(follow), stdout));
+        logs.Arguments.Add(logsId); logs.Options.Add(logsHome); logs.Options.Add(follow); logs.Options.Add(logsServer);
+        logs.SetAction(r => Either(r, logsServer, () => JobCommands.Logs(Home(r, logsHome), r.GetValue(logsId)!, r.GetValue(follow), stdout),
+            c => c.Logs(r.GetValue(logsId)!, r.GetValue(follow), stdout)));
         root.Subcommands.Add(logs);
 
         var plugins = new Command("plugins", "Drop-in plugin assemblies in HOME/plugins: loaded, or skipped with the reason");

@@ -61,6 +61,7 @@ public sealed class ArrayFileTests : IDisposable
         result.Metrics.ShouldAllBe(m => double.IsFinite(m.TestElbo) && double.IsFinite(m.TrainLoss));
         result.Files.ShouldContain("metrics.csv");
         result.Files.ShouldContain("samples.png");
+        File.Exists(Path.Combine(runDir, "epochs", "1", "samples.png")).ShouldBeTrue(); // each epoch's pictures (the dashboard's slider)
         File.Exists(Trainer.ConfigPath(runDir)).ShouldBeTrue();
         using var trained = TrainedRun.Open(runDir, sp.Catalog());
         trained.Config.ToJson().ShouldBe(run.ToJson());

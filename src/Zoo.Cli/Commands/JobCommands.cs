@@ -9,80 +9,99 @@ using Zoo.Hosting;
 using Zoo.Hosting.Jobs;
 using Zoo.Hosting.PluginLoading;
 using Zoo.Torch;
+using Zoo.Web;
+using Zoo.Web.Security;
 
 namespace Zoo.Cli.Commands;
 
 /// <summary>`zoo serve`, `zoo submit`, `zoo jobs`, `zoo cancel`, `zoo logs`: the background training service and its folder queue.</summary>
 internal static class JobCommands
 {
-    /// <summary>Runs the Generic Host with the job service until Ctrl+C or SIGTERM (running jobs checkpoint first).</summary>
-    public static int Serve(ZooHome home, int maxConcurrency)
+    /// <summary>
+    /// Runs the job service until Ctrl+C or SIGTERM (running jobs checkpoint first): a Generic Host, or with
+    /// <paramref name="urls"/> a web host that also serves the HTTP API and the dashboard (<see cref="ZooWeb"/>).
+    /// </summary>
+    public static int Serve(ZooHome home, int maxConcurrency, IReadOnlyList<string>? urls = null, string? tokenFile = null, TextWriter? stdout = null)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; });
-        // The host would also log a fault with its stack trace; the service logs it in one line and the exit code carries it.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         using var startup = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; }));
-        builder.Services.AddZoo(home, startup.CreateLogger("Zoo.Plugins"));
-        builder.Services.AddZooJobService(o => o.MaxConcurrency = maxConcurrency);
-        using var host = builder.Build();
-        var service = host.Services.GetServices<IHostedService>().OfType<JobService>().Single(); // before Run, which disposes the host
-        host.Run();
-        // A job's failure is the job's; the service stopping on its own is not, and supervisors restart on non-zero.
-        return service.Faulted is { } fault ? throw new InvalidOperationException($"zoo serve stopped: {fault}") : 0;
+        void Runtime(IServiceCollection services)
+        {
+            services.AddZoo(home, startup.CreateLogger("Zoo.Plugins"));
+            services.AddZooJobService(o => o.MaxConcurrency = maxConcurrency);
+        }
+        void Logging(ILoggingBuilder logging)
+        {
+            logging.ClearProviders();
+            logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; });
+            // The host would also log a fault with its stack trace; the service logs it in one line and the exit code carries it.
+            logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        }
+        IHost host;
+        if (urls is { Count: > 0 })
+        {
+            var web = ZooWeb.Build(new WebServeOptions { Urls = urls, Token = ApiAccess.ResolveToken(tokenFile) }, Runtime, Logging);
+            web.Lifetime.ApplicationStarted.Register(() =>
+                (stdout ?? Console.Out).WriteLine($"zoo serve: dashboard and API at {string.Join(", ", web.Urls)} (OpenAPI: /openapi/v1.json)"));
+            host = web;
+        }
+        else
+        {
+            var builder = Host.CreateApplicationBuilder();
+            Logging(builder.Logging);
+            Runtime(builder.Services);
+            host = builder.Build();
+        }
+        using (host)
+        {
+            var service = host.Services.GetServices<IHostedService>().OfType<JobService>().Single(); // before Run, which disposes the host
+            try { host.Run(); }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new IOException($"--urls {string.Join(",", urls ?? [])}: cannot listen ({e.Message.Split('\n')[0]})");
+            }
+            // A job's failure is the job's; the service stopping on its own is not, and supervisors restart on non-zero.
+            return service.Faulted is { } fault ? throw new InvalidOperationException($"zoo serve stopped: {fault}") : 0;
+        }
     }
 
     public static int Submit(ZooHome home, string model, string[] settings, TextWriter stdout)
     {
         var pairs = ConfigText.ParseAssignments(settings);
+        JobSpec spec;
         using (var services = ZooServices.Build(home))
-            RunConfig.Bind(model, pairs, services.GetRequiredService<PluginCatalog>()); // zoo train's binding and one-line errors, before anything is queued
-        var id = new JobStore(home).Submit(new JobSpec(model, pairs.ToDictionary(kv => kv.Key, kv => kv.Value)));
+            spec = JobSubmission.Check(services.GetRequiredService<PluginCatalog>(), model, pairs); // zoo train's binding and one-line errors, before anything is queued
+        var id = new JobStore(home).Submit(spec);
         stdout.WriteLine($"submitted {id} ({model}); `zoo serve` runs it, `zoo jobs` shows it, results in {Path.Combine(home.Runs, id)}");
         return 0;
     }
 
-    public static int Jobs(ZooHome home, TextWriter stdout)
+    public static int Jobs(ZooHome home, TextWriter stdout) => PrintJobs(JobSummary.List(new JobStore(home)), $"no jobs in {home.Root}", stdout);
+
+    /// <summary>The job table, for a local home or a remote service alike.</summary>
+    public static int PrintJobs(IReadOnlyList<JobSummary> jobs, string none, TextWriter stdout)
     {
-        var store = new JobStore(home);
-        var records = store.All();
-        // An inbox file whose record exists was taken already (the service deletes it next): listed once, by its record.
-        var inbox = store.Inbox().Where(j => records.All(r => r.Id != j.Id)).ToList();
-        if (records.Count == 0 && inbox.Count == 0) { stdout.WriteLine($"no jobs in {home.Root}"); return 0; }
+        if (jobs.Count == 0) { stdout.WriteLine(none); return 0; }
         stdout.WriteLine($"{"id",-40} {"state",-12} {"epoch",5} {"test ELBO",10}  reason");
-        foreach (var (id, _) in inbox) stdout.WriteLine($"{id,-40} {"submitted",-12} {"",5} {"",10}  waiting for `zoo serve`");
-        foreach (var r in records)
-            stdout.WriteLine($"{r.Id,-40} {r.State.ToString().ToLowerInvariant(),-12} {r.Epoch,5} " +
-                             $"{(r.TestElbo is { } e ? e.ToString("F2", CultureInfo.InvariantCulture) : ""),10}  {r.Reason}");
+        foreach (var j in jobs)
+            stdout.WriteLine($"{j.Id,-40} {j.State,-12} {(j.State == JobSummary.WaitingState ? "" : j.Epoch.ToString(CultureInfo.InvariantCulture)),5} " +
+                             $"{(j.TestElbo is { } e ? e.ToString("F2", CultureInfo.InvariantCulture) : ""),10}  {j.Reason}");
         return 0;
     }
 
     public static int Cancel(ZooHome home, string id, TextWriter stdout)
     {
-        var store = new JobStore(home);
-        var pending = store.Inbox().FirstOrDefault(j => j.Id == id);
-        if (pending.Path is not null)
-        {
-            File.Delete(pending.Path);
-            stdout.WriteLine($"cancelled {id} before the service took it");
-            return 0;
-        }
-        var record = store.Find(id) ?? throw new ArgumentException($"no job '{id}' in {home.Runs} (see `zoo jobs`)");
-        if (record.IsFinal) throw new InvalidOperationException($"job {id} already {record.State.ToString().ToLowerInvariant()}");
-        store.RequestCancel(id);
-        stdout.WriteLine($"cancel requested for {id} ({record.State.ToString().ToLowerInvariant()}); a running job stops at its next batch");
+        stdout.WriteLine(new JobStore(home).Cancel(id).Message);
         return 0;
     }
 
     public static int Logs(ZooHome home, string id, bool follow, TextWriter stdout)
     {
         var store = new JobStore(home);
-        if (store.Find(id) is null && store.Inbox().All(j => j.Id != id))
-            throw new ArgumentException($"no job '{id}' in {home.Runs} (see `zoo jobs`)");
+        if (store.Find(id) is null && store.Inbox().All(j => j.Id != id)) throw store.NotFound(id);
         long offset = 0;
         while (true)
         {
+            var final = store.Find(id) is { IsFinal: true }; // before reading: the last line is written before the final state
             if (File.Exists(store.LogPath(id)))
             {
                 using var f = new FileStream(store.LogPath(id), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -91,7 +110,7 @@ internal static class JobCommands
                 stdout.Write(reader.ReadToEnd());
                 offset = f.Length;
             }
-            if (!follow || store.Find(id) is { IsFinal: true }) return 0;
+            if (!follow || final) return 0;
             Thread.Sleep(500);
         }
     }

@@ -5,7 +5,14 @@ using Microsoft.Extensions.Configuration;
 namespace Zoo.Core.Configuration;
 
 /// <summary>A config problem users can fix (unknown key, bad value, out of range); the message names all of them.</summary>
-public sealed class ConfigException(string message) : ArgumentException(message);
+public sealed class ConfigException(string message, IReadOnlyList<string>? problems = null) : ArgumentException(message)
+{
+    /// <summary>Each problem on its own ("epochs = 0 is out of range [1, 100000]"), for callers that show them one by one (the web form).</summary>
+    public IReadOnlyList<string> Problems { get; } = problems ?? [message];
+
+    /// <summary>"OWNER: problem; problem; …" with the problems kept apart in <see cref="Problems"/>.</summary>
+    public static ConfigException Of(string owner, IReadOnlyList<string> problems) => new($"{owner}: {string.Join("; ", problems)}", problems);
+}
 
 /// <summary>
 /// One hyperparameter: its key (kebab-case), type, default, allowed range or values, and documentation. A key whose
@@ -87,7 +94,7 @@ public abstract class ConfigSchema<T> : IConfigSchema where T : class
     {
         var problems = new List<string>();
         var config = BindInto(defaults ?? [], values, parts, "", problems);
-        if (problems.Count > 0) throw new ConfigException($"{owner}: {string.Join("; ", problems)}");
+        if (problems.Count > 0) throw ConfigException.Of(owner, problems);
         return config;
     }
 

@@ -13,7 +13,27 @@ public static class RunPictures
     /// samples.png and reconstructions.png, plus latent.png and manifold.png for a 2-D latent; for a table only
     /// latent.png; returns the file names.
     /// </summary>
-    public static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir)
+    public static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir) => Write(model, data, runDir, latentPlots: true);
+
+    /// <summary>The folder of one epoch's pictures inside a run: epochs/N/ (what the dashboard's epoch slider shows).</summary>
+    public static string EpochDir(string runDir, int epoch) => Path.Combine(runDir, EpochsFolder, epoch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public const string EpochsFolder = "epochs";
+
+    /// <summary>
+    /// samples.png and reconstructions.png of the model as it is after <paramref name="epoch"/>, into epochs/N/ (the
+    /// latent plots only at the end: they encode the whole test split). Returns the paths relative to the run folder.
+    /// </summary>
+    public static IReadOnlyList<string> WriteEpoch(IVaeModel model, TrainingData data, string runDir, int epoch)
+    {
+        if (data.Tabular is not null && !(data.Tabular.Layout.Picture is not null && model is IConditionalDecoder))
+            return []; // rows of a table are no pictures (and no empty folder per epoch)
+        var dir = EpochDir(runDir, epoch);
+        Directory.CreateDirectory(dir);
+        return Write(model, data, dir, latentPlots: false).Select(f => Path.GetRelativePath(runDir, Path.Combine(dir, f))).ToList();
+    }
+
+    private static IReadOnlyList<string> Write(IVaeModel model, TrainingData data, string runDir, bool latentPlots)
     {
         if (data.Tabular?.Layout.Picture is not null && model is IConditionalDecoder conditional)
         {
@@ -33,16 +53,16 @@ public static class RunPictures
             using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
                 ModelPictures.Reconstructions(model, x, shape).Save(Path.Combine(runDir, "reconstructions.png"));
             files.Add("reconstructions.png");
-            if (model.LatentDim == 2) files.AddRange(WriteLatentPlots(model, data, runDir));
+            if (latentPlots && model.LatentDim == 2) files.AddRange(WriteLatentPlots(model, data, runDir));
             return files;
         }
         if (data.Tabular is not null)
-            return model.LatentDim == 2 ? WriteLatentPlots(model, data, runDir) : []; // rows of a table are no pictures; a 2-D representation still is
+            return latentPlots && model.LatentDim == 2 ? WriteLatentPlots(model, data, runDir) : []; // rows of a table are no pictures; a 2-D representation still is
         using var gen = new Generator(0);
         ModelPictures.Samples(model, data.Shape, 100, gen).Save(Path.Combine(runDir, "samples.png"));
         using (var x = data.Test.narrow(0, 0, Math.Min(50, data.Test.size(0))))
             ModelPictures.Reconstructions(model, x, data.Shape).Save(Path.Combine(runDir, "reconstructions.png"));
-        return model.LatentDim == 2 ? ["samples.png", "reconstructions.png", .. WriteLatentPlots(model, data, runDir)] : ["samples.png", "reconstructions.png"];
+        return latentPlots && model.LatentDim == 2 ? ["samples.png", "reconstructions.png", .. WriteLatentPlots(model, data, runDir)] : ["samples.png", "reconstructions.png"];
     }
 
     /// <summary>

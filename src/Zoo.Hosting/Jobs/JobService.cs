@@ -288,8 +288,10 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
     private void Finish(JobRecord record, JobState state, string? reason, string? logLine = null)
     {
         var now = DateTimeOffset.UtcNow;
-        store.Save(record with { State = state, Reason = reason, Finished = now, Updated = now });
+        // The log line first: whoever follows the log (`zoo logs -f`, the API's stream) stops once the record is final,
+        // and must have the last line by then.
         Log(record.Id, logLine ?? $"{state.ToString().ToLowerInvariant()}: {reason}");
+        store.Save(record with { State = state, Reason = reason, Finished = now, Updated = now });
         if (state != JobState.Failed) logger.LogInformation("Job {Id} {State}", record.Id, state);
     }
 

@@ -8,8 +8,9 @@ namespace Zoo.Hosting.Jobs;
 /// <summary>
 /// The job queue as a folder. `zoo submit` (or anyone) drops a JSON job file into inbox/; the service takes it
 /// into runs/ID/job.json. Every record is written to a temp file and renamed, so a reader or a kill -9 never sees
-/// half a record. Cancelling writes runs/ID/cancel. Why a folder and not a loopback HTTP API: jobs can be
-/// submitted while no service runs, survive restarts, need no port or client code, and can be read with cat.
+/// half a record. Cancelling writes runs/ID/cancel. Why a folder: jobs can be submitted while no service runs,
+/// survive restarts, need no port or client code, and can be read with cat. The HTTP API of `zoo serve --urls`
+/// (Zoo.Web) is a front on this same queue, not a second one.
 /// </summary>
 public sealed class JobStore(ZooHome home)
 {
@@ -38,12 +39,21 @@ public sealed class JobStore(ZooHome home)
     /// <summary>Reads a job file from the inbox; a malformed one is a one-line error naming the file.</summary>
     public static JobSpec ReadSpec(string path)
     {
+        try { return ParseSpec(File.ReadAllText(path)); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// A job as JSON (an inbox file, or the body of an HTTP submission): {"model": NAME, "settings": {KEY: VALUE, ...}}.
+    /// Settings are the command line's keys, or the same tree nested as a run's config.json nests it
+    /// ({"encoder": {"name": "gaussian-mlp", "hidden": [200, 200]}}); values may be JSON numbers and lists.
+    /// </summary>
+    public static JobSpec ParseSpec(string json)
+    {
         try
         {
-            // Settings are the command line's keys, or the same tree nested as a run's config.json nests it
-            // ({"encoder": {"name": "gaussian-mlp", "hidden": [200, 200]}}); values may be JSON numbers and lists.
             const string Expected = "expected {\"model\": NAME, \"settings\": {KEY: VALUE, ...}}";
-            var obj = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+            var obj = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new InvalidDataException(Expected);
             if (obj.Select(kv => kv.Key).FirstOrDefault(k => k is not ("model" or "settings")) is { } unknown)
                 throw new InvalidDataException($"unknown field '{unknown}'; a job file has model and settings ({Expected[9..]})");
@@ -57,9 +67,8 @@ public sealed class JobStore(ZooHome home)
             };
             return new JobSpec(model, settings);
         }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not a job file ({e.Message})"); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); } // a key given twice (flat and nested)
+        catch (JsonException e) { throw new InvalidDataException($"not a job file ({e.Message})"); }
+        catch (ArgumentException e) { throw new InvalidDataException(e.Message); } // a key given twice (flat and nested)
     }
 
     public void Save(JobRecord record)
@@ -107,6 +116,39 @@ public sealed class JobStore(ZooHome home)
             Reason: $"quarantined: {reason} (moved to job.json.quarantined)");
     }
 
+    /// <summary>
+    /// Cancels a job: one still in the inbox is removed (the service never sees it); a queued or running one gets a
+    /// cancel request (a running job stops at its next batch, keeping its checkpoint). Unknown ids and finished jobs
+    /// are errors (<see cref="JobNotFoundException"/>, <see cref="InvalidOperationException"/>) with one line each.
+    /// </summary>
+    public CancelOutcome Cancel(string id)
+    {
+        var pending = Inbox().FirstOrDefault(j => j.Id == id);
+        if (pending.Path is not null)
+        {
+            File.Delete(pending.Path);
+            return new CancelOutcome(id, null);
+        }
+        var record = Find(id) ?? throw NotFound(id);
+        if (record.IsFinal) throw new InvalidOperationException($"job {id} already {record.State.ToString().ToLowerInvariant()}");
+        RequestCancel(id);
+        return new CancelOutcome(id, record.State);
+    }
+
+    /// <summary>What <see cref="Cancel"/> did: <see cref="WasState"/> is null when the job was taken out of the inbox.</summary>
+    public sealed record CancelOutcome(string Id, JobState? WasState)
+    {
+        public string Message => WasState is { } state
+            ? $"cancel requested for {Id} ({state.ToString().ToLowerInvariant()}); a running job stops at its next batch"
+            : $"cancelled {Id} before the service took it";
+    }
+
+    public JobNotFoundException NotFound(string id) => new($"no job '{id}' in {home.Runs} (see `zoo jobs`)");
+
+    /// <summary>A safe job id: what <see cref="Submit"/> makes (letters, digits, '-', '_', '.'), never a path or "..".</summary>
+    public static bool IsValidId(string id) =>
+        id.Length is > 0 and <= 200 && id is not ("." or "..") && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     public void RequestCancel(string id) => AtomicFile.WriteAllText(CancelPath(id), DateTimeOffset.UtcNow.ToString("O"));
 
     public bool CancelRequested(string id) => File.Exists(CancelPath(id));
@@ -117,3 +159,6 @@ public sealed class JobStore(ZooHome home)
         File.AppendAllText(LogPath(id), $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} {line}\n");
     }
 }
+
+/// <summary>A job id that names no job (a user mistake: one line; 404 over HTTP).</summary>
+public sealed class JobNotFoundException(string message) : ArgumentException(message);
