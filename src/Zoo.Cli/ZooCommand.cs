@@ -5,6 +5,7 @@ using System.CommandLine.Parsing;
 using Zoo.Cli.Commands;
 using Zoo.Core.Configuration;
 using Zoo.Torch;
+using Zoo.Torch.Distributed;
 
 namespace Zoo.Cli;
 
@@ -35,6 +36,15 @@ public static class ZooCommand
         train.SetAction(r => TrainCommand.Run(r.GetValue(modelArg)!, r.GetValue(settingsArg) ?? [], r.GetValue(trainOut),
             r.GetValue(resumeOpt), r.GetValue(plainOpt), stdout));
         root.Subcommands.Add(train);
+
+        var launch = new Command("launch", "Train on N local ranks (data-parallel over Gloo): zoo launch --nproc N -- train MODEL [key=value ...]");
+        var nprocOpt = new Option<int>("--nproc") { Description = "ranks to start on this machine", DefaultValueFactory = _ => 2 };
+        var timeoutOpt = new Option<double?>("--timeout") { Description = $"seconds a rank waits for the others at a collective before it fails (default {LaunchSettings.DefaultTimeout.TotalSeconds:0}; ZOO_DIST_TIMEOUT)" };
+        var launchArgs = new Argument<string[]>("command") { Description = "the zoo command each rank runs: train MODEL [key=value ...] (after --)", Arity = ArgumentArity.OneOrMore };
+        launch.Options.Add(nprocOpt); launch.Options.Add(timeoutOpt); launch.Arguments.Add(launchArgs);
+        launch.SetAction(r => LaunchCommand.Run(r.GetValue(nprocOpt), r.GetValue(timeoutOpt) is { } t ? TimeSpan.FromSeconds(t) : null,
+            r.GetValue(launchArgs) ?? [], stdout, stderr));
+        root.Subcommands.Add(launch);
 
         var sample = new Command("sample", "PNG grid of images generated from the prior");
         var sRun = runOpt();

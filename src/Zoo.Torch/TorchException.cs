@@ -13,6 +13,16 @@ public sealed class TorchException(string message) : Exception(message)
         if (err != IntPtr.Zero) Throw(err);
     }
 
+    /// <summary>The pending error of the last native call on this thread (cleared), or null.</summary>
+    internal static string? Take()
+    {
+        var err = NativeMethods.zt_last_error();
+        if (err == IntPtr.Zero) return null;
+        var msg = Marshal.PtrToStringUTF8(err) ?? "unknown libtorch error";
+        NativeMethods.zt_clear_error();
+        return msg.Trim();
+    }
+
     private static void Throw(IntPtr err)
     {
         var msg = Marshal.PtrToStringUTF8(err) ?? "unknown libtorch error";

@@ -6,6 +6,7 @@ using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
 using Zoo.Torch;
+using Zoo.Torch.Distributed;
 using static Zoo.Torch.torch;
 
 namespace Zoo.Cli.Commands;
@@ -15,14 +16,21 @@ internal static class TrainCommand
 {
     public static int Run(string modelName, string[] settings, string? outDir, bool resume, bool plain, TextWriter stdout)
     {
+        // Launched as one rank of several (zoo launch, torchrun, Slurm, a PyTorchJob): only rank 0 prints and writes.
+        var launch = LaunchSettings.FromEnvironment();
+        if (launch is { Rank: > 0 }) stdout = TextWriter.Null;
         using var services = ZooServices.Build();
         var catalog = services.GetRequiredService<PluginCatalog>();
         var overrides = ConfigText.ParseAssignments(settings);
         var runDir = outDir ?? Path.Combine("runs", modelName);
         var run = resume ? RunConfig.Resumed(runDir, modelName, overrides, catalog) : RunConfig.Bind(modelName, overrides, catalog);
+        using var ranks = launch is null ? null : ProcessGroup.Connect(launch);
 
         stdout.WriteLine($"zoo train {modelName}: {run.Dataset.Name}, {run.Epochs} epochs, batch {run.BatchSize}, " +
                          $"Adam {run.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {run.Seed}; {Threading.Engine} → {runDir}");
+        if (launch is not null)
+            stdout.WriteLine($"  data-parallel: {launch.WorldSize} ranks ({launch.Launcher}, rendezvous {launch.MasterAddr}:{launch.MasterPort}, " +
+                             $"Gloo, timeout {launch.Timeout.TotalSeconds:0} s); batch {run.BatchSize} is split across them");
         Threading.WriteBlasNote(stdout);
         stdout.WriteLine($"  config: {string.Join(" ", run.Values().Where(kv => kv.Key != "model").Select(kv => $"{kv.Key}={kv.Value}"))}");
 
@@ -32,14 +40,22 @@ internal static class TrainCommand
             result = null!;
             AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx => result = run.Train(runDir, resume, catalog.Callbacks(), new ProgressObserver(ctx)));
+                .Start(ctx => result = run.Train(runDir, resume, catalog.Callbacks(), new ProgressObserver(ctx), ranks: ranks));
         }
         else
-            result = run.Train(runDir, resume, catalog.Callbacks(), new LogObserver(stdout));
+            result = run.Train(runDir, resume, catalog.Callbacks(), new LogObserver(stdout), ranks: ranks);
 
         var last = result.Metrics[^1];
         stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test ELBO {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
                          $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/"])}");
+        if (result.Traffic is { Steps: > 0 } t)
+        {
+            var wait = t.Wait is { } w
+                ? FormattableString.Invariant($"(and {w.TotalMilliseconds / t.Steps:F2} ms waiting for the slowest rank before it)")
+                : "(waits for the slowest rank included)";
+            stdout.WriteLine(FormattableString.Invariant(
+                $"  all-reduce (rank 0): {t.MillisecondsPerStep:F2} ms per step over {t.Steps} steps {wait}, {t.BytesPerStep / 1e6:F2} MB of gradients per rank per step"));
+        }
         return 0;
     }
 

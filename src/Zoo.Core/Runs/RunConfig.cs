@@ -67,13 +67,15 @@ public sealed partial record RunConfig : TrainingConfig
     /// <summary>
     /// Trains this run into <paramref name="runDir"/> (resuming its checkpoint with <paramref name="resume"/>): loads
     /// the data, then gives the trainer the data, the model's factory and the callbacks. <paramref name="claimed"/>: the
-    /// folder's run lock when the caller holds it already (see <see cref="Trainer.Run"/>).
+    /// folder's run lock when the caller holds it already (see <see cref="Trainer.Run"/>). <paramref name="ranks"/>: the
+    /// data-parallel run this process is a rank of (every rank loads the data; rank 0 alone writes).
     /// </summary>
     public TrainingResult Train(string runDir, bool resume, IEnumerable<ITrainingCallback> callbacks, ITrainingObserver? observer = null,
-        CancellationToken cancel = default, FolderLock? claimed = null)
+        CancellationToken cancel = default, FolderLock? claimed = null, Zoo.Torch.Distributed.ProcessGroup? ranks = null)
     {
         using var data = LoadData();
-        return new Trainer(Model.Name, ToJson(), this, data, g => CreateModel(data.Shape, g), callbacks).Run(runDir, resume, observer, cancel, claimed);
+        return new Trainer(Model.Name, ToJson(), this, data, g => CreateModel(data.Shape, g), callbacks) { Ranks = ranks }
+            .Run(runDir, resume, observer, cancel, claimed);
     }
 
     /// <summary>

@@ -9,9 +9,12 @@ namespace Zoo.Core.Training;
 /// A run's checkpoint folder: model.safetensors, optimizer.safetensors and state.json (model name, config, epoch,
 /// generator state, metrics so far). Written into a fresh sibling folder that then replaces the old one by
 /// renames, so a reader (or a crash at any point) sees either the previous complete checkpoint or the new one.
+/// A data-parallel run also records its world size (it resumes only with as many ranks) and each rank's noise
+/// generator (<paramref name="RankGenerators"/>, in rank order); <paramref name="GeneratorState"/> is then the stream
+/// every rank shares (initialisation and shuffles).
 /// </summary>
 public sealed record CheckpointState(string Model, string ConfigJson, int Epoch, byte[] GeneratorState, IReadOnlyList<EpochMetrics> Metrics,
-    PartialEpoch? Partial = null)
+    PartialEpoch? Partial = null, int WorldSize = 1, IReadOnlyList<byte[]>? RankGenerators = null)
 {
     public const string Folder = "checkpoint";
 
@@ -44,6 +47,12 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
         Directory.CreateDirectory(tmp);
         model.save(ModelPath(tmp), new Dictionary<string, string> { ["model"] = Model, ["epoch"] = Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         optimizer?.save(OptimizerPath(tmp));
+        File.WriteAllText(StatePath(tmp), ToJson());
+    }
+
+    /// <summary>state.json's text.</summary>
+    public string ToJson()
+    {
         var json = new JsonObject
         {
             ["model"] = Model,
@@ -53,7 +62,9 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
             ["metrics"] = new JsonArray(Metrics.Select(m => (JsonNode)JsonSerializer.SerializeToNode(m)!).ToArray()),
         };
         if (Partial is not null) json["partial"] = JsonSerializer.SerializeToNode(Partial);
-        File.WriteAllText(StatePath(tmp), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        json["world_size"] = WorldSize;
+        if (RankGenerators is not null) json["rank_generators"] = new JsonArray(RankGenerators.Select(g => (JsonNode)Convert.ToBase64String(g)).ToArray());
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     /// <summary>The checkpoint folder of a run: checkpoint/, or checkpoint.old/ if a crash came between the two renames.</summary>
@@ -71,19 +82,27 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
     public static CheckpointState Load(string checkpointDir)
     {
         var path = StatePath(checkpointDir);
+        return FromJson(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses state.json's text (<paramref name="source"/> names it in errors).</summary>
+    public static CheckpointState FromJson(string text, string source)
+    {
         try
         {
-            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException("expected a JSON object");
+            var json = JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException("expected a JSON object");
             string Str(string key) => json[key]?.GetValue<string>() ?? throw new InvalidDataException($"missing key '{key}'");
             var metrics = (json["metrics"] as JsonArray ?? throw new InvalidDataException("missing key 'metrics'"))
                 .Select(m => m.Deserialize<EpochMetrics>() ?? throw new InvalidDataException("null metrics row")).ToList();
             return new CheckpointState(Str("model"), json["config"]?.ToJsonString() ?? throw new InvalidDataException("missing key 'config'"),
                 json["epoch"]?.GetValue<int>() ?? throw new InvalidDataException("missing key 'epoch'"),
-                Convert.FromBase64String(Str("generator")), metrics, json["partial"]?.Deserialize<PartialEpoch>());
+                Convert.FromBase64String(Str("generator")), metrics, json["partial"]?.Deserialize<PartialEpoch>(),
+                json["world_size"]?.GetValue<int>() ?? 1, // checkpoints from before data-parallel training: one process
+                (json["rank_generators"] as JsonArray)?.Select(g => Convert.FromBase64String(g?.GetValue<string>() ?? "")).ToList());
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or InvalidOperationException)
         {
-            throw new InvalidDataException($"{path}: malformed checkpoint state ({e.Message})");
+            throw new InvalidDataException($"{source}: malformed checkpoint state ({e.Message})");
         }
     }
 }

@@ -2,12 +2,17 @@ using System.Diagnostics;
 using Zoo.Core.Data;
 using Zoo.Core.Plugins;
 using Zoo.Torch;
+using Zoo.Torch.Distributed;
 using static Zoo.Torch.torch;
 
 namespace Zoo.Core.Training;
 
 /// <summary>What a finished (or resumed-and-finished) training run leaves behind.</summary>
-public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> Metrics, TimeSpan Elapsed, IReadOnlyList<string> Files);
+public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> Metrics, TimeSpan Elapsed, IReadOnlyList<string> Files)
+{
+    /// <summary>A data-parallel run's gradient all-reduces (null when trained alone).</summary>
+    public GradientTraffic? Traffic { get; init; }
+}
 
 /// <summary>
 /// The training loop: Adam on seeded shuffled minibatches of the data it is given, per-epoch test evaluation, an
@@ -16,6 +21,8 @@ public sealed record TrainingResult(string RunDir, IReadOnlyList<EpochMetrics> M
 /// A NaN or infinite loss stops training with an error naming the epoch and batch. Everything else a run writes is a
 /// callback's (<see cref="ITrainingCallback"/>). Denormal floats are flushed to zero while it trains: as the weights
 /// of unused latent units decay, denormals reach the GEMMs and slowed an epoch of seed 003's set-up from ~4 s to ~7 s.
+/// As one of several ranks (<see cref="Ranks"/>) it trains its shard of every batch (<see cref="DataParallel"/>), and
+/// only rank 0 touches the run folder and tells the callbacks.
 /// </summary>
 /// <param name="modelName">the model's name, checked against a checkpoint on resume</param>
 /// <param name="configJson">the run's resolved config, saved beside the run and in its checkpoints</param>
@@ -29,6 +36,11 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
     public const int EvalBatch = 500;
 
     private readonly IReadOnlyList<ITrainingCallback> callbacks = (callbacks ?? []).OrderBy(c => c.Order).ToList();
+
+    /// <summary>The ranks of the data-parallel run this process is one of; null when it trains alone.</summary>
+    public ProcessGroup? Ranks { get; init; }
+
+    private bool IsWriter => Ranks is null || Ranks.Rank == 0;
 
     public static string ConfigPath(string runDir) => Path.Combine(runDir, "config.json");
 
@@ -45,9 +57,9 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         var total = Stopwatch.StartNew();
         // Before the folder, its lock or any real tensor: a model that cannot fit is refused in one line, not killed.
         MemoryEstimate.ForTraining(modelName, createModel, cfg, data)?.EnsureFits();
-        var created = !Directory.Exists(runDir);
-        var runLock = claimed is null ? FolderLock.AcquireRun(runDir) : null;
-        StaleTemps.Remove(runDir);
+        var created = IsWriter && !Directory.Exists(runDir);
+        var runLock = IsWriter && claimed is null ? FolderLock.AcquireRun(runDir) : null;
+        if (IsWriter) StaleTemps.Remove(runDir);
         var flushed = Threading.FlushDenormal;
         Threading.SetFlushDenormal(true);
         try { return Train(runDir, resume, observer, total, cancel); }
@@ -69,35 +81,62 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
 
     private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer, Stopwatch total, CancellationToken cancel)
     {
-        Directory.CreateDirectory(runDir);
-        if (!resume && Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)))
-            throw new IOException($"{runDir} already holds a trained run: resume it with --resume, or choose another --out");
-
+        var parallel = Ranks is null ? null : new DataParallel(Ranks);
+        int worldSize = Ranks?.WorldSize ?? 1;
         using var gen = new Generator((ulong)cfg.Seed);
         using var model = createModel(gen);
         using var adam = optim.Adam(model.Module.parameters(), lr: cfg.LearningRate);
+        // Alone, one stream does everything (as it always has); as a rank, the model's draws come from the rank's own.
+        using var rankNoise = parallel is null ? null : new Generator(DataParallel.StreamSeed(cfg.Seed, parallel.Rank));
+        var noise = rankNoise ?? gen;
+        if (!IsWriter) observer = null;
+
+        // Rank 0 opens the run (its checkpoint, the callbacks' consent, config.json) before the other ranks hear how it
+        // starts, so a refusal reaches them as rank 0's own message rather than as a lost rank 0.
+        var context = new TrainingContext(runDir, modelName, cfg, model, data, observer);
+        CheckpointState? state = null;
+        if (IsWriter)
+        {
+            try
+            {
+                state = Open(runDir, resume, worldSize, model, adam);
+                Tell(c => c.Started(context, state?.Metrics ?? [])); // a callback may refuse the run (a missing ability) before anything is written
+                AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
+            }
+            catch (Exception e) when (parallel is not null)
+            {
+                try { parallel.Start(null, e.Message, model.Module, adam); }
+                catch (DistributedException) { } // the others are gone already: rank 0's own error is the one to report
+                throw;
+            }
+        }
+        if (parallel is not null) state = parallel.Start(state, null, model.Module, adam);
         var history = new List<EpochMetrics>();
         PartialEpoch? partial = null;
         byte[]? checkpointGenerator = null;
-        if (resume)
+        if (state is not null)
         {
-            var dir = CheckpointState.Locate(runDir);
-            var state = CheckpointState.Load(dir);
-            if (state.Model != modelName)
-                throw new InvalidDataException($"{runDir}: the checkpoint is of model '{state.Model}', not '{modelName}'");
-            model.Module.load(CheckpointState.ModelPath(dir));
-            adam.load(CheckpointState.OptimizerPath(dir));
             using (var g = tensor(state.GeneratorState)) gen.set_state(g);
+            if (rankNoise is not null)
+                using (var g = tensor(state.RankGenerators![parallel!.Rank])) rankNoise.set_state(g);
             history.AddRange(state.Metrics);
             partial = state.Partial;
             checkpointGenerator = state.GeneratorState;
         }
-        var context = new TrainingContext(runDir, modelName, cfg, model, data, observer);
-        Tell(c => c.Started(context, history)); // a callback may refuse the run (a missing ability) before anything is written
-        AtomicFile.WriteAllText(ConfigPath(runDir), configJson);
+
+        // Rank 0 writes a checkpoint with every rank's noise stream (gathered: every rank calls this).
+        void Checkpoint(int epochsDone, PartialEpoch? stoppedAt)
+        {
+            var rankStates = parallel?.GatherStates(noise);
+            if (!IsWriter) return;
+            using var g = gen.get_state();
+            new CheckpointState(modelName, configJson, epochsDone, g.data<byte>(), history, stoppedAt, worldSize, rankStates)
+                .Save(runDir, model.Module, adam);
+        }
 
         int trainCount = data.Train.Count;
         int batches = (trainCount + cfg.BatchSize - 1) / cfg.BatchSize;
+        bool stopAgreed = false; // as a rank: a stop asked of any rank, agreed on in the previous step's all-reduce
         for (int epoch = history.Count + 1; epoch <= cfg.Epochs; epoch++)
         {
             var sw = Stopwatch.StartNew();
@@ -114,7 +153,9 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 // Redraw this epoch's shuffle from the state it started with, then continue from the saved state.
                 using (var g = tensor(resumeAt.EpochStartGenerator)) gen.set_state(g);
                 epochStart = resumeAt.EpochStartGenerator;
-                (loss, rec, kl, earlierSeconds) = (resumeAt.Loss, resumeAt.Reconstruction, resumeAt.Kl, resumeAt.TrainSeconds);
+                // The saved sums are the epoch's so far over all ranks: rank 0 carries them, the others add to them.
+                (loss, rec, kl) = IsWriter ? (resumeAt.Loss, resumeAt.Reconstruction, resumeAt.Kl) : (0, 0, 0);
+                earlierSeconds = resumeAt.TrainSeconds;
             }
             using var shuffled = Batches.Shuffled(trainCount, cfg.BatchSize, gen).GetEnumerator();
             while (shuffled.MoveNext())
@@ -126,55 +167,103 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                     using (var g = tensor(checkpointGenerator!)) gen.set_state(g);
                     resumeAt = null;
                 }
-                if (cancel.IsCancellationRequested)
+                if (parallel is null ? cancel.IsCancellationRequested : stopAgreed)
                 {
                     // Graceful stop: checkpoint at this batch boundary, mid-epoch, and say where it stopped.
-                    using (var g = gen.get_state())
-                        new CheckpointState(modelName, configJson, epoch - 1, g.data<byte>(), history,
-                            new PartialEpoch(epoch, batch, epochStart, loss, rec, kl, earlierSeconds + sw.Elapsed.TotalSeconds)).Save(runDir, model.Module, adam);
+                    var sums = parallel?.Sum(loss, rec, kl) ?? [loss, rec, kl];
+                    Checkpoint(epoch - 1, new PartialEpoch(epoch, batch, epochStart, sums[0], sums[1], sums[2], earlierSeconds + sw.Elapsed.TotalSeconds));
                     throw new TrainingInterruptedException(
                         $"{modelName}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
                 }
-                var index = batchIndex;
                 (model as IScheduledObjective)?.Progress((long)(epoch - 1) * batches + batch, batches);
                 using var scope = NewDisposeScope();
-                var x = data.TrainBatch(index, gen);
+                var index = parallel?.Shard(batchIndex) ?? batchIndex;
+                long n = index.size(0);
                 adam.zero_grad();
-                // The batch's positions come from a permutation drawn on the host, so its row facts are read there, not from x.
-                var terms = model is IRowFactsLoss byFacts && data.TrainFacts is { } facts
-                    ? byFacts.Loss(x, facts.Select(index.data<long>()), gen)
-                    : model.Loss(x, gen);
-                var value = terms.Loss.item<double>();
-                if (!double.IsFinite(value))
-                    throw new TrainingDivergedException(
-                        $"{modelName}: loss is {value} at epoch {epoch}, batch {batch + 1} of {batches}; lower learning-rate or set clip-grad-norm");
-                terms.Loss.backward();
+                ElboTerms? terms = null;
+                double value = 0;
+                if (n > 0) // a rank's shard of a last batch smaller than the world is empty: it adds zero gradients
+                {
+                    var x = data.TrainBatch(index, noise);
+                    // The batch's positions come from a permutation drawn on the host, so its row facts are read there, not from x.
+                    terms = model is IRowFactsLoss byFacts && data.TrainFacts is { } facts
+                        ? byFacts.Loss(x, facts.Select(index.data<long>()), noise)
+                        : model.Loss(x, noise);
+                    value = terms.Loss.item<double>();
+                }
+                var stepLoss = value;
+                if (parallel is null)
+                {
+                    if (!double.IsFinite(value)) throw Diverged(value, epoch, batch, batches);
+                    terms!.Loss.backward();
+                }
+                else
+                {
+                    terms?.Loss.backward();
+                    (stepLoss, stopAgreed) = parallel.ReduceStep(adam.Parameters, n, batchIndex.size(0), value, cancel.IsCancellationRequested);
+                    if (!double.IsFinite(stepLoss)) throw Diverged(stepLoss, epoch, batch, batches);
+                }
                 if (cfg.ClipGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), cfg.ClipGradNorm);
                 adam.step();
-                long n = x.size(0);
-                loss += value * n;
-                rec += terms.Reconstruction.sum().item<double>();
-                kl += terms.Kl.sum().item<double>();
+                if (terms is not null)
+                {
+                    loss += value * n;
+                    rec += terms.Reconstruction.sum().item<double>();
+                    kl += terms.Kl.sum().item<double>();
+                }
                 batch++;
-                observer?.BatchDone(epoch, batch, value);
+                observer?.BatchDone(epoch, batch, stepLoss);
             }
+            if (parallel is not null) (loss, rec, kl) = parallel.Sum(loss, rec, kl) switch { var t => (t[0], t[1], t[2]) };
             var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
-            var (testRec, testKl) = Evaluate(model, data.Test, cfg.Seed);
+            var (testRec, testKl) = Evaluate(model, data.Test, cfg.Seed, parallel);
             var metrics = new EpochMetrics(epoch, (rec - kl) / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
                 testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors);
             model.Module.eval();
-            using (no_grad())
-                foreach (var c in callbacks) metrics = c.Measure(context, metrics);
+            if (IsWriter)
+                using (no_grad())
+                    foreach (var c in callbacks) metrics = c.Measure(context, metrics);
             metrics = metrics with { Seconds = sw.Elapsed.TotalSeconds, LiveTensors = LiveTensors };
             history.Add(metrics);
-            using (var g = gen.get_state())
-                new CheckpointState(modelName, configJson, epoch, g.data<byte>(), history).Save(runDir, model.Module, adam);
-            Tell(c => c.EpochEnded(context, history));
+            Checkpoint(epoch, null);
+            if (IsWriter) Tell(c => c.EpochEnded(context, history));
             observer?.EpochDone(metrics);
         }
-        Tell(c => c.Finished(context, history));
-        return new TrainingResult(runDir, history, total.Elapsed, context.Files);
+        if (IsWriter) Tell(c => c.Finished(context, history));
+        return new TrainingResult(runDir, history, total.Elapsed, context.Files) { Traffic = parallel?.Traffic };
     }
+
+    private TrainingDivergedException Diverged(double value, int epoch, int batch, int batches) =>
+        new($"{modelName}: loss is {value} at epoch {epoch}, batch {batch + 1} of {batches}; lower learning-rate or set clip-grad-norm");
+
+    /// <summary>
+    /// The checkpoint a resumed run continues from, loaded into the model and optimizer (rank 0 alone reads it), or
+    /// null for a new run, whose folder must hold none.
+    /// </summary>
+    private CheckpointState? Open(string runDir, bool resume, int worldSize, IVaeModel model, Zoo.Torch.Modules.Adam adam)
+    {
+        Directory.CreateDirectory(runDir);
+        if (!resume)
+        {
+            if (Directory.Exists(Path.Combine(runDir, CheckpointState.Folder)))
+                throw new IOException($"{runDir} already holds a trained run: resume it with --resume, or choose another --out");
+            return null;
+        }
+        var dir = CheckpointState.Locate(runDir);
+        var state = CheckpointState.Load(dir);
+        if (state.Model != modelName)
+            throw new InvalidDataException($"{runDir}: the checkpoint is of model '{state.Model}', not '{modelName}'");
+        // Each rank's noise stream is part of the run: it resumes only with as many ranks as wrote it.
+        if (state.WorldSize != worldSize)
+            throw new InvalidDataException($"{runDir}: the checkpoint was written by {RankCount(state.WorldSize)}; resume it with {RankCount(state.WorldSize)}, not {RankCount(worldSize)}");
+        if (worldSize > 1 && state.RankGenerators?.Count != worldSize)
+            throw new InvalidDataException($"{runDir}: the checkpoint of {worldSize} ranks holds {state.RankGenerators?.Count ?? 0} rank generator states");
+        model.Module.load(CheckpointState.ModelPath(dir));
+        adam.load(CheckpointState.OptimizerPath(dir));
+        return state;
+    }
+
+    private static string RankCount(int n) => n == 1 ? "one process" : $"{n} ranks";
 
     /// <summary>Runs a callback hook for each callback in eval mode without gradients.</summary>
     private void Tell(Action<ITrainingCallback> hook)
@@ -185,21 +274,24 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
 
     /// <summary>
     /// Mean reconstruction and KL over a data set, without gradients, with a generator seeded afresh each call so
-    /// the figure depends only on the weights.
+    /// the figure depends only on the weights. As a rank (<paramref name="parallel"/>) it evaluates its shard of the
+    /// rows, with the rank's own stream of that seed, and sums over the ranks.
     /// </summary>
-    public static (double Reconstruction, double Kl) Evaluate(IVaeModel model, Tensor data, int seed)
+    public static (double Reconstruction, double Kl) Evaluate(IVaeModel model, Tensor data, int seed, DataParallel? parallel = null)
     {
         using var _ = no_grad();
-        using var gen = new Generator((ulong)seed + 1);
+        using var gen = new Generator(parallel is null ? (ulong)seed + 1 : DataParallel.StreamSeed(seed + 1L, parallel.Rank));
         double rec = 0, kl = 0;
         long n = data.size(0);
-        for (long start = 0; start < n; start += EvalBatch)
+        var (first, count) = parallel?.ShardOf(n) ?? (0, n);
+        for (long start = first; start < first + count; start += EvalBatch)
         {
             using var scope = NewDisposeScope();
-            var terms = model.Loss(data.narrow(0, start, Math.Min(EvalBatch, n - start)), gen);
+            var terms = model.Loss(data.narrow(0, start, Math.Min(EvalBatch, first + count - start)), gen);
             rec += terms.Reconstruction.sum().item<double>();
             kl += terms.Kl.sum().item<double>();
         }
+        if (parallel is not null) (rec, kl) = parallel.Sum(rec, kl) switch { var t => (t[0], t[1]) };
         return (rec / n, kl / n);
     }
 }

@@ -1,4 +1,4 @@
-// P/Invoke declarations, one per export of native/zoo_torch.cpp and in the same order. Runtime marshalling is
+// P/Invoke declarations, one per export of native/zoo_torch.cpp and native/distributed.cpp, in their order. Runtime marshalling is
 // disabled for the assembly (AssemblyInfo.cs), so every signature is blittable and bool is one byte, as in C++.
 // Trivial getters that never block skip the GC transition.
 using System.Runtime.InteropServices;
@@ -152,4 +152,13 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern void zt_set_flush_denormal(bool on);
     [DllImport(Lib)] internal static extern bool zt_get_flush_denormal();
     [DllImport(Lib)] internal static extern unsafe int zt_parallel_probe(int* ftzThreads);
+
+    // native/distributed.cpp: the process group (an opaque Group*).
+    [DllImport(Lib)] internal static extern IntPtr zt_dist_init(byte* addr, int port, int rank, int world, long timeoutMs, bool hostStore, byte* prefix);
+    [DllImport(Lib)] internal static extern void zt_dist_free(IntPtr g);
+    [DllImport(Lib)] internal static extern void zt_dist_allreduce_grads(IntPtr g, IntPtr* @params, int n, double scale, float* extra, int nExtra, long bucketBytes);
+    [DllImport(Lib)] internal static extern void zt_dist_allreduce_sum(IntPtr g, IntPtr* ts, int n);
+    [DllImport(Lib)] internal static extern void zt_dist_broadcast(IntPtr g, IntPtr* ts, int n, int root);
+    [DllImport(Lib)] internal static extern IntPtr zt_dist_allgather(IntPtr g, IntPtr input);
+    [DllImport(Lib)] internal static extern void zt_dist_barrier(IntPtr g);
 }

@@ -22,10 +22,7 @@
 #include <string>
 
 #include "kernels.h"
-
-#define ZT_API extern "C" __attribute__((visibility("default")))
-
-typedef at::Tensor* T;
+#include "shim.h"
 
 static std::atomic<int64_t> g_live{0};
 static thread_local std::string g_error;
@@ -55,29 +52,18 @@ struct CountingMetaAllocator final : public c10::Allocator {
 CountingMetaAllocator g_meta_allocator;
 }  // namespace
 
-static void set_error(const char* msg) {
+void set_error(const char* msg) {
   g_error = msg ? msg : "unknown error";
   g_has_error = true;
 }
 
-static T wrap(at::Tensor t) {
+T wrap(at::Tensor t) {
   g_live.fetch_add(1, std::memory_order_relaxed);
   return new at::Tensor(std::move(t));
 }
 
 // Undefined tensors (e.g. a missing grad) come back as null handles, not as errors.
 static T wrap_opt(at::Tensor t) { return t.defined() ? wrap(std::move(t)) : nullptr; }
-
-#define ZT_TRY(body)                                      \
-  try {                                                   \
-    body                                                  \
-  } catch (const c10::Error& e) {                         \
-    set_error(e.what_without_backtrace());                \
-  } catch (const std::exception& e) {                     \
-    set_error(e.what());                                  \
-  } catch (...) {                                         \
-    set_error("unknown C++ exception in libtorch");       \
-  }
 
 #define ZT_RET_T(expr) \
   ZT_TRY(return wrap(expr);) return nullptr;
