@@ -83,6 +83,28 @@ def train_steps(model, opt, x, n):
     return phases
 
 
+def conv_step(n, warmup=10):
+    """Median seconds of one step of the conv autoencoder `zoo bench torch` times (the conv plugins' default geometry)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 16),
+        nn.Linear(16, 256), nn.ReLU(), nn.Linear(256, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+        nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Flatten())
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = (torch.rand(BATCH, 784) > 0.5).float()
+    times = []
+    for i in range(n + warmup):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = F.binary_cross_entropy_with_logits(model(x), x, reduction="none").sum(1).mean()
+        loss.backward()
+        opt.step()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's default)")
@@ -121,12 +143,16 @@ def main():
     print(f"pytorch GEMM work {work / 1e9:.3f} GFLOP/step -> {step_gflops:.1f} GFLOP/s = "
           f"{pct:.0f}% of GEMM throughput; epoch (600 steps) \u2248 {epoch:.1f} s")
 
+    conv = conv_step(max(1, args.steps // 5))
+    print(f"pytorch conv AE step: median {conv * 1e3:.2f} ms; an epoch of MNIST (600 steps) \u2248 {600 * conv:.1f} s")
+
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch_version": torch.__version__, "threads": torch.get_num_threads(),
                        "gemm_gflops_784": g784, "gemm_gflops_500": g500,
                        "step_ms": step * 1e3, "forward_ms": fwd * 1e3, "backward_ms": bwd * 1e3,
-                       "optimizer_ms": adam * 1e3, "step_gflops": step_gflops, "epoch_s": epoch},
+                       "optimizer_ms": adam * 1e3, "step_gflops": step_gflops, "epoch_s": epoch,
+                       "conv_step_ms": conv * 1e3},
                       f, indent=2)
 
 

@@ -35,8 +35,8 @@ public partial class VaePlugin : ModelPlugin<VaeConfig>
         if (cfg.FreeBits > 0 && prior is not IFactorizedPrior)
             throw new ConfigException($"{Name}: free-bits needs a prior that factorises over dimensions, and '{cfg.Prior.Name}' does not; set free-bits=0");
         // Encoder first, then decoder: the order the generator's draws initialise them in (seed 003's figures depend on it).
-        var encoder = cfg.Encoder.Create(data.Dimensions, cfg.Latent, generator);
-        var decoder = cfg.Decoder.Create(cfg.Latent, likelihood.OutputsPerDimension * data.Dimensions, generator);
+        var encoder = cfg.Encoder.Create(data, cfg.Latent, generator);
+        var decoder = cfg.Decoder.Create(cfg.Latent, data, likelihood.OutputsPerDimension, generator);
         return new VariationalAutoencoder(Name, encoder, decoder, likelihood, prior, cfg.Latent,
             new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta, cfg.KlWarmup, cfg.FreeBits));
     }

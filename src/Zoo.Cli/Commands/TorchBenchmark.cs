@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Zoo.Torch;
+using Zoo.Torch.Modules;
 using static Zoo.Torch.torch;
 
 namespace Zoo.Cli.Commands;
@@ -61,7 +62,43 @@ internal static class TorchBenchmark
         log.WriteLine($"  median {median:F2} ms  [forward {fwd / steps:F2} | backward {bwd / steps:F2} | adam {opt / steps:F2}] (means)");
         log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes ({gemm:F1} GFLOP/s)");
         log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
+        ConvStep(steps, log);
         return new Result(g784, g500, median, fwd / steps, bwd / steps, opt / steps, stepGflops);
+    }
+
+    /// <summary>
+    /// One training step of a convolutional autoencoder at MNIST's shapes, the conv encoder and decoder plugins' default
+    /// geometry: 1×28×28 → conv 32 → conv 64 (kernel 4, stride 2: 14×14, 7×7) → 256 → 16 → 256 → 3136 → transposed
+    /// convolutions back to 1×28×28, ReLU, Bernoulli loss, Adam, batch 100 (bench/pytorch_step.py runs the same).
+    /// </summary>
+    private static void ConvStep(int steps, TextWriter log)
+    {
+        using var gen = new Generator(0);
+        using var model = new Sequential(
+            new Reshape(1, 28, 28), new Conv2d(1, 32, 4, 2, 1, generator: gen), new ActivationLayer(Activation.ReLU),
+            new Conv2d(32, 64, 4, 2, 1, generator: gen), new ActivationLayer(Activation.ReLU), new Reshape(64 * 7 * 7),
+            new Linear(64 * 7 * 7, 256, activation: Activation.ReLU, generator: gen), new Linear(256, 16, generator: gen),
+            new Linear(16, 256, activation: Activation.ReLU, generator: gen), new Linear(256, 64 * 7 * 7, activation: Activation.ReLU, generator: gen),
+            new Reshape(64, 7, 7), new ConvTranspose2d(64, 32, 4, 2, 1, generator: gen), new ActivationLayer(Activation.ReLU),
+            new ConvTranspose2d(32, 1, 4, 2, 1, generator: gen), new Reshape(784));
+        using var adam = optim.Adam(model.parameters(), lr: 1e-3);
+        using var x = rand([Batch, 784], gen).gt(0.5).to(float32);
+        var times = new List<double>();
+        int warm = Math.Min(10, steps / 5), count = Math.Max(1, steps / 5);
+        for (int i = 0; i < count + warm; i++)
+        {
+            using var scope = NewDisposeScope();
+            var t0 = Stopwatch.GetTimestamp();
+            adam.zero_grad();
+            var loss = -nn.functional.bernoulli_log_prob(model.forward(x), x).mean();
+            loss.backward();
+            adam.step();
+            if (i >= warm) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        log.WriteLine($"conv AE step (batch {Batch}, 1x28x28 -> conv 32, 64 (k4 s2) -> 256 -> 16 and back, ReLU, Bernoulli, Adam), {count} steps:");
+        log.WriteLine($"  median {median:F2} ms; an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
     }
 
     private static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;

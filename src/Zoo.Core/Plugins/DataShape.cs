@@ -8,6 +8,12 @@ public sealed record DataShape(int Dimensions, int Height, int Width, int Classe
 {
     public Data.Tabular.TabularLayout? Table { get; init; }
 
+    /// <summary>Channels per pixel (1 for grey images): an input is Channels × Height × Width values, channel by channel.</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>Whether an input is a picture (Channels × Height × Width = Dimensions), which a convolutional network can read.</summary>
+    public bool IsImage => Table is null && Height > 1 && Width > 1 && Channels * Height * Width == Dimensions;
+
     /// <summary>
     /// The picture an input is: the input itself for image sets; for image rows (the VFAE on MNIST) the picture in
     /// their first columns. A table's rows are no pictures, which is the error.

@@ -22,4 +22,12 @@ public interface IDecoderPlugin : IPlugin
     /// <param name="outputDim">the likelihood's parameters out</param>
     /// <param name="generator">the run's seeded generator, for the initial weights</param>
     IDecoder Create(object config, int inputDim, int outputDim, Generator generator);
+
+    /// <summary>
+    /// Builds a decoder from <paramref name="inputDim"/> values to <paramref name="outputsPerDimension"/> values per value
+    /// of an input of <paramref name="data"/>'s shape, as k blocks of the input's size side by side (a convolutional
+    /// decoder writes k channels per picture channel); by default a decoder to k × the flat size.
+    /// </summary>
+    IDecoder Create(object config, int inputDim, DataShape data, int outputsPerDimension, Generator generator) =>
+        Create(config, inputDim, outputsPerDimension * data.Dimensions, generator);
 }

@@ -21,4 +21,10 @@ public interface IEncoderPlugin : IPlugin
     /// <param name="latentDim">the latent dimensions of the Gaussian out</param>
     /// <param name="generator">the run's seeded generator, for the initial weights</param>
     IEncoder Create(object config, int inputDim, int latentDim, Generator generator);
+
+    /// <summary>
+    /// Builds an encoder for inputs of <paramref name="data"/>'s shape (a convolutional encoder needs the picture's
+    /// channels, height and width); by default one for its flat size.
+    /// </summary>
+    IEncoder Create(object config, DataShape data, int latentDim, Generator generator) => Create(config, data.Dimensions, latentDim, generator);
 }

@@ -66,6 +66,14 @@ public static class Parts
     public static IDecoder Create(this Part<IDecoderPlugin> part, int inputDim, int outputDim, torch.Generator generator) =>
         part.Bound.Create(part.BoundConfig, inputDim, outputDim, generator);
 
+    /// <summary>An encoder for inputs of <paramref name="data"/>'s shape (what a convolutional encoder needs).</summary>
+    public static IEncoder Create(this Part<IEncoderPlugin> part, DataShape data, int latentDim, torch.Generator generator) =>
+        part.Bound.Create(part.BoundConfig, data, latentDim, generator);
+
+    /// <summary>A decoder to <paramref name="outputsPerDimension"/> values per value of an input of <paramref name="data"/>'s shape.</summary>
+    public static IDecoder Create(this Part<IDecoderPlugin> part, int inputDim, DataShape data, int outputsPerDimension, torch.Generator generator) =>
+        part.Bound.Create(part.BoundConfig, inputDim, data, outputsPerDimension, generator);
+
     public static Training.TrainingData Load(this Part<IDataPlugin> part, DataRequest request) => part.Bound.Load(part.BoundConfig, request);
 
     /// <summary>An unbound part of <paramref name="kind"/> naming <paramref name="name"/> (for a part without a default).</summary>

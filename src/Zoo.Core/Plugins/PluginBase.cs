@@ -39,7 +39,12 @@ public abstract class EncoderPlugin<TConfig> : Plugin<TConfig>, IEncoderPlugin w
     public sealed override PluginKind Kind => PluginKind.Encoder;
     public IEncoder Create(object config, int inputDim, int latentDim, torch.Generator generator) =>
         Create(Typed(config), inputDim, latentDim, generator);
+    public IEncoder Create(object config, DataShape data, int latentDim, torch.Generator generator) =>
+        Create(Typed(config), data, latentDim, generator);
     protected abstract IEncoder Create(TConfig config, int inputDim, int latentDim, torch.Generator generator);
+    /// <summary>An encoder for inputs of <paramref name="data"/>'s shape; override where the picture matters (convolutions).</summary>
+    protected virtual IEncoder Create(TConfig config, DataShape data, int latentDim, torch.Generator generator) =>
+        Create(config, data.Dimensions, latentDim, generator);
 }
 
 public abstract class DecoderPlugin<TConfig> : Plugin<TConfig>, IDecoderPlugin where TConfig : class, IZooConfig<TConfig>
@@ -47,7 +52,12 @@ public abstract class DecoderPlugin<TConfig> : Plugin<TConfig>, IDecoderPlugin w
     public sealed override PluginKind Kind => PluginKind.Decoder;
     public IDecoder Create(object config, int inputDim, int outputDim, torch.Generator generator) =>
         Create(Typed(config), inputDim, outputDim, generator);
+    public IDecoder Create(object config, int inputDim, DataShape data, int outputsPerDimension, torch.Generator generator) =>
+        Create(Typed(config), inputDim, data, outputsPerDimension, generator);
     protected abstract IDecoder Create(TConfig config, int inputDim, int outputDim, torch.Generator generator);
+    /// <summary>A decoder to k blocks of <paramref name="data"/>'s shape; override where the picture matters (convolutions).</summary>
+    protected virtual IDecoder Create(TConfig config, int inputDim, DataShape data, int outputsPerDimension, torch.Generator generator) =>
+        Create(config, inputDim, outputsPerDimension * data.Dimensions, generator);
 }
 
 public abstract class DataPlugin<TConfig> : Plugin<TConfig>, IDataPlugin where TConfig : class, IZooConfig<TConfig>

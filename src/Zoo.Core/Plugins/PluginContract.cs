@@ -16,6 +16,9 @@ public static class PluginContract
 {
     private const int Rows = 8, Dimensions = 16, Latent = 3;
 
+    /// <summary>The small input the parts are called with: a 4 × 4 grey picture (16 values), which flat and convolutional networks both read.</summary>
+    private static readonly DataShape Picture = new(Dimensions, 4, 4, 10);
+
     /// <summary>
     /// The first way <paramref name="plugin"/> breaks its family's contract, or null. Parts a model names by default
     /// are resolved in <paramref name="catalog"/>. A plugin whose defaults leave a required key empty is not called.
@@ -36,8 +39,8 @@ public static class PluginContract
             {
                 ILikelihoodPlugin p => Likelihood(p.Create(config), p.WantsBinaryData, generator),
                 IPriorPlugin p => Prior(p.Create(config), generator),
-                IEncoderPlugin p => Encoder(p.Create(config, Dimensions, Latent, generator), generator),
-                IDecoderPlugin p => Decoder(p.Create(config, Latent, Dimensions, generator), generator),
+                IEncoderPlugin p => Encoder(p.Create(config, Picture, Latent, generator), generator),
+                IDecoderPlugin p => Decoder(p.Create(config, Latent, Picture, 1, generator), generator),
                 IModelPlugin p => Model(p, config, generator),
                 _ => null,
             };
@@ -103,7 +106,7 @@ public static class PluginContract
     {
         IVaeModel model;
         // A model that needs its own kind of data (the vfae's packed table) cannot be built on plain images: nothing to check.
-        try { model = plugin.Create(config, new DataShape(Dimensions, 4, 4, 10), g); }
+        try { model = plugin.Create(config, Picture, g); }
         catch (Exception e) when (e is ConfigException or ArgumentException or InvalidOperationException or InvalidDataException) { return null; }
         using var _ = model;
         if (model.Module is null) return "Module is null; the trainer optimises and saves the model's networks through it";

@@ -10,7 +10,7 @@ public static partial class torch
         /// <summary>How a loss reduces over elements (codes of at::Reduction).</summary>
         public enum Reduction { None = 0, Mean = 1, Sum = 2 }
 
-        public static class functional
+        public static partial class functional
         {
             /// <summary>x W^T + b.</summary>
             public static Tensor linear(Tensor x, Tensor weight, Tensor? bias = null) =>

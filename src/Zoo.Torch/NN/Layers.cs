@@ -23,16 +23,8 @@ public sealed class Linear : torch.nn.Module<torch.Tensor, torch.Tensor>
         OutFeatures = outFeatures;
         Activation = activation ?? Activation.Identity;
         var bound = 1.0 / Math.Sqrt(inFeatures);
-        weight = register_parameter("weight", UniformParameter([outFeatures, inFeatures], bound, generator));
-        if (hasBias) bias = register_parameter("bias", UniformParameter([outFeatures], bound, generator));
-    }
-
-    private static Parameter UniformParameter(long[] shape, double bound, Generator? g)
-    {
-        using var _ = no_grad();
-        using var t = empty(shape);
-        t.uniform_(-bound, bound, g);
-        return new Parameter(t);
+        weight = register_parameter("weight", Init.Uniform([outFeatures, inFeatures], bound, generator));
+        if (hasBias) bias = register_parameter("bias", Init.Uniform([outFeatures], bound, generator));
     }
 
     public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias, Activation);

@@ -11,6 +11,7 @@ public static partial class torch
         public abstract class Module : IDisposable
         {
             private readonly List<(string Name, Parameter Param)> ownParameters = [];
+            private readonly List<(string Name, Parameter Buffer)> ownBuffers = [];
             private readonly List<(string Name, Module Module)> modules = [];
             private bool disposed;
 
@@ -26,6 +27,18 @@ public static partial class torch
                 return p;
             }
 
+            /// <summary>
+            /// A tensor the module keeps and saves that is not trained (batch norm's running estimates): in the state dict
+            /// and checkpoints, never given to an optimizer. The module owns a copy of <paramref name="value"/>.
+            /// </summary>
+            protected Tensor register_buffer(string name, Tensor value)
+            {
+                CheckName(name);
+                var buffer = new Parameter(value, requires_grad: false);
+                ownBuffers.Add((name, buffer));
+                return buffer;
+            }
+
             protected T register_module<T>(string name, T module) where T : Module
             {
                 CheckName(name);
@@ -37,7 +50,7 @@ public static partial class torch
             {
                 if (string.IsNullOrEmpty(name) || name.Contains('.'))
                     throw new ArgumentException($"invalid module/parameter name '{name}': must be non-empty and contain no '.'");
-                if (ownParameters.Any(p => p.Name == name) || modules.Any(m => m.Name == name))
+                if (ownParameters.Any(p => p.Name == name) || ownBuffers.Any(b => b.Name == name) || modules.Any(m => m.Name == name))
                     throw new ArgumentException($"'{name}' is already registered in {Name}");
             }
 
@@ -47,6 +60,14 @@ public static partial class torch
                 foreach (var (n, p) in ownParameters) yield return (n, p);
                 foreach (var (mn, m) in modules)
                     foreach (var (n, p) in m.named_parameters()) yield return ($"{mn}.{n}", p);
+            }
+
+            /// <summary>All buffers (tensors saved but not trained), depth first, named by their dotted path.</summary>
+            public IEnumerable<(string name, Tensor buffer)> named_buffers()
+            {
+                foreach (var (n, b) in ownBuffers) yield return (n, b);
+                foreach (var (mn, m) in modules)
+                    foreach (var (n, b) in m.named_buffers()) yield return ($"{mn}.{n}", b);
             }
 
             /// <summary>All parameters, depth first.</summary>
@@ -71,13 +92,14 @@ public static partial class torch
                 foreach (var p in parameters()) p.zero_grad(set_to_none);
             }
 
-            /// <summary>Name → parameter (the module's own tensors, not copies: don't dispose them).</summary>
-            public Dictionary<string, Tensor> state_dict() => named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            /// <summary>Name → parameter or buffer (the module's own tensors, not copies: don't dispose them).</summary>
+            public Dictionary<string, Tensor> state_dict() =>
+                named_parameters().Select(p => (p.name, Tensor: (Tensor)p.parameter)).Concat(named_buffers()).ToDictionary(p => p.Item1, p => p.Item2);
 
-            /// <summary>Copies values into the parameters by name; with strict, missing or extra keys and shape mismatches throw.</summary>
+            /// <summary>Copies values into the parameters and buffers by name; with strict, missing or extra keys and shape mismatches throw.</summary>
             public void load_state_dict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
             {
-                var own = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                var own = state_dict();
                 if (strict)
                 {
                     var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
@@ -102,7 +124,7 @@ public static partial class torch
             private static string Names(List<string> names) =>
                 string.Join(", ", names.Take(5).Select(SafeTensors.Name)) + (names.Count > 5 ? $", … ({names.Count} in all)" : "");
 
-            /// <summary>Saves the parameters as a safetensors file (atomically).</summary>
+            /// <summary>Saves the parameters and buffers as a safetensors file (atomically).</summary>
             public void save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
                 SafeTensors.Save(path, state_dict(), metadata);
 
@@ -119,6 +141,7 @@ public static partial class torch
                 if (disposed) return;
                 disposed = true;
                 foreach (var (_, p) in ownParameters) p.Dispose();
+                foreach (var (_, b) in ownBuffers) b.Dispose();
                 foreach (var (_, m) in modules) m.Dispose();
                 GC.SuppressFinalize(this);
             }

@@ -134,6 +134,14 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern bool zt_allclose(IntPtr a, IntPtr b, double rtol, double atol);
     [DllImport(Lib)] internal static extern bool zt_equal(IntPtr a, IntPtr b);
     [DllImport(Lib)] internal static extern IntPtr zt_linear_act(IntPtr x, IntPtr w, IntPtr b, int act, double param);
+
+    // native/conv.cpp: convolutional networks' ops (pairs are [height, width]).
+    [DllImport(Lib)] internal static extern IntPtr zt_conv2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* dilation, long groups);
+    [DllImport(Lib)] internal static extern IntPtr zt_conv_transpose2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* outputPadding, long groups, long* dilation);
+    [DllImport(Lib)] internal static extern IntPtr zt_batch_norm(IntPtr x, IntPtr weight, IntPtr bias, IntPtr runningMean, IntPtr runningVar,
+        bool training, double momentum, double eps);
+    [DllImport(Lib)] internal static extern IntPtr zt_upsample_nearest2d(IntPtr x, long* size);
+    [DllImport(Lib)] internal static extern IntPtr zt_upsample_bilinear2d(IntPtr x, long* size, bool alignCorners);
     [DllImport(Lib)] internal static extern IntPtr zt_bernoulli_log_prob_rows(IntPtr logits, IntPtr target);
     [DllImport(Lib)] internal static extern void zt_adam_step(IntPtr* @params, IntPtr* ms, IntPtr* vs, long* steps, int n, double lr, double beta1, double beta2, double eps, double weight_decay);
     [DllImport(Lib)] internal static extern double zt_clip_grad_norm(IntPtr* @params, int n, double max_norm, double norm_type);

@@ -92,8 +92,9 @@ public sealed partial class ZooSampleClassModelPlugin : ModelPlugin<ZooSampleCla
     protected override IVaeModel Create(ZooSampleClassModelConfig config, DataShape data, Generator generator)
     {
         var likelihood = config.Likelihood.Create();
-        var encoder = config.Encoder.Create(data.Dimensions, config.Latent, generator);
-        var decoder = config.Decoder.Create(config.Latent, likelihood.OutputsPerDimension * data.Dimensions, generator);
+        // Given the data's shape, a convolutional encoder or decoder reads or writes pictures (encoder=conv).
+        var encoder = config.Encoder.Create(data, config.Latent, generator);
+        var decoder = config.Decoder.Create(config.Latent, data, likelihood.OutputsPerDimension, generator);
         return new ZooSampleClassModel(encoder, decoder, likelihood, config.Latent, config.Beta);
     }
 }
