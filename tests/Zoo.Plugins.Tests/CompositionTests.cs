@@ -54,7 +54,7 @@ public class NestedBindingTests
             "latent=2", "latent=3", "likelihood=bernoulli", "likelihood.min-variance=0.1");
         message.ShouldStartWith("gaussian-vae config: ");
         message.ShouldNotContain("\n");
-        message.ShouldContain("encoder = 'gausian-mlp': unknown encoder (did you mean 'gaussian-mlp'?); available: gaussian-mlp, keyless-mlp, wide-mlp");
+        message.ShouldContain("encoder = 'gausian-mlp': unknown encoder (did you mean 'gaussian-mlp'?); available: conv, gaussian-mlp, keyless-mlp, wide-mlp");
         message.ShouldContain("unknown key 'decoder.hiden' (did you mean 'decoder.hidden'?)");
         message.ShouldContain("decoder.hidden = 0 is out of range [1, 65536]");
         message.ShouldContain("unknown key 'dataset.binarise' (did you mean 'dataset.binarize'?)");
@@ -75,7 +75,7 @@ public class NestedBindingTests
         part.ShouldContain("encoder.hidden = 0 is out of range [1, 65536]");
 
         Problems("vae", "encoder=gausian-mlp").ShouldBe(
-            "vae config: encoder = 'gausian-mlp': unknown encoder (did you mean 'gaussian-mlp'?); available: gaussian-mlp, keyless-mlp, wide-mlp");
+            "vae config: encoder = 'gausian-mlp': unknown encoder (did you mean 'gaussian-mlp'?); available: conv, gaussian-mlp, keyless-mlp, wide-mlp");
         Problems("vae", "dataset.binarise=none").ShouldStartWith("vae config: unknown key 'dataset.binarise' (did you mean 'dataset.binarize'?)");
         Problems("vae", "dataset.binarize=sometimes").ShouldContain("dataset.binarize = 'sometimes' is not one of: auto, threshold, stochastic, none");
         Problems("bernoulli-vae", "latnt=3").ShouldStartWith("bernoulli-vae config: unknown key 'latnt' (did you mean 'latent'?)");

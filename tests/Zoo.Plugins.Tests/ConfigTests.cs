@@ -139,10 +139,10 @@ public class ConfigTests
                      typeof(Priors.StandardNormal.StandardNormalPriorPlugin), typeof(GaussianMlpEncoderConfig), typeof(MlpDecoderPlugin) }
                      .Select(t => t.Assembly))
             names.AddRange(services.AddZooPluginAssembly(assembly).Plugins);
-        names.Order().ShouldBe(["decoder mlp", "encoder gaussian-mlp", "likelihood bernoulli", "likelihood continuous-bernoulli", "likelihood gaussian",
+        names.Order().ShouldBe(["decoder conv", "decoder mlp", "encoder conv", "encoder gaussian-mlp", "likelihood bernoulli", "likelihood continuous-bernoulli", "likelihood gaussian",
             "model bernoulli-vae", "model gaussian-vae", "model vae", "prior standard-normal"]);
         using var sp = services.BuildServiceProvider();
-        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(9);
+        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(11);
         Should.Throw<InvalidOperationException>(() => new ServiceCollection().AddZooPluginAssembly(typeof(ConfigTests).Assembly))
             .Message.ShouldContain("has no [assembly: ZooPluginAssembly]");
     }
