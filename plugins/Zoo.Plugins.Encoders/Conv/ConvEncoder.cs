@@ -15,11 +15,9 @@ public sealed class ConvEncoder : nn.Module, IEncoder
 {
     private readonly Sequential body;
     private readonly Linear head;
-    private readonly int latentDim;
 
     public ConvEncoder(ConvConfig config, DataShape data, int latentDim, Generator generator) : base("ConvEncoder")
     {
-        this.latentDim = latentDim;
         var sizes = config.Sizes("encoder conv", data);
         var layers = new List<nn.Module<Tensor, Tensor>> { new Reshape(data.Channels, data.Height, data.Width) };
         long channels = data.Channels;
@@ -48,7 +46,7 @@ public sealed class ConvEncoder : nn.Module, IEncoder
     {
         using var h = body.forward(x);
         using var stats = head.forward(h);
-        return new DiagonalGaussian(stats.narrow(1, 0, latentDim), stats.narrow(1, latentDim, latentDim));
+        return DiagonalGaussian.FromHead(stats);
     }
 }
 

@@ -15,12 +15,10 @@ public sealed class GaussianMlpEncoder : nn.Module, IEncoder
 {
     private readonly Sequential body;
     private readonly Linear head;
-    private readonly int latentDim;
 
     public GaussianMlpEncoder(int inputDim, IReadOnlyList<int> hidden, Activation activation, int latentDim, Generator generator)
         : base("GaussianMlpEncoder")
     {
-        this.latentDim = latentDim;
         body = register_module("body", nn.MLP([inputDim, .. hidden.Select(h => (long)h)], activation, activateLast: true, generator: generator));
         head = register_module("head", new Linear(hidden[^1], 2L * latentDim, generator: generator));
     }
@@ -31,7 +29,7 @@ public sealed class GaussianMlpEncoder : nn.Module, IEncoder
     {
         using var h = body.forward(x);
         using var stats = head.forward(h);
-        return new DiagonalGaussian(stats.narrow(1, 0, latentDim), stats.narrow(1, latentDim, latentDim));
+        return DiagonalGaussian.FromHead(stats);
     }
 }
 

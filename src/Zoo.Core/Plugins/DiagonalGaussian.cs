@@ -8,6 +8,13 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
 {
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
+    /// <summary>The Gaussian a network's [μ | log σ²] head emits: [N, 2d] split into its halves (views of <paramref name="stats"/>).</summary>
+    public static DiagonalGaussian FromHead(Tensor stats)
+    {
+        var d = stats.size(-1) / 2;
+        return new DiagonalGaussian(stats.narrow(-1, 0, d), stats.narrow(-1, d, d));
+    }
+
     /// <summary>The reparameterised draw μ + σ·ε, ε ~ N(0, I), differentiable in μ and log σ².</summary>
     public Tensor Sample(Generator generator)
     {
