@@ -170,10 +170,11 @@ public static class ZooCommand
         var submitServer = serverOpt();
         var submitModel = new Argument<string>("model") { Description = "model name (see `zoo list`)" };
         var submitSettings = new Argument<string[]>("settings") { Description = "config overrides as key=value", Arity = ArgumentArity.ZeroOrMore };
-        submit.Arguments.Add(submitModel); submit.Arguments.Add(submitSettings); submit.Options.Add(submitHome); submit.Options.Add(submitServer);
+        var submitRanks = new Option<int>("--ranks") { Description = "train the job data-parallel with N local ranks (the service starts `zoo launch --nproc N`)", DefaultValueFactory = _ => 1 };
+        submit.Arguments.Add(submitModel); submit.Arguments.Add(submitSettings); submit.Options.Add(submitHome); submit.Options.Add(submitServer); submit.Options.Add(submitRanks);
         submit.SetAction(r => Either(r, submitServer,
-            () => JobCommands.Submit(Home(r, submitHome), r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout),
-            c => c.Submit(r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout)));
+            () => JobCommands.Submit(Home(r, submitHome), r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout, r.GetValue(submitRanks)),
+            c => c.Submit(r.GetValue(submitModel)!, r.GetValue(submitSettings) ?? [], stdout, r.GetValue(submitRanks))));
         root.Subcommands.Add(submit);
 
         var jobs = new Command("jobs", "List jobs: id, state (queued, running, interrupted, succeeded, failed, cancelled), epoch, test ELBO, reason");

@@ -64,12 +64,12 @@ internal static class JobCommands
         }
     }
 
-    public static int Submit(ZooHome home, string model, string[] settings, TextWriter stdout)
+    public static int Submit(ZooHome home, string model, string[] settings, TextWriter stdout, int ranks = 1)
     {
         var pairs = ConfigText.ParseAssignments(settings);
         JobSpec spec;
         using (var services = ZooServices.Build(home))
-            spec = JobSubmission.Check(services.GetRequiredService<PluginCatalog>(), model, pairs); // zoo train's binding and one-line errors, before anything is queued
+            spec = JobSubmission.Check(services.GetRequiredService<PluginCatalog>(), model, pairs, ranks); // zoo train's binding and one-line errors, before anything is queued
         var id = new JobStore(home).Submit(spec);
         stdout.WriteLine($"submitted {id} ({model}); `zoo serve` runs it, `zoo jobs` shows it, results in {Path.Combine(home.Runs, id)}");
         return 0;

@@ -37,9 +37,10 @@ internal sealed class RemoteJobs : IDisposable
     public int Jobs(TextWriter stdout) =>
         JobCommands.PrintJobs(Get<List<JobSummary>>("api/jobs"), $"no jobs at {server}", stdout);
 
-    public int Submit(string model, string[] settings, TextWriter stdout)
+    public int Submit(string model, string[] settings, TextWriter stdout, int ranks = 1)
     {
         var body = new JsonObject { ["model"] = model, ["settings"] = new JsonObject(ConfigText.ParseAssignments(settings).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))) };
+        if (ranks != 1) body["ranks"] = ranks;
         var submitted = Read<Submitted>(Send(HttpMethod.Post, "api/jobs", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json")));
         stdout.WriteLine($"submitted {submitted.Id} ({model}) to {server}; `zoo jobs --server {server}` shows it");
         return 0;

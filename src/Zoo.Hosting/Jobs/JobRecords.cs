@@ -12,7 +12,11 @@ namespace Zoo.Hosting.Jobs;
 public enum JobState { Queued, Running, Interrupted, Paused, Succeeded, Failed, Cancelled, Quarantined }
 
 /// <summary>What to train: a model and its config overrides (the same key=value settings as `zoo train`).</summary>
-public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> Settings);
+public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> Settings, int Ranks = 1)
+{
+    /// <summary>The most ranks a job may ask for (`zoo launch` starts them all on the service's machine).</summary>
+    public const int MaxRanks = 64;
+}
 
 /// <summary>A job's record (runs/ID/job.json), rewritten atomically on every change of state.</summary>
 public sealed record JobRecord(

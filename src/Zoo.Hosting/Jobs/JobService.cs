@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,9 @@ public sealed class JobServiceOptions
 
     /// <summary>How long a job paused by a storage failure (full disk, read-only or forbidden folder) waits before it is tried again.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The zoo.dll a multi-rank job's `zoo launch` runs (default: the one beside the service's own assemblies).</summary>
+    public string ZooDll { get; set; } = Path.Combine(AppContext.BaseDirectory, "zoo.dll");
 }
 
 /// <summary>
@@ -32,7 +36,7 @@ public sealed class JobServiceOptions
 /// bookkeeping (the inbox, a log line) is logged and tried again at the next poll. A job runs only while its run lock
 /// (<see cref="FolderLock"/>) is held, so no job is ever trained by two workers at once.
 /// </summary>
-public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<JobServiceOptions> options, ILogger<JobService> logger)
+public sealed partial class JobService(JobStore store, PluginCatalog catalog, IOptions<JobServiceOptions> options, ILogger<JobService> logger)
     : BackgroundService
 {
     private readonly Dictionary<string, (Task Task, CancellationTokenSource Cancel)> running = [];
@@ -258,6 +262,11 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
             store.Save(record);
             Log(id, resume ? "resuming from the checkpoint" : "started");
             logger.LogInformation("Job {Id} {Action}: {Model}", id, resume ? "resuming" : "started", record.Spec.Model);
+            if (record.Spec.Ranks > 1)
+            {
+                RunLaunched(record, runDir, resume, claim, cancel);
+                return;
+            }
             var result = Bind(record.Spec).Train(runDir, resume, catalog.Callbacks(),
                 new Observer(store, logger, line => Log(id, line), id, () => record, r => record = r), cancel, claim);
             Log(id, "wrote " + string.Join(", ", result.Files));
@@ -284,6 +293,64 @@ public sealed class JobService(JobStore store, PluginCatalog catalog, IOptions<J
             logger.LogError(e, "Job {Id} failed: {Reason}", id, reason);
         }
     }
+
+    /// <summary>
+    /// A data-parallel job (ranks &gt; 1): `zoo launch --nproc N -- train …` into the job's folder, with the service's home
+    /// for its plugins. The service hands the run lock over: it lets go as it starts the ranks and their rank 0 takes it,
+    /// so ranks that outlive a killed service still hold the folder and the next service leaves the job to them (as it
+    /// leaves any job another process trains). Rank 0's lines go to the job's log, its epoch lines to the record as well.
+    /// A cancel or the service's stop ends the ranks at once: the job resumes from its last epoch's checkpoint.
+    /// </summary>
+    private void RunLaunched(JobRecord record, string runDir, bool resume, FolderLock claim, CancellationToken cancel)
+    {
+        var id = record.Id;
+        var zooDll = options.Value.ZooDll;
+        if (!File.Exists(zooDll))
+            throw new InvalidDataException($"a job of {record.Spec.Ranks} ranks needs zoo.dll to start `zoo launch`, and {zooDll} does not exist");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])[zooDll, "launch", "--nproc", record.Spec.Ranks.ToString(CultureInfo.InvariantCulture), "--", "train", record.Spec.Model])
+            start.ArgumentList.Add(arg);
+        foreach (var (key, value) in record.Spec.Settings) start.ArgumentList.Add($"{key}={value}");
+        start.ArgumentList.Add("--out");
+        start.ArgumentList.Add(runDir);
+        if (resume) start.ArgumentList.Add("--resume");
+        start.Environment["ZOO_HOME"] = store.Home.Root;
+        string? error = null;
+        var current = record;
+        void Line(string? line, bool stderr)
+        {
+            if (line is null) return;
+            Log(id, line);
+            if (stderr && line.StartsWith("zoo: error: ", StringComparison.Ordinal)) error = line["zoo: error: ".Length..];
+            if (EpochLine().Match(line) is { Success: true } m)
+            {
+                lock (this)
+                {
+                    current = current with { Epoch = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                        TestElbo = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Updated = DateTimeOffset.UtcNow };
+                    store.Save(current);
+                }
+            }
+        }
+        claim.Dispose(); // rank 0 takes the run lock (no other worker takes a running job meanwhile: one service per home)
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Line(e.Data, false);
+        process.ErrorDataReceived += (_, e) => Line(e.Data, true);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using (cancel.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            process.WaitForExit();
+        cancel.ThrowIfCancellationRequested();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException(error ?? $"zoo launch --nproc {record.Spec.Ranks} exited with code {process.ExitCode}");
+        lock (this) record = current;
+        Finish(record, JobState.Succeeded, null, string.Create(CultureInfo.InvariantCulture,
+            $"succeeded: test ELBO {record.TestElbo:F2} nats after {record.Epoch} epochs ({record.Spec.Ranks} ranks)"));
+    }
+
+    /// <summary>Rank 0's line for an epoch: "epoch 3/10: train ELBO … | test ELBO -94.20 (…".</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^epoch (\d+)/\d+: .*\| test ELBO (-?[0-9.]+)")]
+    private static partial System.Text.RegularExpressions.Regex EpochLine();
 
     private void Finish(JobRecord record, JobState state, string? reason, string? logLine = null)
     {

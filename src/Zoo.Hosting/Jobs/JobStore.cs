@@ -44,7 +44,8 @@ public sealed class JobStore(ZooHome home)
     }
 
     /// <summary>
-    /// A job as JSON (an inbox file, or the body of an HTTP submission): {"model": NAME, "settings": {KEY: VALUE, ...}}.
+    /// A job as JSON (an inbox file, or the body of an HTTP submission): {"model": NAME, "settings": {KEY: VALUE, ...}},
+    /// and optionally "ranks": N for a data-parallel job of N local ranks (`zoo launch --nproc N`).
     /// Settings are the command line's keys, or the same tree nested as a run's config.json nests it
     /// ({"encoder": {"name": "gaussian-mlp", "hidden": [200, 200]}}); values may be JSON numbers and lists.
     /// </summary>
@@ -55,8 +56,14 @@ public sealed class JobStore(ZooHome home)
             const string Expected = "expected {\"model\": NAME, \"settings\": {KEY: VALUE, ...}}";
             var obj = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new InvalidDataException(Expected);
-            if (obj.Select(kv => kv.Key).FirstOrDefault(k => k is not ("model" or "settings")) is { } unknown)
-                throw new InvalidDataException($"unknown field '{unknown}'; a job file has model and settings ({Expected[9..]})");
+            if (obj.Select(kv => kv.Key).FirstOrDefault(k => k is not ("model" or "settings" or "ranks")) is { } unknown)
+                throw new InvalidDataException($"unknown field '{unknown}'; a job file has model, settings and optionally ranks ({Expected[9..]})");
+            var ranks = obj["ranks"] switch
+            {
+                null => 1,
+                JsonValue r when r.TryGetValue<int>(out var n) => n,
+                var other => throw new InvalidDataException($"ranks = {other.ToJsonString()}: expected a whole number of ranks, 1 to {JobSpec.MaxRanks}"),
+            };
             var model = obj["model"] is JsonValue m && m.TryGetValue<string>(out var name) && !string.IsNullOrWhiteSpace(name)
                 ? name : throw new InvalidDataException(Expected);
             var settings = obj["settings"] switch
@@ -65,7 +72,7 @@ public sealed class JobStore(ZooHome home)
                 JsonObject o => ConfigText.FlattenJson(o).ToDictionary(),
                 _ => throw new InvalidDataException(Expected),
             };
-            return new JobSpec(model, settings);
+            return new JobSpec(model, settings, ranks);
         }
         catch (JsonException e) { throw new InvalidDataException($"not a job file ({e.Message})"); }
         catch (ArgumentException e) { throw new InvalidDataException(e.Message); } // a key given twice (flat and nested)

@@ -11,9 +11,12 @@ namespace Zoo.Hosting.Jobs;
 public static class JobSubmission
 {
     /// <summary>The job, or a <see cref="Zoo.Core.Configuration.ConfigException"/> (every problem) / <see cref="ArgumentException"/> (unknown model).</summary>
-    public static JobSpec Check(PluginCatalog catalog, string model, IReadOnlyList<KeyValuePair<string, string>> settings)
+    /// <paramref name="ranks"/>: the data-parallel ranks the job trains with (1 to <see cref="JobSpec.MaxRanks"/>).
+    public static JobSpec Check(PluginCatalog catalog, string model, IReadOnlyList<KeyValuePair<string, string>> settings, int ranks = 1)
     {
+        if (ranks is < 1 or > JobSpec.MaxRanks)
+            throw new ArgumentException($"ranks = {ranks} is out of range [1, {JobSpec.MaxRanks}] (the ranks of a data-parallel job, started on the service's machine)");
         RunConfig.Bind(model, settings, catalog);
-        return new JobSpec(model, settings.ToDictionary(kv => kv.Key, kv => kv.Value));
+        return new JobSpec(model, settings.ToDictionary(kv => kv.Key, kv => kv.Value), ranks);
     }
 }

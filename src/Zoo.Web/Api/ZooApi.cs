@@ -134,7 +134,7 @@ public static class ZooApi
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] }, e.Message, title: "not a job");
         }
-        try { spec = JobSubmission.Check(catalog, spec.Model, spec.Settings.ToList()); }
+        try { spec = JobSubmission.Check(catalog, spec.Model, spec.Settings.ToList(), spec.Ranks); }
         catch (ConfigException e)
         {
             return TypedResults.ValidationProblem(ConfigProblems.ByKey(e.Problems), e.Message, title: "invalid job",
@@ -209,7 +209,7 @@ public static class ZooApi
 
 public sealed record Health(string Status, string? Reason, string Home, int Plugins, IReadOnlyDictionary<string, int> Jobs);
 /// <summary>The body of POST /api/jobs (for the OpenAPI document; the body is read by <see cref="JobStore.ParseSpec"/>, as an inbox file is).</summary>
-public sealed record JobRequest(string Model, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>? Settings);
+public sealed record JobRequest(string Model, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>? Settings, int? Ranks = null);
 public sealed record Submitted(string Id, string Model, string Location);
 public sealed record CancelResult(string Id, string Message);
 public sealed record RunSettings(string Source, IReadOnlyDictionary<string, string> Values);
