@@ -141,6 +141,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         {
             var sw = Stopwatch.StartNew();
             observer?.EpochStarted(epoch, cfg.Epochs, batches);
+            adam.lr = cfg.LearningRateAt(epoch); // the schedule's, whether the run started here or resumed
             model.Module.train();
             double loss = 0, rec = 0, kl = 0, earlierSeconds = 0;
             int batch = 0;

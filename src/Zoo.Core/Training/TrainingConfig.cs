@@ -19,9 +19,46 @@ public abstract partial record TrainingConfig
     [Range(1, 1_000_000)]
     public int BatchSize { get; init; } = 100;
 
-    [Description("Adam learning rate")]
+    [Description("Adam learning rate (at the first epoch, under a schedule)")]
     [Range(1e-7, 1.0)]
     public double LearningRate { get; init; } = 1e-3;
+
+    [Description("learning-rate schedule over epochs: constant, step (× lr-gamma every lr-step-epochs), cosine (to lr-min at the last epoch), iwae (Burda et al. 2016: 3^i epochs at 10^(−i/7)·learning-rate, i = 0…7, 3,280 epochs)")]
+    [AllowedValues("constant", "step", "cosine", "iwae")]
+    public string LrSchedule { get; init; } = "constant";
+
+    [Description("step schedule: epochs between two decays")]
+    [Range(1, 100000)]
+    public int LrStepEpochs { get; init; } = 30;
+
+    [Description("step schedule: the factor of each decay")]
+    [Range(1e-6, 1.0)]
+    public double LrGamma { get; init; } = 0.1;
+
+    [Description("cosine schedule: the learning rate it ends at")]
+    [Range(0.0, 1.0)]
+    public double LrMin { get; init; }
+
+    /// <summary>
+    /// The learning rate of epoch <paramref name="epoch"/> (1-based) under <see cref="LrSchedule"/>: a function of the
+    /// epoch alone, so a resumed run continues on the same schedule.
+    /// </summary>
+    public double LearningRateAt(int epoch) => LrSchedule switch
+    {
+        "step" => LearningRate * Math.Pow(LrGamma, (epoch - 1) / LrStepEpochs),
+        // PyTorch's CosineAnnealingLR stepped once per epoch with T_max = epochs.
+        "cosine" => LrMin + (LearningRate - LrMin) * (1 + Math.Cos(Math.PI * (epoch - 1) / Epochs)) / 2,
+        "iwae" => LearningRate * Math.Pow(10, -IwaeStage(epoch) / 7.0),
+        _ => LearningRate,
+    };
+
+    /// <summary>The IWAE paper's stage of an epoch: stage i lasts 3^i epochs (1, 3, 9, …, 2187; 3,280 in all), the last one held after.</summary>
+    public static int IwaeStage(int epoch)
+    {
+        int stage = 0;
+        for (long end = 1, length = 1; epoch > end && stage < 7; stage++) { length *= 3; end += length; }
+        return stage;
+    }
 
     [Description("clip the gradients' global norm to this value (0 = off)")]
     [Range(0.0, 1e6)]
