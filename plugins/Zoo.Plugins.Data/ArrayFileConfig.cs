@@ -43,15 +43,17 @@ public abstract partial record ArrayFileConfig : ExamplesConfig
         if (n < 2 && testX is null) throw new ArrayFormatException(source, $"{n} rows; need at least 2 to split into training and test");
         if (labels is not null && labels.Length != n) throw new ArrayFormatException(source, $"{labels.Length} labels for {n} rows");
         if (h == 1) (h, w) = Picture(source, d);
-        float scale = x.IsUInt8 ? 1f / 255 : 1f;
         ImageDataset Set(string split, NumericArray array, long[]? y, int[] rows)
         {
             var values = new float[(long)rows.Length * d];
             for (int r = 0; r < rows.Length; r++)
-                for (int j = 0; j < d; j++) values[(long)r * d + j] = array.Values[(long)rows[r] * d + j] * scale;
+                for (int j = 0; j < d; j++) values[(long)r * d + j] = array.Values[(long)rows[r] * d + j];
             var lab = rows.Select(i => y?[i] ?? 0).ToArray();
+            using var raw = tensor(values, [rows.Length, d]);
+            // uint8 arrays are 8-bit pixels, scaled as every 8-bit image is (the IDX and PNG readers' rule)
+            var pixels = array.IsUInt8 ? ImageDataset.FromEightBit(raw) : raw.clone();
             return ImageDataset.FromTensors($"{System.IO.Path.GetFileNameWithoutExtension(source)}-{split}", h, w,
-                tensor(values, [rows.Length, d]).DetachFromDisposeScope(), tensor(lab).DetachFromDisposeScope());
+                pixels.DetachFromDisposeScope(), tensor(lab).DetachFromDisposeScope());
         }
         ImageDataset train, test;
         if (testX is not null)

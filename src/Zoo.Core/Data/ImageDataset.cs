@@ -57,7 +57,14 @@ public sealed class ImageDataset : IDisposable
     {
         using var scope = NewDisposeScope();
         using var bytes = tensor(pixels, [n, hw]);
-        return (bytes.to(float32) / 255.0).DetachFromDisposeScope();
+        return FromEightBit(bytes).DetachFromDisposeScope();
+    }
+
+    /// <summary>The one rule for 8-bit values (0..255, of any dtype) as [0, 1] float32 pixels: IEEE division by 255.</summary>
+    public static Tensor FromEightBit(Tensor values)
+    {
+        using var floats = values.to(float32);
+        return floats / 255.0;
     }
 
     /// <summary>A dataset over tensors made elsewhere (generated data): [N, H·W] pixels in [0, 1] and [N] int64 labels; it takes ownership.</summary>
