@@ -340,7 +340,18 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         process.BeginErrorReadLine();
         using (cancel.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
             process.WaitForExit();
-        cancel.ThrowIfCancellationRequested();
+        if (cancel.IsCancellationRequested)
+        {
+            // The launcher is gone; its ranks die of the same kill a moment later. The record says cancelled (or
+            // interrupted) only once rank 0 has let go of the run lock, so no rank outlives what the record says.
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                using (var free = FolderLock.TryAcquire(runDir, FolderLock.Run, out _)) if (free is not null) break;
+                Thread.Sleep(50);
+            }
+            cancel.ThrowIfCancellationRequested();
+        }
         if (process.ExitCode != 0)
             throw new InvalidOperationException(error ?? $"zoo launch --nproc {record.Spec.Ranks} exited with code {process.ExitCode}");
         lock (this) record = current;
