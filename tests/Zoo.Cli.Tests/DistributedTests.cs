@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Zoo.Core.Training;
 using Zoo.Torch;
+using Zoo.Torch.Distributed;
 
 namespace Zoo.Cli.Tests;
 
@@ -18,13 +19,6 @@ public class DistributedTests
         ["dataset.train-limit=400", "dataset.test-limit=120", "encoder.hidden=48", "decoder.hidden=48", "batch-size=50"];
 
     private static string TempDir() => Path.Combine(Path.GetTempPath(), "zoo-dist-" + Guid.NewGuid().ToString("N")[..8]);
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>Runs the zoo command in this process with launch variables set, then clears them.</summary>
     private static (int Code, string Out, string Err) ZooWith(Dictionary<string, string> env, params string[] args)
@@ -84,7 +78,7 @@ public class DistributedTests
     public async Task A_killed_rank_ends_the_other_within_the_timeout_naming_it_and_the_checkpoint_stays_intact()
     {
         var dir = TempDir();
-        var port = FreePort();
+        var port = LaunchSettings.FreeLoopbackPort();
         Process Rank(int rank)
         {
             var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "zoo.dll"), "train", "bernoulli-vae", .. Small,
@@ -137,7 +131,7 @@ public class DistributedTests
     public void Launch_settings_that_cannot_work_each_end_in_one_line()
     {
         string[] train = ["train", "bernoulli-vae", .. Small, "epochs=1", "--out", TempDir()];
-        var port = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var port = LaunchSettings.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         OneLine(ZooWith(new() { ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port, ["RANK"] = "2", ["WORLD_SIZE"] = "2" }, train),
             "RANK = 2 must be less than WORLD_SIZE = 2 (ranks count from 0)");
         OneLine(ZooWith(new() { ["SLURM_PROCID"] = "4", ["SLURM_NTASKS"] = "4", ["SLURM_JOB_NODELIST"] = "node[01-02]" }, train),

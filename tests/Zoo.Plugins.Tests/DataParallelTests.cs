@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Zoo.Core.Data;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
@@ -14,30 +13,12 @@ namespace Zoo.Plugins.Tests;
 /// </summary>
 public class DataParallelTests
 {
-    private sealed record TrainingKeys : TrainingConfig;
-
-    private static ImageDataset Stripes(string name, int n, ulong seed)
-    {
-        using var g = new Generator(seed);
-        using var scope = NewDisposeScope();
-        var labels = randint(0, 3, [n], g);
-        var rows = nn.functional.one_hot(labels, 6).to(float32).unsqueeze(2).expand(n, 6, 6).reshape(n, 36);
-        var images = (rows * 0.8 + rand([n, 36], g) * 0.2).clamp(0, 1);
-        return ImageDataset.FromTensors(name, 6, 6, images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>Trains with <paramref name="world"/> ranks (threads; 1 = alone) and returns rank 0's result.</summary>
     private static TrainingResult Train(int world, string dir, TrainingConfig cfg, TrainingData data, Func<Generator, IVaeModel> model, bool resume = false)
     {
         if (world == 1) return new Trainer("vae", "{}", cfg, data, model).Run(dir, resume);
-        var port = FreePort();
+        var port = LaunchSettings.FreeLoopbackPort();
         var ranks = Enumerable.Range(0, world).Select(rank => Task.Run(() =>
         {
             using var group = ProcessGroup.Connect("127.0.0.1", port, rank, world, TimeSpan.FromSeconds(30));
@@ -60,7 +41,7 @@ public class DataParallelTests
         var catalog = sp.Catalog();
         var plugin = catalog.Model("vae");
         var config = plugin.Config.Bind(Zoo.Pairs("latent=3", "encoder.hidden=16", "decoder.hidden=16"), "test", catalog);
-        using var data = TrainingData.FromImages(Stripes("stripes-train", 300, 1), Stripes("stripes-test", 100, 2), Binarization.None, classes: 3);
+        using var data = TrainingData.FromImages(InMemoryData.Stripes("stripes-train", 300, 1), InMemoryData.Stripes("stripes-test", 100, 2), Binarization.None, classes: 3);
         // Batches of 33: shards of 17 and 16 rows, and a last batch of 3 rows (2 and 1): the gradient weights must be exact.
         var cfg = new TrainingKeys { Epochs = 2, BatchSize = 33, Seed = 7, LearningRate = 3e-3 };
         var (one, two) = (Zoo.TempDir(), Zoo.TempDir());
@@ -109,7 +90,7 @@ public class DataParallelTests
         var plugin = catalog.Model("vae");
         // Every source of noise: stochastic binarisation, Monte Carlo KL: each rank's stream must resume where it stopped.
         var config = plugin.Config.Bind(Zoo.Pairs("latent=3", "encoder.hidden=16", "decoder.hidden=16", "kl=monte-carlo"), "test", catalog);
-        using var data = TrainingData.FromImages(Stripes("stripes-train", 300, 1), Stripes("stripes-test", 100, 2), Binarization.Stochastic, classes: 3);
+        using var data = TrainingData.FromImages(InMemoryData.Stripes("stripes-train", 300, 1), InMemoryData.Stripes("stripes-test", 100, 2), Binarization.Stochastic, classes: 3);
         var (full, stopped) = (Zoo.TempDir(), Zoo.TempDir());
         IVaeModel Model(Generator g) => plugin.Create(config, data.Shape, g);
         try
@@ -137,7 +118,7 @@ public class DataParallelTests
     /// <summary>Joins ranks on threads; each rank's exception message, or null where it joined.</summary>
     private static string?[] Join(params (int Rank, int World)[] ranks)
     {
-        var port = FreePort();
+        var port = LaunchSettings.FreeLoopbackPort();
         var joins = ranks.Select(r => Task.Run(() =>
         {
             try { using var g = ProcessGroup.Connect("127.0.0.1", port, r.Rank, r.World, TimeSpan.FromSeconds(3)); return null; }

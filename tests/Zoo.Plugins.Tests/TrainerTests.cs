@@ -160,19 +160,6 @@ public class TrainerTests
         finally { Directory.Delete(dir, true); }
     }
 
-    /// <summary>The trainer's keys alone: the trainer needs no run, model plugin or data set on disk.</summary>
-    private sealed record TrainingKeys : TrainingConfig;
-
-    /// <summary>Small generated images: [N, 6·6] in [0, 1] with a bright row per class, and their labels.</summary>
-    private static ImageDataset Stripes(string name, int n, ulong seed)
-    {
-        using var g = new Generator(seed);
-        using var scope = NewDisposeScope();
-        var labels = randint(0, 3, [n], g);
-        var rows = nn.functional.one_hot(labels, 6).to(float32).unsqueeze(2).expand(n, 6, 6).reshape(n, 36);
-        var images = (rows * 0.8 + rand([n, 36], g) * 0.2).clamp(0, 1);
-        return ImageDataset.FromTensors(name, 6, 6, images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
-    }
 
     [Fact]
     public void The_trainer_trains_on_data_made_in_memory_and_resumes_it_identically()
@@ -181,7 +168,7 @@ public class TrainerTests
         var catalog = sp.Catalog();
         var plugin = catalog.Model("vae");
         var model = plugin.Config.Bind(Zoo.Pairs("latent=3", "encoder.hidden=16", "decoder.hidden=16", "kl=monte-carlo"), "test", catalog);
-        using var data = TrainingData.FromImages(Stripes("stripes-train", 300, 1), Stripes("stripes-test", 100, 2), Binarization.Stochastic, classes: 3);
+        using var data = TrainingData.FromImages(InMemoryData.Stripes("stripes-train", 300, 1), InMemoryData.Stripes("stripes-test", 100, 2), Binarization.Stochastic, classes: 3);
         data.Shape.ShouldBe(new DataShape(36, 6, 6, 3));
         var (a, b) = (Zoo.TempDir(), Zoo.TempDir());
         try

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Zoo.Torch.Distributed;
 
 namespace Zoo.Cli.Commands;
@@ -19,7 +17,7 @@ internal static class LaunchCommand
         if (nproc < 1) throw new ArgumentException($"--nproc = {nproc} must be at least 1");
         if (command.Length == 0 || command[0] != "train")
             throw new ArgumentException("zoo launch starts ranks of `zoo train`: zoo launch --nproc N -- train MODEL [key=value ...]");
-        var port = FreeLoopbackPort();
+        var port = LaunchSettings.FreeLoopbackPort();
         // Each rank gets an even share of the cores unless the user chose a thread count.
         var threads = Environment.GetEnvironmentVariable("ZOO_NUM_THREADS") ?? Environment.GetEnvironmentVariable("OMP_NUM_THREADS")
             ?? Math.Max(1, Environment.ProcessorCount / nproc).ToString(CultureInfo.InvariantCulture);
@@ -89,13 +87,5 @@ internal static class LaunchCommand
         var process = Environment.ProcessPath;
         var host = process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet" ? process : "dotnet";
         return (host, [dll]);
-    }
-
-    /// <summary>A TCP port free on loopback now (the OS's pick), as torchrun --standalone takes one.</summary>
-    private static int FreeLoopbackPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -84,6 +84,14 @@ public sealed record LaunchSettings(string MasterAddr, int MasterPort, int Rank,
         };
     }
 
+    /// <summary>A TCP port free on loopback now (the OS's pick), as torchrun --standalone takes one.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
     /// <summary>
     /// The first host of a Slurm node list in its compressed form: <c>node[03-05,9],gpu1</c> → <c>node03</c>,
     /// <c>a1,a2</c> → <c>a1</c>.
