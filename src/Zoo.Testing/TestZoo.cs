@@ -4,14 +4,6 @@ using Zoo.Core.Configuration;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
-using Zoo.Plugins.Data;
-using Zoo.Plugins.Decoders;
-using Zoo.Plugins.Encoders;
-using Zoo.Plugins.Likelihoods;
-using Zoo.Plugins.Priors;
-using Zoo.Plugins.Reporting;
-using Zoo.Plugins.Vae;
-using Zoo.Plugins.Vfae;
 using static Zoo.Torch.torch;
 
 namespace Zoo.Testing;
@@ -30,9 +22,7 @@ public sealed class TestZoo : IDisposable
     /// <summary>The built-in plugins and those of <paramref name="pluginAssemblies"/> (typeof(MyPlugin).Assembly).</summary>
     public TestZoo(params Assembly[] pluginAssemblies)
     {
-        var collection = new ServiceCollection().AddZooCore().AddZooPluginsLikelihoods().AddZooPluginsPriors()
-            .AddZooPluginsEncoders().AddZooPluginsDecoders().AddZooPluginsData().AddZooPluginsReporting()
-            .AddZooPluginsVae().AddZooPluginsVfae();
+        var collection = new ServiceCollection().AddZooBuiltInPlugins();
         foreach (var assembly in pluginAssemblies) collection.AddZooPluginAssembly(assembly);
         services = collection.BuildServiceProvider();
         underTest = pluginAssemblies;

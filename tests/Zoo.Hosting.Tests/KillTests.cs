@@ -8,19 +8,7 @@ namespace Zoo.Hosting.Tests;
 [Collection("jobs")]
 public class KillTests
 {
-    private static Process Serve(ZooHome home) => Serve(home, new List<string>());
-
-    private static Process Serve(ZooHome home, List<string> output)
-    {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "zoo.dll"), "serve", "--home", home.Root])
-            { RedirectStandardOutput = true, RedirectStandardError = true };
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => { if (e.Data is { } line) lock (output) output.Add(line); };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private static Process Serve(ZooHome home, List<string>? output = null) => TestHome.Serve(home, output);
 
     private static string[] Snapshot(List<string> lines) { lock (lines) return lines.ToArray(); }
 

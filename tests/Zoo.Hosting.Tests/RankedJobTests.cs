@@ -16,17 +16,7 @@ public class RankedJobTests
         ["decoder.hidden"] = "32", ["latent"] = "2", ["batch-size"] = "50",
     };
 
-    private static Process Serve(ZooHome home)
-    {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "zoo.dll"), "serve", "--home", home.Root])
-            { RedirectStandardOutput = true, RedirectStandardError = true };
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private static Process Serve(ZooHome home) => TestHome.Serve(home);
 
     private static JobRecord WaitFor(JobStore store, string id, Func<JobRecord, bool> done, int seconds)
     {

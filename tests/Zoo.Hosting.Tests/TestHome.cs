@@ -50,6 +50,19 @@ internal sealed class TestHome : IDisposable
     /// <summary>A run's metrics.csv (written by the metrics-file callback of the built-in reporting plugin, which these tests do not reference).</summary>
     public static string MetricsPath(string runDir) => Path.Combine(runDir, "metrics.csv");
 
+    /// <summary>`zoo serve --home HOME` as a process of its own (what a kill or a second process needs); its stdout lines go to <paramref name="output"/>.</summary>
+    public static System.Diagnostics.Process Serve(ZooHome home, List<string>? output = null)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "zoo.dll"), "serve", "--home", home.Root])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+        var p = System.Diagnostics.Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => { if (output is not null && e.Data is { } line) lock (output) output.Add(line); };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
     private static readonly MetadataReference[] References =
     [
         .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

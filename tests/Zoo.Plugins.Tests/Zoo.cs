@@ -2,14 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Zoo.Core.Configuration;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
-using Zoo.Plugins.Data;
-using Zoo.Plugins.Decoders;
-using Zoo.Plugins.Encoders;
-using Zoo.Plugins.Likelihoods;
-using Zoo.Plugins.Priors;
-using Zoo.Plugins.Reporting;
-using Zoo.Plugins.Vae;
-using Zoo.Plugins.Vfae;
+using Zoo.Testing;
 
 namespace Zoo.Plugins.Tests;
 
@@ -19,9 +12,7 @@ internal static class Zoo
     /// <summary>The built-in plugins; <paramref name="more"/> adds others (a drop-in assembly, a test's own plugin).</summary>
     public static ServiceProvider Services(Action<IServiceCollection>? more = null)
     {
-        var services = new ServiceCollection()
-            .AddZooCore().AddZooPluginsLikelihoods().AddZooPluginsPriors().AddZooPluginsEncoders().AddZooPluginsDecoders()
-            .AddZooPluginsData().AddZooPluginsReporting().AddZooPluginsVae().AddZooPluginsVfae();
+        var services = new ServiceCollection().AddZooBuiltInPlugins();
         more?.Invoke(services);
         return services.BuildServiceProvider();
     }

@@ -317,6 +317,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         start.Environment["ZOO_HOME"] = store.Home.Root;
         string? error = null;
         var current = record;
+        var progress = new Lock(); // stdout and stderr lines arrive on two threads
         void Line(string? line, bool stderr)
         {
             if (line is null) return;
@@ -324,7 +325,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
             if (stderr && line.StartsWith("zoo: error: ", StringComparison.Ordinal)) error = line["zoo: error: ".Length..];
             if (EpochLine().Match(line) is { Success: true } m)
             {
-                lock (this)
+                lock (progress)
                 {
                     current = current with { Epoch = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
                         TestElbo = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Updated = DateTimeOffset.UtcNow };
@@ -354,7 +355,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         }
         if (process.ExitCode != 0)
             throw new InvalidOperationException(error ?? $"zoo launch --nproc {record.Spec.Ranks} exited with code {process.ExitCode}");
-        lock (this) record = current;
+        lock (progress) record = current;
         Finish(record, JobState.Succeeded, null, string.Create(CultureInfo.InvariantCulture,
             $"succeeded: test ELBO {record.TestElbo:F2} nats after {record.Epoch} epochs ({record.Spec.Ranks} ranks)"));
     }
