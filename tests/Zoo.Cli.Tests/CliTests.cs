@@ -338,7 +338,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
             // The accuracy after each epoch is metrics.csv's test_accuracy column (a panel of curves.png); the table's figure is the last epoch's.
             var curve = File.ReadAllLines(Path.Combine(dir, "labels-50", "metrics.csv"));
             curve.Length.ShouldBe(3);
-            curve[0].ShouldBe(global::Zoo.Core.Training.EpochMetrics.CsvHeader + ",test_accuracy");
+            curve[0].ShouldBe(global::Zoo.Core.Training.EpochMetrics.CsvHeader() + ",test_accuracy");
             curve[2].Split(',')[^1].ShouldBe(File.ReadAllLines(Path.Combine(dir, "semisupervised.csv"))[2].Split(',')[1]);
             r.Out.ShouldContain("  epoch 2: test bound ");
             var sample = Zoo("sample", "--run", Path.Combine(dir, "labels-20"), "--count", "20", "--out", Path.Combine(dir, "s.png"));

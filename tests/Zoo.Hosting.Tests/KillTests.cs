@@ -21,7 +21,7 @@ public class KillTests
         var state = CheckpointState.Load(CheckpointState.Locate(runDir));   // parses, with its tensors beside it
         new FileInfo(CheckpointState.ModelPath(CheckpointState.Locate(runDir))).Length.ShouldBeGreaterThan(0);
         var rows = File.ReadAllLines(TestHome.MetricsPath(runDir));
-        rows[0].ShouldBe(EpochMetrics.CsvHeader);
+        rows[0].ShouldBe(EpochMetrics.CsvHeader());
         // metrics.csv is rewritten from the checkpoint's history after each checkpoint (and again on resume), so a kill
         // between the two leaves it at most one epoch behind, and never torn.
         (rows.Length - 1).ShouldBeGreaterThanOrEqualTo(state.Epoch - 1);

@@ -29,7 +29,7 @@ public sealed class MetricsFileCallback : ITrainingCallback
     public static void Write(TrainingContext run, IReadOnlyList<EpochMetrics> history)
     {
         var extra = history.SelectMany(m => m.Extra?.Keys ?? []).Distinct().ToList();
-        var csv = new StringBuilder(EpochMetrics.CsvHeader);
+        var csv = new StringBuilder(EpochMetrics.CsvHeader(run.Model.Bound));
         foreach (var name in extra) csv.Append(',').Append(name);
         csv.Append('\n');
         foreach (var m in history)
@@ -44,7 +44,7 @@ public sealed class MetricsFileCallback : ITrainingCallback
         if (history.Count == 0) return;
         List<RgbImage> panels =
         [
-            Pictures.LinePlot([("TRAIN ELBO", history.Select(m => m.TrainElbo).ToList()), ("TEST ELBO", history.Select(m => m.TestElbo).ToList())]),
+            Pictures.LinePlot([($"TRAIN {history[0].BoundName}", history.Select(m => m.TrainElbo).ToList()), ($"TEST {history[0].BoundName}", history.Select(m => m.TestElbo).ToList())]),
             Pictures.LinePlot([("TRAIN RECONSTRUCTION", history.Select(m => m.TrainReconstruction).ToList()),
                                ("TEST RECONSTRUCTION", history.Select(m => m.TestReconstruction).ToList())]),
             Pictures.LinePlot([("TRAIN KL", history.Select(m => m.TrainKl).ToList()), ("TEST KL", history.Select(m => m.TestKl).ToList())]),

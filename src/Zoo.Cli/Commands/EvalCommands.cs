@@ -6,6 +6,7 @@ using Zoo.Core;
 using Zoo.Core.Evaluation;
 using Zoo.Core.Plugins;
 using Zoo.Core.Runs;
+using Zoo.Core.Training;
 
 namespace Zoo.Cli.Commands;
 
@@ -25,7 +26,7 @@ internal static class EvalCommands
         var r = LikelihoodReport.Measure(run, k, limit, seed);
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine(string.Create(inv, $"examples        {r.Examples} ({r.Dataset} test, {r.Binarization} binarisation)"));
-        stdout.WriteLine(string.Create(inv, $"test ELBO       {r.Elbo:F2} nats"));
+        stdout.WriteLine(string.Create(inv, $"test {EpochMetrics.BoundLabel(r.Bound),-11} {r.Elbo:F2} nats"));
         stdout.WriteLine(string.Create(inv, $"log p(x), k={k,-5} {r.LogLikelihood:F2} nats (IWAE bound; standard error {r.StandardError:F2})"));
         stdout.WriteLine(string.Create(inv, $"test NLL        {r.Nll:F2} nats"));
         stdout.WriteLine(string.Create(inv, $"time            {r.Seconds:F1} s for the importance sampling ({r.Examples * (double)k / r.Seconds:N0} samples/s)"));

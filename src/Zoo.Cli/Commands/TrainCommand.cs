@@ -46,7 +46,7 @@ internal static class TrainCommand
             result = run.Train(runDir, resume, catalog.Callbacks(), new LogObserver(stdout), ranks: ranks);
 
         var last = result.Metrics[^1];
-        stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test ELBO {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
+        stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test {last.BoundName} {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
                          $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/"])}");
         if (result.Traffic is { Steps: > 0 } t)
         {
@@ -60,8 +60,8 @@ internal static class TrainCommand
     }
 
     private static string Line(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch}/{epochs}: train ELBO {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | " +
-        $"test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}") +
+        $"epoch {m.Epoch}/{epochs}: train {m.BoundName} {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | " +
+        $"test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}") +
         string.Concat((m.Extra ?? new Dictionary<string, double>()).Select(e => string.Create(CultureInfo.InvariantCulture, $" | {e.Key.Replace('_', ' ')} {e.Value:F4}")));
 
     /// <summary>Plain log lines, for redirected output and CI logs.</summary>

@@ -40,6 +40,12 @@ public interface IVaeModel : IDisposable
     /// <summary>The batch's loss (to minimise) and per-example reconstruction log-likelihood, KL and ELBO (nats).</summary>
     ElboTerms Loss(Tensor x, Generator generator);
 
+    /// <summary>
+    /// Which bound <see cref="ElboTerms.Elbo"/> is, as metrics name it (`elbo`; `iwae_k5` for the importance-weighted
+    /// bound with 5 samples): metrics.csv's train_/test_ columns and the epoch lines carry it.
+    /// </summary>
+    string Bound => EpochMetrics.ElboBound;
+
     /// <summary>q(z|x).</summary>
     DiagonalGaussian Encode(Tensor x);
 
@@ -52,6 +58,7 @@ public interface IVaeModel : IDisposable
 
 /// <summary>
 /// A batch's objective: <see cref="Loss"/> is a scalar to minimise; the rest are per-example [N]:
-/// E_q[log p(x|z)] (<see cref="Reconstruction"/>), KL(q(z|x) || p(z)) and ELBO = reconstruction − KL.
+/// E_q[log p(x|z)] (<see cref="Reconstruction"/>), KL(q(z|x) || p(z)) and the model's bound on log p(x)
+/// (<see cref="IVaeModel.Bound"/>): the ELBO = reconstruction − KL, or a tighter one (the IWAE's).
 /// </summary>
 public sealed record ElboTerms(Tensor Loss, Tensor Reconstruction, Tensor Kl, Tensor Elbo);

@@ -111,8 +111,10 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
 /// An epoch stopped at a batch boundary (graceful shutdown): the epoch, the batches done, the generator state the
 /// epoch started with (it redraws the same shuffle) and the running sums, so a resume finishes the epoch exactly
 /// as an uninterrupted run would. The checkpoint's generator state is then the one after the last batch done.
+/// <paramref name="Bound"/> is the sum of the model's bound (null in checkpoints from before it was kept: there it is the ELBO, reconstruction − KL).
 /// </summary>
-public sealed record PartialEpoch(int Epoch, int BatchesDone, byte[] EpochStartGenerator, double Loss, double Reconstruction, double Kl, double TrainSeconds);
+public sealed record PartialEpoch(int Epoch, int BatchesDone, byte[] EpochStartGenerator, double Loss, double Reconstruction, double Kl, double TrainSeconds,
+    double? Bound = null);
 
 /// <summary>Training stopped on request at a batch boundary after checkpointing; resuming continues from that batch.</summary>
 public sealed class TrainingInterruptedException(string message, CancellationToken token) : OperationCanceledException(message, token);

@@ -143,7 +143,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             observer?.EpochStarted(epoch, cfg.Epochs, batches);
             adam.lr = cfg.LearningRateAt(epoch); // the schedule's, whether the run started here or resumed
             model.Module.train();
-            double loss = 0, rec = 0, kl = 0, earlierSeconds = 0;
+            double loss = 0, rec = 0, kl = 0, bound = 0, earlierSeconds = 0;
             int batch = 0;
             byte[] epochStart;
             using (var g = gen.get_state()) epochStart = g.data<byte>();
@@ -155,7 +155,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 using (var g = tensor(resumeAt.EpochStartGenerator)) gen.set_state(g);
                 epochStart = resumeAt.EpochStartGenerator;
                 // The saved sums are the epoch's so far over all ranks: rank 0 carries them, the others add to them.
-                (loss, rec, kl) = IsWriter ? (resumeAt.Loss, resumeAt.Reconstruction, resumeAt.Kl) : (0, 0, 0);
+                (loss, rec, kl, bound) = IsWriter ? (resumeAt.Loss, resumeAt.Reconstruction, resumeAt.Kl, resumeAt.Bound ?? resumeAt.Reconstruction - resumeAt.Kl) : (0, 0, 0, 0);
                 earlierSeconds = resumeAt.TrainSeconds;
             }
             using var shuffled = Batches.Shuffled(trainCount, cfg.BatchSize, gen).GetEnumerator();
@@ -171,8 +171,8 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 if (parallel is null ? cancel.IsCancellationRequested : stopAgreed)
                 {
                     // Graceful stop: checkpoint at this batch boundary, mid-epoch, and say where it stopped.
-                    var sums = parallel?.Sum(loss, rec, kl) ?? [loss, rec, kl];
-                    Checkpoint(epoch - 1, new PartialEpoch(epoch, batch, epochStart, sums[0], sums[1], sums[2], earlierSeconds + sw.Elapsed.TotalSeconds));
+                    var sums = parallel?.Sum(loss, rec, kl, bound) ?? [loss, rec, kl, bound];
+                    Checkpoint(epoch - 1, new PartialEpoch(epoch, batch, epochStart, sums[0], sums[1], sums[2], earlierSeconds + sw.Elapsed.TotalSeconds, sums[3]));
                     throw new TrainingInterruptedException(
                         $"{modelName}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
                 }
@@ -212,15 +212,16 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                     loss += value * n;
                     rec += terms.Reconstruction.sum().item<double>();
                     kl += terms.Kl.sum().item<double>();
+                    bound += terms.Elbo.sum().item<double>();
                 }
                 batch++;
                 observer?.BatchDone(epoch, batch, stepLoss);
             }
-            if (parallel is not null) (loss, rec, kl) = parallel.Sum(loss, rec, kl) switch { var t => (t[0], t[1], t[2]) };
+            if (parallel is not null) (loss, rec, kl, bound) = parallel.Sum(loss, rec, kl, bound) switch { var t => (t[0], t[1], t[2], t[3]) };
             var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
-            var (testRec, testKl) = Evaluate(model, data.Test, cfg.Seed, parallel);
-            var metrics = new EpochMetrics(epoch, (rec - kl) / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
-                testRec - testKl, testRec, testKl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors);
+            var test = Evaluate(model, data.Test, cfg.Seed, parallel);
+            var metrics = new EpochMetrics(epoch, bound / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
+                test.Bound, test.Reconstruction, test.Kl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, Bound: model.Bound);
             model.Module.eval();
             if (IsWriter)
                 using (no_grad())
@@ -275,15 +276,15 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
     }
 
     /// <summary>
-    /// Mean reconstruction and KL over a data set, without gradients, with a generator seeded afresh each call so
-    /// the figure depends only on the weights. As a rank (<paramref name="parallel"/>) it evaluates its shard of the
+    /// Mean reconstruction, KL and bound over a data set, without gradients, with a generator seeded afresh each call so
+    /// the figures depend only on the weights. As a rank (<paramref name="parallel"/>) it evaluates its shard of the
     /// rows, with the rank's own stream of that seed, and sums over the ranks.
     /// </summary>
-    public static (double Reconstruction, double Kl) Evaluate(IVaeModel model, Tensor data, int seed, DataParallel? parallel = null)
+    public static HeldOutFigures Evaluate(IVaeModel model, Tensor data, int seed, DataParallel? parallel = null)
     {
         using var _ = no_grad();
         using var gen = new Generator(parallel is null ? (ulong)seed + 1 : DataParallel.StreamSeed(seed + 1L, parallel.Rank));
-        double rec = 0, kl = 0;
+        double rec = 0, kl = 0, bound = 0;
         long n = data.size(0);
         var (first, count) = parallel?.ShardOf(n) ?? (0, n);
         for (long start = first; start < first + count; start += EvalBatch)
@@ -292,8 +293,12 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             var terms = model.Loss(data.narrow(0, start, Math.Min(EvalBatch, first + count - start)), gen);
             rec += terms.Reconstruction.sum().item<double>();
             kl += terms.Kl.sum().item<double>();
+            bound += terms.Elbo.sum().item<double>();
         }
-        if (parallel is not null) (rec, kl) = parallel.Sum(rec, kl) switch { var t => (t[0], t[1]) };
-        return (rec / n, kl / n);
+        if (parallel is not null) (rec, kl, bound) = parallel.Sum(rec, kl, bound) switch { var t => (t[0], t[1], t[2]) };
+        return new HeldOutFigures(rec / n, kl / n, bound / n);
     }
 }
+
+/// <summary>A model's mean figures over held-out rows, in nats per example: reconstruction, KL and its bound (<see cref="IVaeModel.Bound"/>).</summary>
+public sealed record HeldOutFigures(double Reconstruction, double Kl, double Bound);

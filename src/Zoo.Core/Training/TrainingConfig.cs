@@ -77,17 +77,28 @@ public abstract partial record TrainingConfig
 /// One epoch's figures, in nats per example (ELBO = reconstruction − KL). TrainSeconds times the optimisation
 /// steps alone; Seconds the whole epoch (with test evaluation and checkpoint). LiveTensors counts native tensors.
 /// ActiveUnits counts the latent dimensions active on the test split (Burda et al.'s criterion; −1 where unknown,
-/// in checkpoints written before it was measured).
+/// in checkpoints written before it was measured). TrainElbo and TestElbo are the model's bound (<see cref="Bound"/>:
+/// the ELBO, or the IWAE's k-sample bound), which the column names of metrics.csv carry.
 /// </summary>
 public sealed record EpochMetrics(
     int Epoch, double TrainElbo, double TrainReconstruction, double TrainKl, double TrainLoss,
     double TestElbo, double TestReconstruction, double TestKl, double TrainSeconds, double Seconds, long LiveTensors,
-    int ActiveUnits = -1)
+    int ActiveUnits = -1, string Bound = EpochMetrics.ElboBound)
 {
+    public const string ElboBound = "elbo";
+
+    /// <summary>How epoch lines name <paramref name="bound"/>: ELBO, IWAE-K5.</summary>
+    public static string BoundLabel(string bound) => bound.ToUpperInvariant().Replace('_', '-');
+
+    /// <summary>This epoch's bound as epoch lines name it.</summary>
+    public string BoundName => BoundLabel(Bound);
+
     /// <summary>Figures callbacks add (a classifier's test accuracy, …): column name → value, in metrics.csv after the fixed columns.</summary>
     public IReadOnlyDictionary<string, double>? Extra { get; init; }
 
-    public const string CsvHeader = "epoch,train_elbo,train_reconstruction,train_kl,train_loss,test_elbo,test_reconstruction,test_kl,train_seconds,seconds,live_tensors,active_units";
+    /// <summary>metrics.csv's fixed columns for a model whose bound is <paramref name="bound"/> (train_elbo, or train_iwae_k5, …).</summary>
+    public static string CsvHeader(string bound = ElboBound) =>
+        $"epoch,train_{bound},train_reconstruction,train_kl,train_loss,test_{bound},test_reconstruction,test_kl,train_seconds,seconds,live_tensors,active_units";
 
     public string ToCsv() => string.Join(",", new[]
     {

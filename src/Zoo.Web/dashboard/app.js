@@ -133,8 +133,10 @@ function jobsPage() {
 
 // ---- charts ----
 
-const PAIRS = [
-  ["ELBO (nats)", "train_elbo", "test_elbo"],
+// The bound is metrics.csv's second column, train_BOUND (train_elbo; train_iwae_k5 for the IWAE's), with valid_ and test_ beside it.
+const boundOf = (columns) => (columns[1] && columns[1].startsWith("train_") ? columns[1].slice("train_".length) : "elbo");
+const pairs = (bound) => [
+  [`${bound.replaceAll("_", "-").toUpperCase()} (nats)`, `train_${bound}`, `test_${bound}`, `valid_${bound}`],
   ["reconstruction log-likelihood (nats)", "train_reconstruction", "test_reconstruction"],
   ["KL (nats)", "train_kl", "test_kl"],
 ];
@@ -143,9 +145,10 @@ const BOOKKEEPING = new Set(["epoch", "train_loss", "train_seconds", "seconds", 
 const COLORS = ["#2f6fde", "#e8590c", "#0f7b45", "#9c36b5", "#c92a2a", "#1098ad", "#5c940d", "#d6336c"];
 
 function chartSpecs(columns) {
+  const PAIRS = pairs(boundOf(columns));
   const paired = new Set(PAIRS.flatMap((p) => p.slice(1)));
   const specs = PAIRS.filter(([, a, b]) => columns.includes(a) || columns.includes(b))
-    .map(([title, a, b]) => ({ title, series: [[a, "train"], [b, "test"]].filter(([c]) => columns.includes(c)) }));
+    .map(([title, a, b, v]) => ({ title, series: [[a, "train"], [v, "validation"], [b, "test"]].filter(([c]) => c && columns.includes(c)) }));
   for (const c of columns) if (!BOOKKEEPING.has(c) && !paired.has(c)) specs.push({ title: c.replaceAll("_", " "), series: [[c, c]] });
   return specs;
 }
