@@ -7,30 +7,14 @@ using Zoo.Core.Plugins;
 namespace Zoo.Plugins.Vae.Vae;
 
 /// <summary>
-/// The VAE's keys: its four parts (each a plugin with keys of its own, `encoder.hidden=500,500`), the latent size and
-/// the ELBO's options. Data and training keys belong to the run, not here.
+/// The VAE's keys: its four parts and latent size (<see cref="ComposedModelConfig"/>) and the ELBO's options. Data and
+/// training keys belong to the run, not here.
 /// </summary>
 [ZooConfig]
 [ConfigRule(nameof(CheckKl))]
 [ConfigRule(nameof(CheckFreeBits))]
-public sealed partial record VaeConfig
+public sealed partial record VaeConfig : ComposedModelConfig
 {
-    [Description("likelihood plugin p(x|z): what the decoder's outputs parameterise")]
-    public Part<ILikelihoodPlugin> Likelihood { get; init; } = "bernoulli";
-
-    [Description("prior plugin p(z)")]
-    public Part<IPriorPlugin> Prior { get; init; } = "standard-normal";
-
-    [Description("encoder plugin q(z|x)")]
-    public Part<IEncoderPlugin> Encoder { get; init; } = "gaussian-mlp";
-
-    [Description("decoder plugin: z to the likelihood's parameters")]
-    public Part<IDecoderPlugin> Decoder { get; init; } = "mlp";
-
-    [Description("latent dimensions (2 for latent-plot)")]
-    [Range(1, 4096)]
-    public int Latent { get; init; } = 20;
-
     [Description("KL term: analytic (closed form) or monte-carlo (E_q[log q(z|x) - log p(z)] from the same samples)")]
     public KlEstimator Kl { get; init; } = KlEstimator.Analytic;
 

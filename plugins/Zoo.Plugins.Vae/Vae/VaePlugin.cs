@@ -28,22 +28,14 @@ public partial class VaePlugin : ModelPlugin<VaeConfig>
 
     protected override IVaeModel Create(VaeConfig cfg, DataShape data, Generator generator)
     {
-        var likelihood = cfg.Likelihood.Create();
+        // The prior is checked before any network is built, so a refusal leaves nothing allocated.
         var prior = cfg.Prior.Create();
-        if (cfg.Kl == KlEstimator.Analytic && !HasAnalyticKl(prior, cfg.Latent))
+        if (cfg.Kl == KlEstimator.Analytic && !cfg.HasAnalyticKl(prior))
             throw new ConfigException($"{Name}: prior '{cfg.Prior.Name}' has no closed-form KL; set kl=monte-carlo");
         if (cfg.FreeBits > 0 && prior is not IFactorizedPrior)
             throw new ConfigException($"{Name}: free-bits needs a prior that factorises over dimensions, and '{cfg.Prior.Name}' does not; set free-bits=0");
-        // Encoder first, then decoder: the order the generator's draws initialise them in (seed 003's figures depend on it).
-        var encoder = cfg.Encoder.Create(data, cfg.Latent, generator);
-        var decoder = cfg.Decoder.Create(cfg.Latent, data, likelihood.OutputsPerDimension, generator);
-        return new VariationalAutoencoder(Name, encoder, decoder, likelihood, prior, cfg.Latent,
+        var parts = cfg.CreateParts(data, generator, prior);
+        return new VariationalAutoencoder(Name, parts.Encoder, parts.Decoder, parts.Likelihood, parts.Prior, cfg.Latent,
             new ElboOptions(cfg.Kl, cfg.Samples, cfg.Beta, cfg.KlWarmup, cfg.FreeBits));
-    }
-
-    private static bool HasAnalyticKl(IPrior prior, int latent)
-    {
-        using var scope = NewDisposeScope(); // frees the probe's tensors
-        return prior.AnalyticKl(new DiagonalGaussian(zeros(1, latent), zeros(1, latent))) is not null;
     }
 }
