@@ -104,6 +104,9 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
         return logLikelihood + logPrior;
     }
 
+    /// <summary>The decoder's output for <paramref name="z"/>: the likelihood's parameters (other objectives over the same parts read it).</summary>
+    public Tensor DecodeParameters(Tensor z) => decoder.Decode(z);
+
     public Tensor Decode(Tensor z)
     {
         using var output = decoder.Decode(z);
