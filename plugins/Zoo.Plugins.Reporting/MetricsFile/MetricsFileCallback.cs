@@ -29,12 +29,13 @@ public sealed class MetricsFileCallback : ITrainingCallback
     public static void Write(TrainingContext run, IReadOnlyList<EpochMetrics> history)
     {
         var extra = history.SelectMany(m => m.Extra?.Keys ?? []).Distinct().ToList();
-        var csv = new StringBuilder(EpochMetrics.CsvHeader(run.Model.Bound));
+        var validation = run.Data.Validation is not null;
+        var csv = new StringBuilder(EpochMetrics.CsvHeader(run.Model.Bound, validation));
         foreach (var name in extra) csv.Append(',').Append(name);
         csv.Append('\n');
         foreach (var m in history)
         {
-            csv.Append(m.ToCsv());
+            csv.Append(m.ToCsv(validation));
             foreach (var name in extra)
                 csv.Append(',').Append(m.Extra is { } e && e.TryGetValue(name, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
             csv.Append('\n');
@@ -44,7 +45,9 @@ public sealed class MetricsFileCallback : ITrainingCallback
         if (history.Count == 0) return;
         List<RgbImage> panels =
         [
-            Pictures.LinePlot([($"TRAIN {history[0].BoundName}", history.Select(m => m.TrainElbo).ToList()), ($"TEST {history[0].BoundName}", history.Select(m => m.TestElbo).ToList())]),
+            Pictures.LinePlot([($"TRAIN {history[0].BoundName}", history.Select(m => m.TrainElbo).ToList()),
+                               .. validation ? [($"VALIDATION {history[0].BoundName}", history.Select(m => m.ValidElbo ?? double.NaN).ToList())] : Array.Empty<(string, List<double>)>(),
+                               ($"TEST {history[0].BoundName}", history.Select(m => m.TestElbo).ToList())]),
             Pictures.LinePlot([("TRAIN RECONSTRUCTION", history.Select(m => m.TrainReconstruction).ToList()),
                                ("TEST RECONSTRUCTION", history.Select(m => m.TestReconstruction).ToList())]),
             Pictures.LinePlot([("TRAIN KL", history.Select(m => m.TrainKl).ToList()), ("TEST KL", history.Select(m => m.TestKl).ToList())]),

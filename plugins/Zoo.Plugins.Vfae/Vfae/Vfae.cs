@@ -106,8 +106,13 @@ public sealed partial class VfaePlugin : ModelPlugin<VfaeConfig>
     /// Packed rows: a table's with <see cref="VfaeConfig.Labels"/> labels kept, or images' with the last
     /// <see cref="VfaeConfig.SensitivePixels"/> pixels as s; labelled rows repeated to <see cref="VfaeConfig.LabelledShare"/>.
     /// </summary>
+    /// <summary>Its rows are packed with s, y and a labelled flag, and nothing selects on held-out ones yet: validation=auto is none.</summary>
+    public override bool SelectsOnValidation => false;
+
     protected override TrainingData Prepare(VfaeConfig cfg, TrainingData data, int seed)
     {
+        if (data.Validation is not null)
+            throw new ConfigException($"{Name}: the vfae does not select on a validation split (its rows are packed with s and y); set dataset.validation=0");
         if (data.Tabular is { } table)
             return TrainingData.FromRows(data.Train.Name.Replace("-train", ""), table.WithLabels(cfg.Labels), Binarization.None, cfg.LabelledShare);
         // MMD compares the s groups' representations; an image's s is pixels, which form no groups.

@@ -46,8 +46,12 @@ internal static class TrainCommand
             result = run.Train(runDir, resume, catalog.Callbacks(), new LogObserver(stdout), ranks: ranks);
 
         var last = result.Metrics[^1];
+        var best = Selection.Best(result.Metrics);
         stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test {last.BoundName} {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
-                         $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/"])}");
+                         $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/", .. best is null ? Array.Empty<string>() : [$"{Selection.BestFolder}/"]])}");
+        if (best is not null)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"best epoch on validation: {best.Epoch} (validation {best.BoundName} {best.ValidElbo:F2}, test {best.TestElbo:F2}); its weights are in {runDir}/{Selection.BestFolder}/"));
         if (result.Traffic is { Steps: > 0 } t)
         {
             var wait = t.Wait is { } w
@@ -60,8 +64,9 @@ internal static class TrainCommand
     }
 
     private static string Line(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch}/{epochs}: train {m.BoundName} {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | " +
-        $"test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}") +
+        $"epoch {m.Epoch}/{epochs}: train {m.BoundName} {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | ") +
+        (m.ValidElbo is { } v ? string.Create(CultureInfo.InvariantCulture, $"validation {m.BoundName} {v:F2} | ") : "") +
+        string.Create(CultureInfo.InvariantCulture, $"test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}") +
         string.Concat((m.Extra ?? new Dictionary<string, double>()).Select(e => string.Create(CultureInfo.InvariantCulture, $" | {e.Key.Replace('_', ' ')} {e.Value:F4}")));
 
     /// <summary>Plain log lines, for redirected output and CI logs.</summary>
@@ -72,6 +77,7 @@ internal static class TrainCommand
         public void BatchDone(int epoch, int batch, double loss) { }
         public void EpochDone(EpochMetrics m) { stdout.WriteLine(Line(m, epochs)); stdout.Flush(); }
         public void Warning(string message) { stdout.WriteLine($"warning: {message}"); stdout.Flush(); }
+        public void Note(string message) { stdout.WriteLine(message); stdout.Flush(); }
     }
 
     /// <summary>A Spectre.Console progress bar per epoch, with the epoch's line printed above it when done.</summary>
@@ -100,5 +106,6 @@ internal static class TrainCommand
         }
 
         public void Warning(string message) => AnsiConsole.MarkupLineInterpolated($"[yellow]warning: {message}[/]");
+        public void Note(string message) => AnsiConsole.WriteLine(message);
     }
 }

@@ -72,11 +72,14 @@ public sealed class ImageDataset : IDisposable
         new(name, height, width, images, labels);
 
     /// <summary>A dataset over the first <paramref name="n"/> examples (copies; for tests and quick runs).</summary>
-    public ImageDataset Take(int n)
+    public ImageDataset Take(int n) => Slice(Name, 0, Math.Min(n, Count));
+
+    /// <summary>A dataset named <paramref name="name"/> over <paramref name="count"/> examples from <paramref name="start"/> (copies).</summary>
+    public ImageDataset Slice(string name, int start, int count)
     {
-        n = Math.Min(n, Count);
-        return new ImageDataset(Name, Height, Width, Images.narrow(0, 0, n).clone().DetachFromDisposeScope(),
-            Labels.narrow(0, 0, n).clone().DetachFromDisposeScope());
+        using var images = Images.narrow(0, start, count);
+        using var labels = Labels.narrow(0, start, count);
+        return new ImageDataset(name, Height, Width, images.clone().DetachFromDisposeScope(), labels.clone().DetachFromDisposeScope());
     }
 
     public void Dispose()

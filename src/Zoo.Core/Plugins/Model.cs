@@ -21,6 +21,12 @@ public interface IModelPlugin : IPlugin
     /// <summary>What binarize=auto means for this model's data (a Bernoulli VAE: threshold; continuous likelihoods: none).</summary>
     Data.Binarization AutoBinarization(object config) => Data.Binarization.None;
 
+    /// <summary>
+    /// Whether the trainer may select this model on a validation split (early stopping, the best checkpoint), so that
+    /// validation=auto holds out the data set's standard one; a model that cannot use one (the VFAE's packed rows) says no.
+    /// </summary>
+    bool SelectsOnValidation => true;
+
     /// <summary>The data as this model trains on it (the VFAE packs rows with s, y and a labelled flag); by default unchanged.</summary>
     TrainingData Prepare(object config, TrainingData data, int seed) => data;
 

@@ -72,6 +72,7 @@ public abstract class ModelPlugin<TConfig> : Plugin<TConfig>, IModelPlugin where
 {
     public sealed override PluginKind Kind => PluginKind.Model;
     public virtual IReadOnlyList<KeyValuePair<string, string>> RunDefaults => [];
+    public virtual bool SelectsOnValidation => true;
     public IVaeModel Create(object config, DataShape data, torch.Generator generator) => Create(Typed(config), data, generator);
     public Data.Binarization AutoBinarization(object config) => AutoBinarization(Typed(config));
     public Training.TrainingData Prepare(object config, Training.TrainingData data, int seed) => Prepare(Typed(config), data, seed);

@@ -50,7 +50,7 @@ public sealed partial record RunConfig : TrainingConfig
     /// <summary>The run's data as its model trains on it: loaded by the data plugin, then prepared by the model.</summary>
     public TrainingData LoadData()
     {
-        var raw = Dataset.Load(new DataRequest(Seed, ModelPlugin.AutoBinarization(ModelConfig)));
+        var raw = Dataset.Load(new DataRequest(Seed, ModelPlugin.AutoBinarization(ModelConfig), ModelPlugin.SelectsOnValidation));
         try
         {
             var prepared = ModelPlugin.Prepare(ModelConfig, raw, Seed);

@@ -24,13 +24,14 @@ public sealed class TrainedRun : IDisposable
     public string Dataset => Config.Dataset.Name;
 
     /// <summary>
-    /// Opens <paramref name="runDir"/>. The model is sized from the run's own data, loaded once here and kept in
-    /// <see cref="Data"/> for the verbs that need it.
+    /// Opens <paramref name="runDir"/>: a run folder (its last checkpoint), or one of its checkpoint folders itself
+    /// (RUN/checkpoint-best, the epoch selected on the validation split). The model is sized from the run's own data,
+    /// loaded once here and kept in <see cref="Data"/> for the verbs that need it.
     /// </summary>
     public static TrainedRun Open(string runDir, PluginCatalog catalog)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"run folder {runDir} does not exist (train one with `zoo train MODEL --out {runDir}`)");
-        var dir = CheckpointState.Locate(runDir);
+        var dir = File.Exists(CheckpointState.StatePath(runDir)) ? runDir : CheckpointState.Locate(runDir);
         var state = CheckpointState.Load(dir);
         var config = RunConfig.FromJson(state.ConfigJson, CheckpointState.StatePath(dir), catalog);
         var data = config.LoadData();

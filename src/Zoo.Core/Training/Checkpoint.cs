@@ -22,12 +22,15 @@ public sealed record CheckpointState(string Model, string ConfigJson, int Epoch,
     public static string OptimizerPath(string dir) => Path.Combine(dir, "optimizer.safetensors");
     public static string StatePath(string dir) => Path.Combine(dir, "state.json");
 
-    /// <summary>Writes the checkpoint of <paramref name="runDir"/> atomically (see the type's summary).</summary>
-    public void Save(string runDir, nn.Module model, Zoo.Torch.Modules.Adam? optimizer)
+    /// <summary>
+    /// Writes the checkpoint of <paramref name="runDir"/> atomically (see the type's summary) into <paramref name="folder"/>
+    /// (the last epoch's, or the best one's: <see cref="Selection.BestFolder"/>, without optimizer).
+    /// </summary>
+    public void Save(string runDir, nn.Module model, Zoo.Torch.Modules.Adam? optimizer, string folder = Folder)
     {
-        var final = Path.Combine(runDir, Folder);
+        var final = Path.Combine(runDir, folder);
         var tmp = StaleTemps.TempPath(final);
-        var old = Path.Combine(runDir, $"{Folder}.old");
+        var old = Path.Combine(runDir, $"{folder}.old");
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         try { Write(tmp, model, optimizer); }
         catch

@@ -82,6 +82,8 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
     private TrainingResult Train(string runDir, bool resume, ITrainingObserver? observer, Stopwatch total, CancellationToken cancel)
     {
         int worldSize = Ranks?.WorldSize ?? 1;
+        if (cfg.EarlyStopping > 0 && data.Validation is null)
+            throw new Configuration.ConfigException($"{modelName} config: early-stopping = {cfg.EarlyStopping} selects on a validation split, and this run holds none out; set dataset.validation=N");
         using var gen = new Generator((ulong)cfg.Seed);
         using var model = createModel(gen);
         using var adam = optim.Adam(model.Module.parameters(), lr: cfg.LearningRate);
@@ -139,6 +141,13 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         bool stopAgreed = false; // as a rank: a stop asked of any rank, agreed on in the previous step's all-reduce
         for (int epoch = history.Count + 1; epoch <= cfg.Epochs; epoch++)
         {
+            // Decided from the history alone, so a resumed run stops where an uninterrupted one did.
+            if (Selection.StopEarly(history, cfg.EarlyStopping) is { } best)
+            {
+                observer?.Note($"early stopping: the validation {best.BoundName} has not improved for {cfg.EarlyStopping} epochs since epoch {best.Epoch} " +
+                               $"({best.ValidElbo:F2} nats); its weights are in {Selection.BestFolder}/");
+                break;
+            }
             var sw = Stopwatch.StartNew();
             observer?.EpochStarted(epoch, cfg.Epochs, batches);
             adam.lr = cfg.LearningRateAt(epoch); // the schedule's, whether the run started here or resumed
@@ -220,8 +229,9 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             if (parallel is not null) (loss, rec, kl, bound) = parallel.Sum(loss, rec, kl, bound) switch { var t => (t[0], t[1], t[2], t[3]) };
             var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
             var test = Evaluate(model, data.Test, cfg.Seed, parallel);
+            double? valid = data.Validation is { } rows ? Evaluate(model, rows, cfg.Seed, parallel).Bound : null;
             var metrics = new EpochMetrics(epoch, bound / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
-                test.Bound, test.Reconstruction, test.Kl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, Bound: model.Bound);
+                test.Bound, test.Reconstruction, test.Kl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, Bound: model.Bound, ValidElbo: valid);
             model.Module.eval();
             if (IsWriter)
                 using (no_grad())
@@ -229,6 +239,12 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             metrics = metrics with { Seconds = sw.Elapsed.TotalSeconds, LiveTensors = LiveTensors };
             history.Add(metrics);
             Checkpoint(epoch, null);
+            if (IsWriter && Selection.IsBest(history))
+            {
+                using var g = gen.get_state();
+                new CheckpointState(modelName, configJson, epoch, g.data<byte>(), history, WorldSize: worldSize)
+                    .Save(runDir, model.Module, optimizer: null, Selection.BestFolder);
+            }
             if (IsWriter) Tell(c => c.EpochEnded(context, history));
             observer?.EpochDone(metrics);
         }
@@ -302,3 +318,24 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
 
 /// <summary>A model's mean figures over held-out rows, in nats per example: reconstruction, KL and its bound (<see cref="IVaeModel.Bound"/>).</summary>
 public sealed record HeldOutFigures(double Reconstruction, double Kl, double Bound);
+
+/// <summary>
+/// Model selection on the validation split, from a run's history alone (never the test split): the best epoch is the
+/// one with the highest validation bound, its weights kept in <see cref="BestFolder"/> beside the last checkpoint.
+/// </summary>
+public static class Selection
+{
+    public const string BestFolder = "checkpoint-best";
+
+    /// <summary>Whether the last epoch of <paramref name="history"/> has the best validation bound so far (the first best on ties).</summary>
+    public static bool IsBest(IReadOnlyList<EpochMetrics> history) =>
+        history.Count > 0 && history[^1].ValidElbo is { } last && history.Take(history.Count - 1).All(m => m.ValidElbo is not { } v || v < last);
+
+    /// <summary>The best epoch so far, or null when no epoch has a validation bound.</summary>
+    public static EpochMetrics? Best(IReadOnlyList<EpochMetrics> history) =>
+        history.Where(m => m.ValidElbo is not null).Aggregate((EpochMetrics?)null, (best, m) => best is null || m.ValidElbo > best.ValidElbo ? m : best);
+
+    /// <summary>The best epoch when <paramref name="patience"/> epochs have passed without a better one (stop), else null (go on; 0 = never stop).</summary>
+    public static EpochMetrics? StopEarly(IReadOnlyList<EpochMetrics> history, int patience) =>
+        patience > 0 && Best(history) is { } best && history[^1].Epoch - best.Epoch >= patience ? best : null;
+}

@@ -60,6 +60,10 @@ public abstract partial record TrainingConfig
         return stage;
     }
 
+    [Description("early stopping: stop after this many epochs without a better validation bound (0 = off; needs a validation split, dataset.validation)")]
+    [Range(0, 100000)]
+    public int EarlyStopping { get; init; }
+
     [Description("clip the gradients' global norm to this value (0 = off)")]
     [Range(0.0, 1e6)]
     public double ClipGradNorm { get; init; }
@@ -78,12 +82,13 @@ public abstract partial record TrainingConfig
 /// steps alone; Seconds the whole epoch (with test evaluation and checkpoint). LiveTensors counts native tensors.
 /// ActiveUnits counts the latent dimensions active on the test split (Burda et al.'s criterion; −1 where unknown,
 /// in checkpoints written before it was measured). TrainElbo and TestElbo are the model's bound (<see cref="Bound"/>:
-/// the ELBO, or the IWAE's k-sample bound), which the column names of metrics.csv carry.
+/// the ELBO, or the IWAE's k-sample bound), which the column names of metrics.csv carry. ValidElbo is the bound on
+/// the validation split (null when the run holds none out): what early stopping and the best checkpoint select on.
 /// </summary>
 public sealed record EpochMetrics(
     int Epoch, double TrainElbo, double TrainReconstruction, double TrainKl, double TrainLoss,
     double TestElbo, double TestReconstruction, double TestKl, double TrainSeconds, double Seconds, long LiveTensors,
-    int ActiveUnits = -1, string Bound = EpochMetrics.ElboBound)
+    int ActiveUnits = -1, string Bound = EpochMetrics.ElboBound, double? ValidElbo = null)
 {
     public const string ElboBound = "elbo";
 
@@ -96,19 +101,24 @@ public sealed record EpochMetrics(
     /// <summary>Figures callbacks add (a classifier's test accuracy, …): column name → value, in metrics.csv after the fixed columns.</summary>
     public IReadOnlyDictionary<string, double>? Extra { get; init; }
 
-    /// <summary>metrics.csv's fixed columns for a model whose bound is <paramref name="bound"/> (train_elbo, or train_iwae_k5, …).</summary>
-    public static string CsvHeader(string bound = ElboBound) =>
-        $"epoch,train_{bound},train_reconstruction,train_kl,train_loss,test_{bound},test_reconstruction,test_kl,train_seconds,seconds,live_tensors,active_units";
+    /// <summary>
+    /// metrics.csv's fixed columns for a model whose bound is <paramref name="bound"/> (train_elbo, or train_iwae_k5, …),
+    /// with valid_BOUND where the run has a <paramref name="validation"/> split.
+    /// </summary>
+    public static string CsvHeader(string bound = ElboBound, bool validation = false) =>
+        $"epoch,train_{bound},train_reconstruction,train_kl,train_loss,{(validation ? $"valid_{bound}," : "")}test_{bound},test_reconstruction,test_kl,train_seconds,seconds,live_tensors,active_units";
 
-    public string ToCsv() => string.Join(",", new[]
-    {
+    /// <summary>This epoch's row under <see cref="CsvHeader"/> (with the <paramref name="validation"/> column or without).</summary>
+    public string ToCsv(bool validation = false) => string.Join(",", (string[])
+    [
         Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        F(TrainElbo), F(TrainReconstruction), F(TrainKl), F(TrainLoss), F(TestElbo), F(TestReconstruction), F(TestKl),
+        F(TrainElbo), F(TrainReconstruction), F(TrainKl), F(TrainLoss), .. validation ? [ValidElbo is { } v ? F(v) : ""] : Array.Empty<string>(),
+        F(TestElbo), F(TestReconstruction), F(TestKl),
         TrainSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture),
         Seconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture),
         LiveTensors.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ActiveUnits.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    ]);
 
     // Round-trip precision: resumed runs are compared number for number.
     private static string F(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
@@ -126,4 +136,7 @@ public interface ITrainingObserver
 
     /// <summary>Something the user should act on, e.g. posterior collapse; training goes on.</summary>
     void Warning(string message) { }
+
+    /// <summary>Something the trainer decided that the user should hear of (early stopping).</summary>
+    void Note(string message) { }
 }

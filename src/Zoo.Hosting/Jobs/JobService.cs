@@ -361,7 +361,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
     }
 
     /// <summary>Rank 0's line for an epoch: "epoch 3/10: train ELBO … | test ELBO -94.20 (…".</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"^epoch (\d+)/\d+: .*\| test ELBO (-?[0-9.]+)")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^epoch (\d+)/\d+: .*\| test [A-Z0-9-]+ (-?[0-9.]+)")]
     private static partial System.Text.RegularExpressions.Regex EpochLine();
 
     private void Finish(JobRecord record, JobState state, string? reason, string? logLine = null)
@@ -419,7 +419,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         public void EpochDone(EpochMetrics m)
         {
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch}: train ELBO {m.TrainElbo:F2} | test ELBO {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
+                $"epoch {m.Epoch}: train {m.BoundName} {m.TrainElbo:F2} | {(m.ValidElbo is { } v ? $"validation {m.BoundName} {v:F2} | " : "")}test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
             log(line);
             var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Updated = DateTimeOffset.UtcNow };
             set(r);
@@ -431,6 +431,12 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         {
             log($"warning: {message}");
             logger.LogWarning("Job {Id}: {Message}", id, message);
+        }
+
+        public void Note(string message)
+        {
+            log(message);
+            logger.LogInformation("Job {Id}: {Message}", id, message);
         }
     }
 }
