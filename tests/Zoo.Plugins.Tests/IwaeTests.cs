@@ -117,12 +117,12 @@ public class IwaeTests
         var dir = Zoo.TempDir();
         try
         {
-            var run = sp.Catalog().SmallRun("iwae", "k=3");
+            var run = sp.Catalog().SmallRun("iwae", "k=3", "dataset.validation=200");
             var result = run.Train(dir, false, sp.Catalog().Callbacks());
             result.Metrics.Select(m => m.Bound).ShouldAllBe(b => b == "iwae_k3");
             result.Metrics[^1].TestElbo.ShouldBeGreaterThan(result.Metrics[0].TestElbo);
             var header = File.ReadAllLines(Path.Combine(dir, "metrics.csv"))[0];
-            header.ShouldStartWith("epoch,train_iwae_k3,train_reconstruction,train_kl,train_loss,test_iwae_k3,");
+            header.ShouldStartWith("epoch,train_iwae_k3,train_reconstruction,train_kl,train_loss,valid_iwae_k3,test_iwae_k3,");
             // A bound at least as tight as the ELBO of the same samples.
             result.Metrics.ShouldAllBe(m => m.TestElbo >= m.TestReconstruction - m.TestKl - 1e-6);
         }

@@ -281,7 +281,7 @@ public class ApiTests
         var (code, stdout, stderr) = Zoo("submit", "--server", w.Url, "bernoulli-vae", "latnt=2");
         (code, stdout).ShouldBe((1, ""));
         stderr.Trim().ShouldBe("zoo: error: bernoulli-vae config: unknown key 'latnt' (did you mean 'latent'?); known keys: likelihood, prior, encoder, decoder, latent, kl, " +
-                               "samples, beta, kl-warmup, free-bits, epochs, batch-size, learning-rate, lr-schedule, lr-step-epochs, lr-gamma, lr-min, clip-grad-norm, seed, min-active-units, dataset");
+                               "samples, beta, kl-warmup, free-bits, epochs, batch-size, learning-rate, lr-schedule, lr-step-epochs, lr-gamma, lr-min, early-stopping, clip-grad-norm, seed, min-active-units, dataset");
         string[] tiny = ["dataset.train-limit=600", "dataset.test-limit=200", "encoder.hidden=32", "decoder.hidden=32", "latent=2", "epochs=1", "batch-size=50"];
         (code, stdout, stderr) = Zoo(["submit", "--server", w.Url, "bernoulli-vae", .. tiny]);
         (code, stderr).ShouldBe((0, ""));
