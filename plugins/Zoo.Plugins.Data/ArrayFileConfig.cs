@@ -39,26 +39,28 @@ public abstract partial record ArrayFileConfig : ExamplesConfig
     /// </summary>
     public TrainingData Examples(string source, NumericArray x, long[]? labels, NumericArray? testX, long[]? testLabels, DataRequest request)
     {
-        var (n, d, h, w) = x.AsExamples(source);
+        var (n, d, h, w, c) = x.AsExamples(source);
         if (n < 2 && testX is null) throw new ArrayFormatException(source, $"{n} rows; need at least 2 to split into training and test");
         if (labels is not null && labels.Length != n) throw new ArrayFormatException(source, $"{labels.Length} labels for {n} rows");
         if (h == 1) (h, w) = Picture(source, d);
         ImageDataset Set(string split, NumericArray array, long[]? y, int[] rows)
         {
             var values = new float[(long)rows.Length * d];
+            int hw = d / c;
             for (int r = 0; r < rows.Length; r++)
-                for (int j = 0; j < d; j++) values[(long)r * d + j] = array.Values[(long)rows[r] * d + j];
+                for (int j = 0; j < d; j++) // value j of the row is channel j / hw of pixel j % hw; the array keeps a pixel's channels together
+                    values[(long)r * d + j] = array.Values[(long)rows[r] * d + j % hw * c + j / hw];
             var lab = rows.Select(i => y?[i] ?? 0).ToArray();
             using var raw = tensor(values, [rows.Length, d]);
             // uint8 arrays are 8-bit pixels, scaled as every 8-bit image is (the IDX and PNG readers' rule)
             var pixels = array.IsUInt8 ? ImageDataset.FromEightBit(raw) : raw.clone();
             return ImageDataset.FromTensors($"{System.IO.Path.GetFileNameWithoutExtension(source)}-{split}", h, w,
-                pixels.DetachFromDisposeScope(), tensor(lab).DetachFromDisposeScope());
+                pixels.DetachFromDisposeScope(), tensor(lab).DetachFromDisposeScope(), c);
         }
         ImageDataset train, test;
         if (testX is not null)
         {
-            var (m, dt, _, _) = testX.AsExamples(source + " (test)");
+            var (m, dt, _, _, _) = testX.AsExamples(source + " (test)");
             if (dt != d) throw new ArrayFormatException(source, $"the test array has {dt} values per row, the training array {d}");
             if (testLabels is not null && testLabels.Length != m) throw new ArrayFormatException(source, $"{testLabels.Length} test labels for {m} test rows");
             train = Set("train", x, labels, Enumerable.Range(0, n).ToArray());

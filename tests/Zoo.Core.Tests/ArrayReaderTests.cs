@@ -159,7 +159,7 @@ public class ArrayReaderTests : IDisposable
         u.Shape.ShouldBe([60000, 784]);
         new[] { u.Values[0], u.Values[12345 * 784 + 678], u.Values[^1] }.ShouldBe(Floats(expected.GetProperty("u")));
         ((long)u.Values.Sum(v => (double)v)).ShouldBe(expected.GetProperty("usum").GetInt64());
-        u.AsExamples("bigf.npy").ShouldBe((60000, 784, 1, 784));
+        u.AsExamples("bigf.npy").ShouldBe((60000, 784, 1, 784, 1));
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
     }
 
@@ -182,7 +182,7 @@ public class ArrayReaderTests : IDisposable
         npz.Contains("x").ShouldBeTrue();
         ShouldMatch(npz.Read("x"), expected.GetProperty("x"));
         npz.Read("labels").AsLabels("d.npz[labels]").ShouldBe(Longs(expected.GetProperty("labels")));
-        NpzReader.Read(P("d.npz"), "x").AsExamples("d.npz").ShouldBe((5, 4, 1, 4));
+        NpzReader.Read(P("d.npz"), "x").AsExamples("d.npz").ShouldBe((5, 4, 1, 4, 1));
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public class ArrayReaderTests : IDisposable
         var first = CsvArrayReader.Read(P("first.csv"), 0);
         first.Features.Values.ShouldBe(Floats(expected.GetProperty("first")));
         first.Labels.ShouldBe(y);
-        first.Features.AsExamples("first.csv").ShouldBe((4, 3, 1, 3));
+        first.Features.AsExamples("first.csv").ShouldBe((4, 3, 1, 3, 1));
 
         var commented = CsvArrayReader.Read(P("commented.csv"), 3);
         commented.Features.Values.ShouldBe(x);
@@ -370,10 +370,10 @@ public class ArrayReaderTests : IDisposable
             np.save('r.npy', np.zeros((3, 4, 5, 6), np.uint8))
             np.save('v.npy', np.zeros(7, np.float32))
             """);
-        NpyReader.Read(P("m.npy")).AsExamples("m.npy").ShouldBe((3, 4, 1, 4));
-        NpyReader.Read(P("i.npy")).AsExamples("i.npy").ShouldBe((3, 20, 4, 5));
-        NpyReader.Read(P("c.npy")).AsExamples("c.npy").ShouldBe((3, 20, 4, 5));
-        ShouldFail(() => NpyReader.Read(P("r.npy")).AsExamples("r.npy"), "r.npy", "r.npy: expected an array of shape N×D or N×H×W, found 3×4×5×6");
+        NpyReader.Read(P("m.npy")).AsExamples("m.npy").ShouldBe((3, 4, 1, 4, 1));
+        NpyReader.Read(P("i.npy")).AsExamples("i.npy").ShouldBe((3, 20, 4, 5, 1));
+        NpyReader.Read(P("c.npy")).AsExamples("c.npy").ShouldBe((3, 20, 4, 5, 1));
+        ShouldFail(() => NpyReader.Read(P("r.npy")).AsExamples("r.npy"), "r.npy", "r.npy: expected an array of shape N×D, N×H×W or N×H×W×C (C = 1 or 3), found 3×4×5×6");
         ShouldFail(() => NpyReader.Read(P("v.npy")).AsExamples("v.npy"), "v.npy", "found 7");
         ShouldFail(() => NpyReader.Read(P("m.npy")).AsLabels("m.npy"), "m.npy", "expected labels of shape N or N×1, found 3×4");
     }

@@ -179,6 +179,50 @@ public sealed class ArrayFileTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_of_rgb_png_images_trains_a_conv_vae_channel_by_channel_and_draws_colour_pictures()
+    {
+        // PNGs written by Python's zlib: colour type 2, each pixel's R, G, B together; the reds, greens and blues
+        // folders hold pictures bright in one channel.
+        Python("""
+            import zlib, struct
+            def png(name, img):
+                h, w, _ = img.shape
+                raw = b''.join(b'\x00' + img[y].astype(np.uint8).tobytes() for y in range(h))
+                ck = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+                open(name, 'wb').write(b'\x89PNG\r\n\x1a\n' + ck(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + ck(b'IDAT', zlib.compress(raw)) + ck(b'IEND', b''))
+            rng = np.random.default_rng(3)
+            for label, name in enumerate(['blues', 'greens', 'reds']):
+                os.makedirs(os.path.join('colours', name))
+                for i in range(30):
+                    img = rng.integers(0, 30, (8, 8, 3)); img[:, :, 2 - label] = 200 + rng.integers(0, 50, (8, 8))
+                    png(os.path.join('colours', name, f'{i:02}.png'), img)
+                    if label == 0 and i == 0: np.save('first.npy', img)
+            """);
+        using var sp = Zoo.Services();
+        var folder = Path.Combine(dir, "colours");
+        var run = RunConfig.Bind("vae", Zoo.Pairs("dataset=image-folder", $"dataset.path={folder}", "dataset.test-fraction=0.2", "encoder=conv", "decoder=conv",
+            "encoder.channels=8,16", "encoder.hidden=32", "latent=4", "likelihood=gaussian", "epochs=1", "batch-size=20"), sp.Catalog());
+        using (var data = run.LoadData())
+        {
+            (data.Shape.Dimensions, data.Shape.Channels, data.Shape.Height, data.Shape.Width, data.Shape.IsImage).ShouldBe((192, 3, 8, 8, true));
+            // blues/00.png, channel by channel: its blue plane is the row's last 64 values, as the PNG's every third byte.
+            var png = NpyReader.Read(Path.Combine(dir, "first.npy"));
+            using var all = cat([data.Train.Images, data.TestSet.Images]);
+            var rows = all.data<float>().ToArray();
+            var match = Enumerable.Range(0, (int)all.size(0)).Where(r =>
+                Enumerable.Range(0, 192).All(j => Math.Abs(rows[r * 192 + j] - png.Values[j % 64 * 3 + j / 64] / 255f) < 1e-6)).ToList();
+            match.Count.ShouldBe(1, "blues/00.png is one row, laid out channel by channel");
+        }
+        TrainAndReopen(run, Path.Combine(dir, "run-rgb"));
+        var samples = global::Zoo.Core.Data.Images.Png.Read(Path.Combine(dir, "run-rgb", "reconstructions.png"));
+        samples.Channels.ShouldBe(3);
+        int coloured = 0;
+        for (int p = 0; p < samples.Height * samples.Width; p++)
+            if (Math.Abs(samples.Pixels[3 * p] - samples.Pixels[3 * p + 2]) > 100) coloured++;
+        coloured.ShouldBeGreaterThan(1000, "the reconstructions of red and blue pictures are drawn in colour");
+    }
+
+    [Fact]
     public void A_csv_with_a_header_and_a_label_column_trains_on_the_other_columns()
     {
         Python(Files);
@@ -224,7 +268,7 @@ public sealed class ArrayFileTests : IDisposable
         Fails("garbage.npy", "garbage.npy: ");
         Fails("short.npy", "short.npy: ");
         Fails("text.csv", "text.csv:3: ");
-        Fails("scalar.npy", "expected an array of shape N×D or N×H×W");
+        Fails("scalar.npy", "expected an array of shape N×D, N×H×W or N×H×W×C (C = 1 or 3)");
         // An extension no data plugin reads is a config problem, named before anything is loaded.
         Should.Throw<ConfigException>(() => RunConfig.Bind("vae", Zoo.Pairs(Small(Path.Combine(dir, "faces.h5"))), sp.Catalog()))
             .Message.ShouldContain("no data plugin reads .h5 files");

@@ -11,9 +11,9 @@ public sealed partial record ImageFolderConfig : ArrayFileConfig;
 
 /// <summary>
 /// A folder of PNG images: `dataset=image-folder dataset.path=DIR`. The images sit in DIR itself (no labels) or in one
-/// sub-folder per class (labels in the sub-folders' name order), all of one size, 8-bit greyscale.
+/// sub-folder per class (labels in the sub-folders' name order), all of one size and colour: 8-bit greyscale or RGB.
 /// </summary>
-[ZooPlugin("image-folder", Description = "a folder of 8-bit greyscale PNG images of one size (dataset.path=DIR); one sub-folder per class gives labels")]
+[ZooPlugin("image-folder", Description = "a folder of 8-bit greyscale or RGB PNG images of one size (dataset.path=DIR); one sub-folder per class gives labels")]
 public sealed partial class ImageFolderData : DataPlugin<ImageFolderConfig>
 {
     protected override TrainingData Load(ImageFolderConfig config, DataRequest request)
@@ -31,20 +31,21 @@ public sealed partial class ImageFolderData : DataPlugin<ImageFolderConfig>
             : classes.SelectMany((d, i) => Pngs(d).Select(f => (File: f, Label: (long)i))).ToArray();
         if (files.Length == 0) throw new ArrayFormatException(root, "holds no .png images (directly or in class sub-folders)");
 
+        // Every image must have the first one's size and colour: a row of the data set is C × H × W values.
         var first = Png.Read(files[0].File);
-        if (first.Channels != 1)
-            throw new ArrayFormatException(files[0].File, "an RGB image: image-folder reads greyscale images for now (the pictures and networks have no colour channels yet)");
-        int h = first.Height, w = first.Width, d = h * w;
+        int h = first.Height, w = first.Width, c = first.Channels, d = h * w * c;
+        static string Colour(int channels) => channels == 1 ? "greyscale" : "RGB";
         var values = new float[(long)files.Length * d];
         for (int i = 0; i < files.Length; i++)
         {
             var image = i == 0 ? first : Png.Read(files[i].File);
-            if ((image.Height, image.Width, image.Channels) != (h, w, 1))
-                throw new ArrayFormatException(files[i].File, $"{image.Width}×{image.Height} {(image.Channels == 1 ? "greyscale" : "RGB")}, " +
-                                                              $"but {Path.GetFileName(files[0].File)} is {w}×{h} greyscale; every image must be the same");
+            if ((image.Height, image.Width, image.Channels) != (h, w, c))
+                throw new ArrayFormatException(files[i].File, $"{image.Width}×{image.Height} {Colour(image.Channels)}, " +
+                                                              $"but {Path.GetFileName(files[0].File)} is {w}×{h} {Colour(c)}; every image must be the same");
             for (int j = 0; j < d; j++) values[(long)i * d + j] = image.Pixels[j];
         }
-        var x = new NumericArray([files.Length, h, w], values, "|u1"); // 8-bit pixels: scaled to [0, 1] like a uint8 array
+        // 8-bit pixels, channels interleaved as in the PNG: scaled to [0, 1] and laid out channel by channel like a uint8 array.
+        var x = new NumericArray(c == 1 ? [files.Length, h, w] : [files.Length, h, w, c], values, "|u1");
         return config.Examples(root, x, classes.Length > 0 ? files.Select(f => f.Label).ToArray() : null, null, null, request);
     }
 }

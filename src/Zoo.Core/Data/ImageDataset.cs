@@ -4,7 +4,8 @@ using static Zoo.Torch.torch;
 namespace Zoo.Core.Data;
 
 /// <summary>
-/// Grey images with integer labels, held as float32 [N, H·W] pixels in [0, 1] and int64 [N] labels.
+/// Images with integer labels, held as float32 [N, C·H·W] pixels in [0, 1] (channel by channel: C = 1 grey, 3 RGB)
+/// and int64 [N] labels.
 /// The tensors belong to the dataset: dispose it when done.
 /// </summary>
 public sealed class ImageDataset : IDisposable
@@ -12,13 +13,15 @@ public sealed class ImageDataset : IDisposable
     public string Name { get; }
     public int Height { get; }
     public int Width { get; }
+    /// <summary>Channels per pixel: 1 (grey) or 3 (RGB).</summary>
+    public int Channels { get; }
     public Tensor Images { get; }
     public Tensor Labels { get; }
     public int Count { get; }
 
-    private ImageDataset(string name, int height, int width, Tensor images, Tensor labels)
+    private ImageDataset(string name, int height, int width, Tensor images, Tensor labels, int channels = 1)
     {
-        (Name, Height, Width, Images, Labels) = (name, height, width, images, labels);
+        (Name, Height, Width, Images, Labels, Channels) = (name, height, width, images, labels, channels);
         Count = (int)images.size(0);
     }
 
@@ -67,9 +70,9 @@ public sealed class ImageDataset : IDisposable
         return floats / 255.0;
     }
 
-    /// <summary>A dataset over tensors made elsewhere (generated data): [N, H·W] pixels in [0, 1] and [N] int64 labels; it takes ownership.</summary>
-    public static ImageDataset FromTensors(string name, int height, int width, Tensor images, Tensor labels) =>
-        new(name, height, width, images, labels);
+    /// <summary>A dataset over tensors made elsewhere (generated data): [N, C·H·W] pixels in [0, 1] and [N] int64 labels; it takes ownership.</summary>
+    public static ImageDataset FromTensors(string name, int height, int width, Tensor images, Tensor labels, int channels = 1) =>
+        new(name, height, width, images, labels, channels);
 
     /// <summary>A dataset over the first <paramref name="n"/> examples (copies; for tests and quick runs).</summary>
     public ImageDataset Take(int n) => Slice(Name, 0, Math.Min(n, Count));
@@ -79,7 +82,7 @@ public sealed class ImageDataset : IDisposable
     {
         using var images = Images.narrow(0, start, count);
         using var labels = Labels.narrow(0, start, count);
-        return new ImageDataset(name, Height, Width, images.clone().DetachFromDisposeScope(), labels.clone().DetachFromDisposeScope());
+        return new ImageDataset(name, Height, Width, images.clone().DetachFromDisposeScope(), labels.clone().DetachFromDisposeScope(), Channels);
     }
 
     public void Dispose()

@@ -13,7 +13,7 @@ public static class ModelPictures
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = model.Sample(count, generator);
-        return Pictures.Grid(Rows(x), shape.Height, shape.Width, columns);
+        return Pictures.Grid(Rows(x), shape.Height, shape.Width, columns, channels: shape.Channels);
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ public static class ModelPictures
         long n = sources.size(0), perSource = z.size(0) / n;
         var rows = sources.unsqueeze(0).expand(perSource, n, sources.size(1)).reshape(perSource * n, sources.size(1));
         var pictures = decoder.Decode(z, rows).narrow(1, 0, shape.Dimensions);
-        return Pictures.Grid([.. Rows(sources.narrow(1, 0, shape.Dimensions)), .. Rows(pictures)], shape.Height, shape.Width, (int)n);
+        return Pictures.Grid([.. Rows(sources.narrow(1, 0, shape.Dimensions)), .. Rows(pictures)], shape.Height, shape.Width, (int)n, channels: shape.Channels);
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public static class ModelPictures
             tiles.AddRange(b.Skip(start).Take(n));
             if (n < columns) tiles.AddRange(Enumerable.Repeat(new float[shape.Dimensions], columns - n));
         }
-        return Pictures.Grid(tiles, shape.Height, shape.Width, columns);
+        return Pictures.Grid(tiles, shape.Height, shape.Width, columns, channels: shape.Channels);
     }
 
     /// <summary>Posterior means of a 2-D latent, coloured by label (seed 003).</summary>
@@ -100,7 +100,7 @@ public static class ModelPictures
                 grid[(r * n + c) * 2 + 1] = (float)(range - 2 * range * r / (n - 1));
             }
         var x = model.Decode(tensor(grid, [n * n, 2]));
-        return Pictures.Grid(Rows(x), shape.Height, shape.Width, n, scale: 1, gap: 0);
+        return Pictures.Grid(Rows(x), shape.Height, shape.Width, n, scale: 1, gap: 0, channels: shape.Channels);
     }
 
     private static List<float[]> Rows(Tensor x)

@@ -3,8 +3,11 @@ namespace Zoo.Core.Imaging;
 /// <summary>The zoo's pictures: grids of grey images, line plots of training curves, scatter plots of latents.</summary>
 public static class Pictures
 {
-    /// <summary>Tiles grey images (values in [0,1], row-major h×w each) into rows, scaled up by <paramref name="scale"/>.</summary>
-    public static RgbImage Grid(IReadOnlyList<float[]> images, int h, int w, int columns, int scale = 3, int gap = 2)
+    /// <summary>
+    /// Tiles images (values in [0,1], row-major h×w each, <paramref name="channels"/> of them one after the other: 1 grey,
+    /// 3 RGB) into rows, scaled up by <paramref name="scale"/>.
+    /// </summary>
+    public static RgbImage Grid(IReadOnlyList<float[]> images, int h, int w, int columns, int scale = 3, int gap = 2, int channels = 1)
     {
         int rows = (images.Count + columns - 1) / columns;
         var img = new RgbImage(columns * (w * scale + gap) + gap, rows * (h * scale + gap) + gap);
@@ -15,8 +18,9 @@ public static class Pictures
             for (int y = 0; y < h * scale; y++)
                 for (int x = 0; x < w * scale; x++)
                 {
-                    var v = (byte)Math.Clamp(images[k][y / scale * w + x / scale] * 255f, 0f, 255f);
-                    img.Set(ox + x, oy + y, (v, v, v));
+                    int p = y / scale * w + x / scale;
+                    byte V(int c) => (byte)Math.Clamp(images[k][c * h * w + p] * 255f, 0f, 255f);
+                    img.Set(ox + x, oy + y, channels == 3 ? (V(0), V(1), V(2)) : (V(0), V(0), V(0)));
                 }
         }
         return img;

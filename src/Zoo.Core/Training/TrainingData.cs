@@ -51,7 +51,7 @@ public sealed class TrainingData : IDisposable
         return new TrainingData
         {
             Train = train, TrainInputs = inputs, Binarization = binarization, TestSet = test, Test = x, Validation = valid,
-            Shape = new DataShape(train.Height * train.Width, train.Height, train.Width, classes),
+            Shape = new DataShape(train.Channels * train.Height * train.Width, train.Height, train.Width, classes) { Channels = train.Channels },
         };
     }
 

@@ -16,12 +16,14 @@ public sealed record NumericArray(int[] Shape, float[] Values, string DType)
     /// The array as N examples of D features: N×D (a 1×D image each), N×H×W or N×H×W×1 (H×W images, D = H·W).
     /// <paramref name="source"/> names the file in the error for any other shape.
     /// </summary>
-    public (int N, int D, int Height, int Width) AsExamples(string source) => Shape switch
+    public (int N, int D, int Height, int Width, int Channels) AsExamples(string source) => Shape switch
     {
-        [var n, var d] => (n, d, 1, d),
-        [var n, var h, var w] => (n, Pixels(source, h, w), h, w),
-        [var n, var h, var w, 1] => (n, Pixels(source, h, w), h, w),
-        _ => throw new ArrayFormatException(source, $"expected an array of shape N×D or N×H×W, found {FormatShape(Shape)}"),
+        [var n, var d] => (n, d, 1, d, 1),
+        [var n, var h, var w] => (n, Pixels(source, h, w), h, w, 1),
+        [var n, var h, var w, 1] => (n, Pixels(source, h, w), h, w, 1),
+        // RGB pictures as NumPy and PNG lay them out, channels last; a row becomes C × H × W, channel by channel.
+        [var n, var h, var w, 3] => (n, 3 * Pixels(source, h, w), h, w, 3),
+        _ => throw new ArrayFormatException(source, $"expected an array of shape N×D, N×H×W or N×H×W×C (C = 1 or 3), found {FormatShape(Shape)}"),
     };
 
     // With N ≥ 1 the product fits (the whole array does); an empty 0×H×W array may still name an absurd image.
