@@ -76,7 +76,8 @@ namespace Zoo.Generators
                     var own = SymbolEqualityComparer.Default.Equals(declaring, type);
                     var ok = declaring.GetMembers(method).OfType<IMethodSymbol>().Any(m =>
                         !m.IsStatic && m.Parameters.Length == 0 && m.ReturnType.SpecialType == SpecialType.System_String &&
-                        (own || m.DeclaredAccessibility != Accessibility.Private));
+                        // The records deriving from an abstract one run its rules, so those may not be private.
+                        ((own && !type.IsAbstract) || m.DeclaredAccessibility != Accessibility.Private));
                     if (ok) rules.Add(method);
                     else if (own)
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadRule,

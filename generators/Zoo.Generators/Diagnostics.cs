@@ -41,7 +41,7 @@ namespace Zoo.Generators
             "'{0}' is not a valid plugin name; use lower-case kebab-case (letters and digits, single hyphens, starting with a letter), e.g. 'beta-vae'");
 
         public static readonly DiagnosticDescriptor BadRule = Error("ZOO008", "Config rule method not found",
-            "[ConfigRule(\"{0}\")] on '{1}' names no accessible instance method '{0}()' without parameters returning string?");
+            "[ConfigRule(\"{0}\")] on '{1}' names no accessible instance method '{0}()' without parameters returning string? (on an abstract record it may not be private: the records deriving from it run it)");
 
         public static readonly DiagnosticDescriptor NotAPlugin = Error("ZOO009", "Not a plugin class",
             "'{0}' has [ZooPlugin] but is {1}; derive a concrete class from LikelihoodPlugin<T>, PriorPlugin<T>, EncoderPlugin<T>, DecoderPlugin<T>, DataPlugin<T>, ModelPlugin<T> or CallbackPlugin<T>");

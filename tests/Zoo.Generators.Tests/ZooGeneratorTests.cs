@@ -483,6 +483,14 @@ public class ZooGeneratorTests
 
             [ZooConfig]
             public sealed partial class ClassConfig { }
+
+            [ZooConfig]
+            [ConfigRule("Hidden")]
+            public abstract partial record SharedConfig
+            {
+                [Description("x")] public int X { get; init; }
+                private string? Hidden() => null;
+            }
             """;
         const string plugins = """
             using Zoo.Core.Configuration;
