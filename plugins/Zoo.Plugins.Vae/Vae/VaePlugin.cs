@@ -13,19 +13,8 @@ namespace Zoo.Plugins.Vae.Vae;
 /// with other run defaults.
 /// </summary>
 [ZooPlugin("vae", Description = "VAE composed of any likelihood, prior, encoder and decoder plugins (ELBO with analytic or Monte Carlo KL)")]
-public partial class VaePlugin : ModelPlugin<VaeConfig>
+public partial class VaePlugin : ComposedModelPlugin<VaeConfig>
 {
-    protected override Binarization AutoBinarization(VaeConfig config) =>
-        config.Likelihood.Bound.WantsBinaryData ? Binarization.Threshold : Binarization.None;
-
-    /// <summary>
-    /// A VAE models examples; a table arrives as rows packed for the VFAE, with s, y and a labelled flag beside x, which a
-    /// VAE would learn as inputs (and leak y into its code). So a table is refused, naming the model that reads it.
-    /// </summary>
-    protected override TrainingData Prepare(VaeConfig config, TrainingData data, int seed) => data.Tabular is null ? data
-        : throw new ConfigException($"{Name}: {data.Train.Name.Replace("-train", "")} is a table of rows packed with s and y for the vfae; " +
-                                    "train the vfae on it (variant=vae is its plain-VAE baseline), or give the vae a .npy/.csv of features");
-
     protected override IVaeModel Create(VaeConfig cfg, DataShape data, Generator generator)
     {
         // The prior is checked before any network is built, so a refusal leaves nothing allocated.
