@@ -157,10 +157,10 @@ public class ConfigTests
     [Fact]
     public void The_catalog_resolves_by_name_and_rejects_duplicates()
     {
-        Catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "vae", "vfae"]);
+        Catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "vae", "vfae", "wae-mmd"]);
         Catalog.OfKind(PluginKind.Callback).Select(p => p.Name).ShouldBe(["classifier-accuracy", "latent-activity", "metrics-file", "pictures"]);
         Catalog.Likelihood("gaussian").Config.Keys.Single().Name.ShouldBe("min-variance");
-        Should.Throw<ArgumentException>(() => Catalog.Model("vq-vae")).Message.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vae, vfae)");
+        Should.Throw<ArgumentException>(() => Catalog.Model("vq-vae")).Message.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, vae, vfae, wae-mmd)");
         Should.Throw<InvalidOperationException>(() => new PluginCatalog([Catalog.Model("bernoulli-vae"), Catalog.Model("bernoulli-vae")]))
             .Message.ShouldContain("two model plugins are named 'bernoulli-vae'");
         // dataset= takes a plugin or a path whose extension a data plugin claims.
