@@ -202,6 +202,18 @@ public class WaeMmdTests
         model.ShouldBeOfType<StochasticWassersteinAutoencoder>();
     }
 
+    [Fact]
+    public void The_memory_estimate_measures_the_wae_mmd_on_the_meta_device()
+    {
+        // The penalty reads no values back (C stays a tensor), so the run is measured before it starts, not left unchecked.
+        using var sp = Zoo.Services();
+        var run = sp.Catalog().SmallRun("wae-mmd");
+        using var data = run.LoadData();
+        var estimate = MemoryEstimate.ForTraining(run.Model.Name, g => run.CreateModel(data.Shape, g), run, data).ShouldNotBeNull();
+        estimate.Parameters.ShouldBeGreaterThan(0);
+        estimate.Activations.ShouldBeGreaterThan(0);
+    }
+
     /// <summary>The unbiased MMD between the trained model's codes of the test split and as many prior draws, at the prior's C.</summary>
     private static double TestCodeMmd(string dir, PluginCatalog catalog)
     {
