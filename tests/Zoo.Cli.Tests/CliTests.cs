@@ -263,7 +263,7 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
     }
 
     [Theory]
-    [InlineData("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae)", "train", "vq-vae")]
+    [InlineData("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae, wae-mmd)", "train", "vq-vae")]
     [InlineData("unknown key 'latnt' (did you mean 'latent'?)", "train", "bernoulli-vae", "latnt=2")]
     [InlineData("latent = 0 is out of range [1, 4096]", "train", "bernoulli-vae", "latent=0")]
     [InlineData("learning-rate = 'fast' is not a finite number", "train", "bernoulli-vae", "learning-rate=fast")]

@@ -63,7 +63,7 @@ public class JobServiceTests
             File.ReadAllText(store.LogPath(id)).ShouldContain("succeeded: test ELBO");
             // Failing jobs are recorded with a reason; the service goes on.
             WaitFor(store, "broken", r => r.IsFinal).Reason.ShouldStartWith(Path.Combine(t.Home.Inbox, "broken.json") + ": not a job file");
-            WaitFor(store, unknown, r => r.IsFinal).Reason.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae)");
+            WaitFor(store, unknown, r => r.IsFinal).Reason.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae, wae-mmd)");
             WaitFor(store, queued, r => r.IsFinal).State.ShouldBe(JobState.Succeeded);
             store.Inbox().ShouldBeEmpty();
         }

@@ -106,7 +106,7 @@ public class PluginLoaderTests
             log.Lines.ShouldContain(l => l.StartsWith("Warning: Skipped plugin assembly " + s.Path + ": " + s.Reason));
         // The catalog still works, with the built-ins and the good drop-in, and nothing from the broken ones.
         var catalog = sp.GetRequiredService<PluginCatalog>();
-        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae", "vfae"]);
+        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae", "vfae", "wae-mmd"]);
         catalog.OfKind(PluginKind.Prior).Select(p => p.Name).ShouldBe(["gaussian-mixture", "standard-normal"]);
     }
 }

@@ -140,9 +140,9 @@ public class ConfigTests
                      .Select(t => t.Assembly))
             names.AddRange(services.AddZooPluginAssembly(assembly).Plugins);
         names.Order().ShouldBe(["decoder conv", "decoder mlp", "encoder conv", "encoder gaussian-mlp", "likelihood bernoulli", "likelihood continuous-bernoulli", "likelihood gaussian",
-            "model bernoulli-vae", "model gaussian-vae", "model iwae", "model vae", "prior standard-normal"]);
+            "model bernoulli-vae", "model gaussian-vae", "model iwae", "model vae", "model wae-mmd", "prior standard-normal"]);
         using var sp = services.BuildServiceProvider();
-        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(12);
+        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(13);
         Should.Throw<InvalidOperationException>(() => new ServiceCollection().AddZooPluginAssembly(typeof(ConfigTests).Assembly))
             .Message.ShouldContain("has no [assembly: ZooPluginAssembly]");
     }
@@ -157,10 +157,10 @@ public class ConfigTests
     [Fact]
     public void The_catalog_resolves_by_name_and_rejects_duplicates()
     {
-        Catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae", "vfae"]);
+        Catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae", "vfae", "wae-mmd"]);
         Catalog.OfKind(PluginKind.Callback).Select(p => p.Name).ShouldBe(["classifier-accuracy", "latent-activity", "metrics-file", "pictures"]);
         Catalog.Likelihood("gaussian").Config.Keys.Single().Name.ShouldBe("min-variance");
-        Should.Throw<ArgumentException>(() => Catalog.Model("vq-vae")).Message.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae)");
+        Should.Throw<ArgumentException>(() => Catalog.Model("vq-vae")).Message.ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae, wae-mmd)");
         Should.Throw<InvalidOperationException>(() => new PluginCatalog([Catalog.Model("bernoulli-vae"), Catalog.Model("bernoulli-vae")]))
             .Message.ShouldContain("two model plugins are named 'bernoulli-vae'");
         // dataset= takes a plugin or a path whose extension a data plugin claims.

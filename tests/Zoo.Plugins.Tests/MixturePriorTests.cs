@@ -76,7 +76,7 @@ public class MixturePriorTests
         using var sp = services.BuildServiceProvider();
         var catalog = sp.GetRequiredService<PluginCatalog>();
         catalog.Prior("gaussian-mixture").Config.Keys.Select(k => k.Name).ShouldBe(["components", "radius", "scale"]);
-        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae"]); // no model of its own
+        catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae", "wae-mmd"]); // no model of its own
 
         var run = catalog.SmallRun("vae", "prior=gaussian-mixture", "kl=monte-carlo", "latent=2", "epochs=2", "prior.components=4");
         run.Values()["prior"].ShouldBe("gaussian-mixture");

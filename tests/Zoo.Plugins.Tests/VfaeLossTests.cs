@@ -1,4 +1,5 @@
 using Zoo.Core.Data.Tabular;
+using Zoo.Core.Models;
 using Zoo.Core.Plugins;
 using Zoo.Plugins.Decoders.Mlp;
 using Zoo.Plugins.Encoders.GaussianMlp;

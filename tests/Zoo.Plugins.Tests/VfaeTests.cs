@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Zoo.Core.Evaluation;
 using Zoo.Core.Imaging;
+using Zoo.Core.Models;
 using Zoo.Core.Runs;
 using Zoo.Core.Training;
 using Zoo.Plugins.Vfae.Vfae;

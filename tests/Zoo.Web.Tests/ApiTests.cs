@@ -82,7 +82,7 @@ public class ApiTests
         stderr.ToString().Trim().ShouldBe("zoo: error: " + problem["detail"]!.GetValue<string>());
 
         var unknown = await Json(await w.Client.PostAsJsonAsync("/api/jobs", new { model = "vq-vae" }), HttpStatusCode.BadRequest, "application/problem+json");
-        unknown["errors"]!["model"]![0]!.GetValue<string>().ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae)");
+        unknown["errors"]!["model"]![0]!.GetValue<string>().ShouldBe("unknown model 'vq-vae' (available: bernoulli-vae, gaussian-vae, iwae, vae, vfae, wae-mmd)");
 
         var broken = await w.Client.PostAsync("/api/jobs", new StringContent("{ \"model\": ", Encoding.UTF8, "application/json"));
         (await Json(broken, HttpStatusCode.BadRequest))["errors"]!["body"]![0]!.GetValue<string>().ShouldStartWith("not a job file");

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Zoo.Core.Configuration;
 using Zoo.Core.Data;
 using Zoo.Core.Data.Tabular;
+using Zoo.Core.Models;
 using Zoo.Core.Plugins;
 using Zoo.Core.Training;
 using Zoo.Torch;

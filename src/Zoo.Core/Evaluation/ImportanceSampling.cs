@@ -77,6 +77,14 @@ public static class ImportanceSampling
     }
 
     /// <summary>
+    /// <paramref name="run"/>'s model as importance sampling needs it, or a one-line refusal that names the ability it
+    /// lacks (a WAE with a deterministic encoder has a joint but no proposal) and what therefore cannot be done.
+    /// </summary>
+    public static IImportanceSampled Require(TrainedRun run, string consequence) => run.Model as IImportanceSampled
+        ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' is not importance-sampled: it gives no proposal q(z|x) " +
+                                               $"beside its joint log p(x, z) (IImportanceSampled), so {consequence}");
+
+    /// <summary>
     /// The most rows of importance samples that may go through <paramref name="run"/>'s networks at once in the memory
     /// available (<see cref="MemoryEstimate.BytesPerImportanceRow"/>, measured on the meta device); unbounded when the
     /// model cannot be measured. Throws <see cref="NotEnoughMemoryException"/> when not even one row fits.

@@ -24,8 +24,7 @@ public sealed record LikelihoodReport(
     /// <summary>Evaluates the first <paramref name="limit"/> test examples (0 = the run's whole test split).</summary>
     public static LikelihoodReport Measure(TrainedRun run, int k, int limit, int seed)
     {
-        var model = run.Model as IImportanceSampled
-            ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' does not expose log p(x, z), so its likelihood cannot be importance-sampled");
+        var model = ImportanceSampling.Require(run, "its log-likelihood cannot be estimated");
         var data = run.Data;
         long n = limit > 0 ? Math.Min(limit, data.Test.size(0)) : data.Test.size(0);
         using var x = data.Test.narrow(0, 0, n);
@@ -62,8 +61,7 @@ public sealed record AnomalyReport(
     /// </summary>
     public static AnomalyReport Measure(TrainedRun run, TrainingData? scored, string scoredName, string split, int k, double quantile, int limit, int seed)
     {
-        var model = run.Model as IImportanceSampled
-            ?? throw new InvalidOperationException($"model '{run.Plugin.Name}' does not expose log p(x, z), so it cannot score likelihoods");
+        var model = ImportanceSampling.Require(run, "it cannot score likelihoods");
         if (!(quantile > 0 && quantile < 1)) throw new ArgumentException($"--quantile must be in (0, 1), found {quantile}");
         if (scored is not null && scored.Shape.Dimensions != run.Shape.Dimensions)
             throw new ArgumentException($"{scoredName} has {scored.Shape.Dimensions} dimensions per input, but the run's model takes {run.Shape.Dimensions}");
