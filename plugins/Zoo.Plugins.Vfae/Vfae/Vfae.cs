@@ -70,7 +70,7 @@ public sealed partial record VfaeConfig
 
     [Description("alpha: weight of the classification term log q(y|z1) on labelled rows")]
     [Range(0.0, 1e6)]
-    public double Alpha { get; init; } = 20;
+    public double Alpha { get; init; } = 100;
 
     [Description("MMD between the s groups' posterior means of z1 (what the probes see): exact (Gaussian kernel), rff (random Fourier features) or none")]
     public MmdEstimator Mmd { get; init; } = MmdEstimator.Exact;
