@@ -107,6 +107,6 @@ public class PluginLoaderTests
         // The catalog still works, with the built-ins and the good drop-in, and nothing from the broken ones.
         var catalog = sp.GetRequiredService<PluginCatalog>();
         catalog.OfKind(PluginKind.Model).Select(p => p.Name).ShouldBe(["bernoulli-vae", "gaussian-vae", "iwae", "vae", "vfae", "wae-mmd"]);
-        catalog.OfKind(PluginKind.Prior).Select(p => p.Name).ShouldBe(["gaussian-mixture", "standard-normal"]);
+        catalog.OfKind(PluginKind.Prior).Select(p => p.Name).ShouldBe(["gaussian-mixture", "standard-normal", "vamp"]);
     }
 }

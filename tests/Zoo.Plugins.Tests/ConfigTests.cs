@@ -140,9 +140,9 @@ public class ConfigTests
                      .Select(t => t.Assembly))
             names.AddRange(services.AddZooPluginAssembly(assembly).Plugins);
         names.Order().ShouldBe(["decoder conv", "decoder mlp", "encoder conv", "encoder gaussian-mlp", "likelihood bernoulli", "likelihood continuous-bernoulli", "likelihood gaussian",
-            "model bernoulli-vae", "model gaussian-vae", "model iwae", "model vae", "model wae-mmd", "prior standard-normal"]);
+            "model bernoulli-vae", "model gaussian-vae", "model iwae", "model vae", "model wae-mmd", "prior standard-normal", "prior vamp"]);
         using var sp = services.BuildServiceProvider();
-        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(13);
+        sp.GetRequiredService<PluginCatalog>().All.Count.ShouldBe(14);
         Should.Throw<InvalidOperationException>(() => new ServiceCollection().AddZooPluginAssembly(typeof(ConfigTests).Assembly))
             .Message.ShouldContain("has no [assembly: ZooPluginAssembly]");
     }

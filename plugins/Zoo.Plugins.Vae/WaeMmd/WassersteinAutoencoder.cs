@@ -37,8 +37,8 @@ public class WassersteinAutoencoder : nn.Module, IVaeModel
     public WassersteinAutoencoder(string name, ComposedParts parts, int latentDim, WaeOptions options) : base(name)
     {
         (encoder, decoder, Likelihood, Prior, LatentDim, Options) = (parts.Encoder, parts.Decoder, parts.Likelihood, parts.Prior, latentDim, options);
-        register_module("encoder", encoder.Module);
-        register_module("decoder", decoder.Module);
+        // Encoder, decoder and a learned prior's parameters (the VampPrior's pseudo-inputs) are trained and checkpointed.
+        foreach (var (part, module) in parts.Modules()) register_module(part, module);
     }
 
     /// <summary>The code of each row of <paramref name="q"/>: its mean here (the paper's deterministic encoder).</summary>

@@ -127,6 +127,9 @@ public sealed partial class VfaePlugin : ModelPlugin<VfaeConfig>
     {
         var layout = data.Table ?? throw new InvalidDataException("vfae: the data was not prepared as packed rows");
         var prior = cfg.Prior.Create();
+        // Such a prior reads a composed model's encoder; the VFAE has two encoders and attaches none.
+        if (prior is ILearnedPrior)
+            throw new ConfigException($"vfae: prior '{cfg.Prior.Name}' learns from the model's encoder, which only a composed model (vae) attaches; use standard-normal");
         var binary = cfg.Likelihood.Create();
         var continuous = cfg.ContinuousLikelihood.Create();
 

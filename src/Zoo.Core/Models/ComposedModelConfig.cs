@@ -34,7 +34,8 @@ public abstract partial record ComposedModelConfig
     /// <summary>
     /// The four parts for <paramref name="data"/>, the networks initialised from <paramref name="generator"/>: the
     /// encoder first, then the decoder (the order seed 003's figures depend on). <paramref name="prior"/>: the prior when
-    /// the model has made it already (to check it before any network is built).
+    /// the model has made it already (to check it before any network is built). A prior with learned parameters
+    /// (<see cref="ILearnedPrior"/>) is attached to the encoder last, so it draws after the networks.
     /// </summary>
     public ComposedParts CreateParts(DataShape data, Generator generator, IPrior? prior = null)
     {
@@ -42,6 +43,7 @@ public abstract partial record ComposedModelConfig
         prior ??= Prior.Create();
         var encoder = Encoder.Create(data, Latent, generator);
         var decoder = Decoder.Create(Latent, data, likelihood.OutputsPerDimension, generator);
+        (prior as ILearnedPrior)?.Attach(encoder, data, generator);
         return new ComposedParts(encoder, decoder, likelihood, prior);
     }
 
@@ -54,4 +56,17 @@ public abstract partial record ComposedModelConfig
 }
 
 /// <summary>A composed model's parts, built from its config (<see cref="ComposedModelConfig.CreateParts"/>).</summary>
-public sealed record ComposedParts(IEncoder Encoder, IDecoder Decoder, ILikelihood Likelihood, IPrior Prior);
+public sealed record ComposedParts(IEncoder Encoder, IDecoder Decoder, ILikelihood Likelihood, IPrior Prior)
+{
+    /// <summary>
+    /// The networks a model built of these parts owns, by the names its checkpoints give them: the encoder, the decoder
+    /// and, for a prior with learned parameters, the prior. A model registers each (`register_module(name, module)`),
+    /// so the optimiser trains them all and a checkpoint saves and resumes them all.
+    /// </summary>
+    public IEnumerable<(string Name, nn.Module Module)> Modules()
+    {
+        yield return ("encoder", Encoder.Module);
+        yield return ("decoder", Decoder.Module);
+        if (Prior is ILearnedPrior learned) yield return ("prior", learned.Module);
+    }
+}

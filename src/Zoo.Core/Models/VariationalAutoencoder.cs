@@ -44,8 +44,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
         this.encoder = encoder;
         this.decoder = decoder;
         (Likelihood, Prior, LatentDim, Options) = (likelihood, prior, latentDim, options);
-        register_module("encoder", encoder.Module);
-        register_module("decoder", decoder.Module);
+        foreach (var (part, module) in new ComposedParts(encoder, decoder, likelihood, prior).Modules()) register_module(part, module);
     }
 
     public ElboTerms Loss(Tensor x, Generator generator)

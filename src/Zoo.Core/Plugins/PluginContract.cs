@@ -81,12 +81,35 @@ public static class PluginContract
             ?? Shape("Sample", likelihood.Sample(output, g), Rows, Dimensions);
     }
 
+    /// <summary>A prior's shapes; one with learned parameters is first attached to a small encoder, as a composed model would.</summary>
     private static string? Prior(IPrior prior, Generator g)
+    {
+        if (prior is not ILearnedPrior learned) return PriorShapes(prior, g);
+        using var encoder = new ProbeEncoder(g);
+        learned.Attach(encoder, Picture, g);
+        using var module = learned.Module;
+        if (module is null) return "Module is null after Attach; the model trains and saves the prior's parameters through it";
+        if (module.parameters().Count == 0) return "its Module has no parameters after Attach; a learned prior trains them";
+        if (PriorShapes(prior, g) is { } problem) return problem;
+        prior.LogProb(randn([Rows, Latent], g)).sum().backward();
+        return module.parameters().All(p => p.grad is null) ? "no gradient reaches its Module's parameters from LogProb" : null;
+    }
+
+    private static string? PriorShapes(IPrior prior, Generator g)
     {
         var q = new DiagonalGaussian(randn([Rows, Latent], g), randn([Rows, Latent], g) * 0.1);
         return Shape("LogProb", prior.LogProb(randn([Rows, Latent], g)), Rows)
             ?? Shape($"Sample({Rows}, {Latent})", prior.Sample(Rows, Latent, g), Rows, Latent)
             ?? (prior.AnalyticKl(q) is { } kl ? Shape("AnalyticKl", kl, Rows) : null);
+    }
+
+    /// <summary>The encoder a learned prior is attached to for the check: one linear layer from the picture to [μ | log σ²].</summary>
+    private sealed class ProbeEncoder(Generator g) : IEncoder, IDisposable
+    {
+        private readonly Zoo.Torch.Modules.Linear head = new(Dimensions, 2 * Latent, generator: g);
+        public nn.Module Module => head;
+        public DiagonalGaussian Encode(Tensor x) => DiagonalGaussian.FromHead(head.forward(x));
+        public void Dispose() => head.Dispose();
     }
 
     private static string? Encoder(IEncoder encoder, Generator g)

@@ -25,6 +25,21 @@ public interface IFactorizedPrior
     Tensor AnalyticKlPerDimension(DiagonalGaussian q);
 }
 
+/// <summary>
+/// A prior with parameters of its own that reads the model's encoder (the VampPrior: a mixture of q(z | u_k) over
+/// learned pseudo-inputs u_k). A composed model attaches it once its encoder and decoder are built
+/// (<see cref="Models.ComposedModelConfig.CreateParts"/>), so other priors' runs draw their weights as before, and owns
+/// <see cref="Module"/> with its networks (<see cref="Models.ComposedParts.Modules"/>): Adam trains it, checkpoints keep it.
+/// </summary>
+public interface ILearnedPrior
+{
+    /// <summary>The prior's parameters; valid once attached.</summary>
+    nn.Module Module { get; }
+
+    /// <summary>Makes the parameters for data of <paramref name="data"/>'s shape, drawn from <paramref name="generator"/>, and reads <paramref name="encoder"/> from now on.</summary>
+    void Attach(IEncoder encoder, DataShape data, Generator generator);
+}
+
 public interface IPriorPlugin : IPlugin
 {
     IPrior Create(object config);
