@@ -97,7 +97,7 @@ public class VfaeTests
         // A CSV table is the table plugin's (a bare .csv path is the numeric csv plugin's).
         var run = RunConfig.Bind("vfae", Zoo.Pairs(
             "dataset=table", $"dataset.path={table}", "dataset.target=y", "dataset.sensitive=s", "latent=4", "latent2=4",
-            "encoder.hidden=32", "decoder.hidden=32", "classifier-hidden=32", "epochs=40",
+            "encoder.hidden=32", "decoder.hidden=32", "classifier-hidden=32", "epochs=40", "alpha=20", // the weights these thresholds were set with
             $"mmd-weight={mmdWeight.ToString(CultureInfo.InvariantCulture)}"), sp.Catalog());
         var dir = Zoo.TempDir();
         try
