@@ -26,6 +26,7 @@ public class WassersteinAutoencoder : nn.Module, IVaeModel
 {
     private readonly IEncoder encoder;
     private readonly IDecoder decoder;
+    private readonly ComposedParts parts;
 
     public ILikelihood Likelihood { get; }
     public IPrior Prior { get; }
@@ -36,6 +37,7 @@ public class WassersteinAutoencoder : nn.Module, IVaeModel
 
     public WassersteinAutoencoder(string name, ComposedParts parts, int latentDim, WaeOptions options) : base(name)
     {
+        this.parts = parts;
         (encoder, decoder, Likelihood, Prior, LatentDim, Options) = (parts.Encoder, parts.Decoder, parts.Likelihood, parts.Prior, latentDim, options);
         // Encoder, decoder and a learned prior's parameters (the VampPrior's pseudo-inputs) are trained and checkpointed.
         foreach (var (part, module) in parts.Modules()) register_module(part, module);
@@ -65,26 +67,12 @@ public class WassersteinAutoencoder : nn.Module, IVaeModel
 
     public DiagonalGaussian Encode(Tensor x) => encoder.Encode(x);
 
-    public Tensor Decode(Tensor z)
-    {
-        using var output = decoder.Decode(z);
-        return Likelihood.Mean(output);
-    }
+    public Tensor Decode(Tensor z) => parts.DecodeMean(z);
 
-    public Tensor Sample(long n, Generator generator)
-    {
-        using var z = Prior.Sample(n, LatentDim, generator);
-        return Decode(z);
-    }
+    public Tensor Sample(long n, Generator generator) => parts.Sample(n, LatentDim, generator);
 
     /// <summary>log p(x | z) + log p(z) per row: the model's joint, which importance sampling needs beside a proposal.</summary>
-    public Tensor LogJoint(Tensor x, Tensor z)
-    {
-        using var output = decoder.Decode(z);
-        using var logLikelihood = Likelihood.LogProb(output, x);
-        using var logPrior = Prior.LogProb(z);
-        return logLikelihood + logPrior;
-    }
+    public Tensor LogJoint(Tensor x, Tensor z) => parts.LogJoint(x, z);
 }
 
 /// <summary>

@@ -69,4 +69,27 @@ public sealed record ComposedParts(IEncoder Encoder, IDecoder Decoder, ILikeliho
         yield return ("decoder", Decoder.Module);
         if (Prior is ILearnedPrior learned) yield return ("prior", learned.Module);
     }
+
+    /// <summary>E[x | z] under the likelihood: the decoder's output for <paramref name="z"/> through the likelihood's mean.</summary>
+    public Tensor DecodeMean(Tensor z)
+    {
+        using var output = Decoder.Decode(z);
+        return Likelihood.Mean(output);
+    }
+
+    /// <summary>Draws z from the prior and decodes its mean image: [n, D].</summary>
+    public Tensor Sample(long n, int latentDim, Generator generator)
+    {
+        using var z = Prior.Sample(n, latentDim, generator);
+        return DecodeMean(z);
+    }
+
+    /// <summary>log p(x | z) + log p(z) per row: [N] for x [N, D] and z [N, d] (the joint importance sampling weighs).</summary>
+    public Tensor LogJoint(Tensor x, Tensor z)
+    {
+        using var output = Decoder.Decode(z);
+        using var logLikelihood = Likelihood.LogProb(output, x);
+        using var logPrior = Prior.LogProb(z);
+        return logLikelihood + logPrior;
+    }
 }

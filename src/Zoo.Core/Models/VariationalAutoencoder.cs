@@ -28,6 +28,7 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
     private double warmup = 1.0; // the warm-up factor of the KL weight; 1 outside training
     private readonly IEncoder encoder;
     private readonly IDecoder decoder;
+    private readonly ComposedParts parts;
 
     public ILikelihood Likelihood { get; }
     public IPrior Prior { get; }
@@ -43,8 +44,9 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
             throw new InvalidOperationException($"{name}: free bits need a prior that factorises over dimensions (standard-normal)");
         this.encoder = encoder;
         this.decoder = decoder;
+        parts = new ComposedParts(encoder, decoder, likelihood, prior);
         (Likelihood, Prior, LatentDim, Options) = (likelihood, prior, latentDim, options);
-        foreach (var (part, module) in new ComposedParts(encoder, decoder, likelihood, prior).Modules()) register_module(part, module);
+        foreach (var (part, module) in parts.Modules()) register_module(part, module);
     }
 
     public ElboTerms Loss(Tensor x, Generator generator)
@@ -95,26 +97,12 @@ public sealed class VariationalAutoencoder : nn.Module, IVaeModel, IImportanceSa
     public void Progress(long step, int batchesPerEpoch) =>
         warmup = Options.WarmupEpochs <= 0 ? 1.0 : Math.Min(1.0, (step + 1) / (Options.WarmupEpochs * batchesPerEpoch));
 
-    public Tensor LogJoint(Tensor x, Tensor z)
-    {
-        using var output = decoder.Decode(z);
-        using var logLikelihood = Likelihood.LogProb(output, x);
-        using var logPrior = Prior.LogProb(z);
-        return logLikelihood + logPrior;
-    }
+    public Tensor LogJoint(Tensor x, Tensor z) => parts.LogJoint(x, z);
 
     /// <summary>The decoder's output for <paramref name="z"/>: the likelihood's parameters (other objectives over the same parts read it).</summary>
     public Tensor DecodeParameters(Tensor z) => decoder.Decode(z);
 
-    public Tensor Decode(Tensor z)
-    {
-        using var output = decoder.Decode(z);
-        return Likelihood.Mean(output);
-    }
+    public Tensor Decode(Tensor z) => parts.DecodeMean(z);
 
-    public Tensor Sample(long n, Generator generator)
-    {
-        using var z = Prior.Sample(n, LatentDim, generator);
-        return Decode(z);
-    }
+    public Tensor Sample(long n, Generator generator) => parts.Sample(n, LatentDim, generator);
 }
