@@ -129,6 +129,32 @@ public class DataParallelTests
     }
 
     [Fact]
+    public async Task Batch_norm_running_estimates_are_averaged_over_the_ranks_and_counts_left_alone()
+    {
+        var port = LaunchSettings.FreeLoopbackPort();
+        var ranks = Enumerable.Range(0, 2).Select(rank => Task.Run(() =>
+        {
+            using var group = ProcessGroup.Connect("127.0.0.1", port, rank, 2, TimeSpan.FromSeconds(30));
+            using var norm = new global::Zoo.Torch.Modules.BatchNorm2d(3);
+            using var _ = no_grad();
+            // Each rank's estimates from its own shards: rank r holds means r + c and variances 2r + 1.
+            using (var mean = tensor(new float[] { rank, rank + 1, rank + 2 })) norm.running_mean.copy_(mean);
+            using (var variance = tensor(new float[] { 2 * rank + 1, 2 * rank + 1, 2 * rank + 1 })) norm.running_var.copy_(variance);
+            using var parallel = new DataParallel(group, norm.parameters());
+            parallel.AverageBuffers(norm);
+            var counts = norm.named_buffers().Where(b => b.buffer.dtype != ScalarType.Float32).Select(b => b.buffer.item<long>()).ToArray();
+            return (Mean: norm.running_mean.data<float>().ToArray(), Var: norm.running_var.data<float>().ToArray(), Counts: counts);
+        })).ToArray();
+        var results = await Task.WhenAll(ranks).WaitAsync(TimeSpan.FromSeconds(60));
+        foreach (var r in results)
+        {
+            r.Mean.ShouldBe([0.5f, 1.5f, 2.5f]);
+            r.Var.ShouldBe([2f, 2f, 2f]);
+            r.Counts.ShouldAllBe(c => c == 0);
+        }
+    }
+
+    [Fact]
     public void Ranks_that_disagree_on_the_world_or_share_a_rank_are_refused_in_one_line()
     {
         var disagree = Join((0, 2), (1, 3));

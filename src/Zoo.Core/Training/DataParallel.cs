@@ -107,6 +107,19 @@ public sealed class DataParallel(ProcessGroup ranks, IReadOnlyList<Parameter> pa
     /// <summary>Sums of <paramref name="values"/> over the ranks.</summary>
     public double[] Sum(params double[] values) => ranks.AllReduceSum(values);
 
+    /// <summary>
+    /// Averages <paramref name="model"/>'s floating-point buffers (batch norm's running estimates) over the ranks, in
+    /// place: each rank's follow only its shards, so after an epoch every rank evaluates with, and rank 0 checkpoints,
+    /// their mean (timm's distribute_bn with reduce). Integer buffers (batches seen) are the same on every rank.
+    /// </summary>
+    public void AverageBuffers(nn.Module model)
+    {
+        var floats = model.named_buffers().Select(b => b.buffer).Where(b => b.dtype == ScalarType.Float32).ToArray();
+        if (floats.Length == 0) return;
+        ranks.AllReduceSum(floats);
+        foreach (var buffer in floats) buffer.mul_(1.0 / WorldSize);
+    }
+
     /// <summary>Every rank's generator state, in rank order (for rank 0's checkpoint).</summary>
     public IReadOnlyList<byte[]> GatherStates(Generator noise)
     {

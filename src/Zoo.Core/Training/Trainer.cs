@@ -226,7 +226,11 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 batch++;
                 observer?.BatchDone(epoch, batch, stepLoss);
             }
-            if (parallel is not null) (loss, rec, kl, bound) = parallel.Sum(loss, rec, kl, bound) switch { var t => (t[0], t[1], t[2], t[3]) };
+            if (parallel is not null)
+            {
+                (loss, rec, kl, bound) = parallel.Sum(loss, rec, kl, bound) switch { var t => (t[0], t[1], t[2], t[3]) };
+                parallel.AverageBuffers(model.Module);
+            }
             var trainSeconds = earlierSeconds + sw.Elapsed.TotalSeconds;
             var test = Evaluate(model, data.Test, cfg.Seed, parallel);
             double? valid = data.Validation is { } rows ? Evaluate(model, rows, cfg.Seed, parallel).Bound : null;
