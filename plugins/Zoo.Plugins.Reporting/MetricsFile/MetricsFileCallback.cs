@@ -45,9 +45,10 @@ public sealed class MetricsFileCallback : ITrainingCallback
         if (history.Count == 0) return;
         List<RgbImage> panels =
         [
+            // Train and test keep their colours in every panel; validation comes third.
             Pictures.LinePlot([($"TRAIN {history[0].BoundName}", history.Select(m => m.TrainElbo).ToList()),
-                               .. validation ? [($"VALIDATION {history[0].BoundName}", history.Select(m => m.ValidElbo ?? double.NaN).ToList())] : Array.Empty<(string, List<double>)>(),
-                               ($"TEST {history[0].BoundName}", history.Select(m => m.TestElbo).ToList())]),
+                               ($"TEST {history[0].BoundName}", history.Select(m => m.TestElbo).ToList()),
+                               .. validation ? [($"VALIDATION {history[0].BoundName}", history.Select(m => m.ValidElbo ?? double.NaN).ToList())] : Array.Empty<(string, List<double>)>()]),
             Pictures.LinePlot([("TRAIN RECONSTRUCTION", history.Select(m => m.TrainReconstruction).ToList()),
                                ("TEST RECONSTRUCTION", history.Select(m => m.TestReconstruction).ToList())]),
             Pictures.LinePlot([("TRAIN KL", history.Select(m => m.TrainKl).ToList()), ("TEST KL", history.Select(m => m.TestKl).ToList())]),

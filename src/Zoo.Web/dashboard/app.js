@@ -136,6 +136,7 @@ function jobsPage() {
 // The bound is metrics.csv's second column, train_BOUND (train_elbo; train_iwae_k5 for the IWAE's), with valid_ and test_ beside it.
 const boundOf = (columns) => (columns[1] && columns[1].startsWith("train_") ? columns[1].slice("train_".length) : "elbo");
 const pairs = (bound) => [
+  // train and test keep their colours in every chart; validation comes third.
   [`${bound.replaceAll("_", "-").toUpperCase()} (nats)`, `train_${bound}`, `test_${bound}`, `valid_${bound}`],
   ["reconstruction log-likelihood (nats)", "train_reconstruction", "test_reconstruction"],
   ["KL (nats)", "train_kl", "test_kl"],
@@ -148,7 +149,7 @@ function chartSpecs(columns) {
   const PAIRS = pairs(boundOf(columns));
   const paired = new Set(PAIRS.flatMap((p) => p.slice(1)));
   const specs = PAIRS.filter(([, a, b]) => columns.includes(a) || columns.includes(b))
-    .map(([title, a, b, v]) => ({ title, series: [[a, "train"], [v, "validation"], [b, "test"]].filter(([c]) => c && columns.includes(c)) }));
+    .map(([title, a, b, v]) => ({ title, series: [[a, "train"], [b, "test"], [v, "validation"]].filter(([c]) => c && columns.includes(c)) }));
   for (const c of columns) if (!BOOKKEEPING.has(c) && !paired.has(c)) specs.push({ title: c.replaceAll("_", " "), series: [[c, c]] });
   return specs;
 }
