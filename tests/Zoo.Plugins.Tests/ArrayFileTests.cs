@@ -35,6 +35,18 @@ public sealed class ArrayFileTests : IDisposable
         p.ExitCode.ShouldBe(0, $"python3 failed: {stderr}");
     }
 
+    /// <summary>png(name, img): an 8-bit PNG of a grey H×W or RGB H×W×3 array, written with Python's zlib (unfiltered rows).</summary>
+    private const string PngWriter = """
+        import zlib, struct
+        def png(name, img):
+            h, w = img.shape[:2]
+            colour = 2 if img.ndim == 3 else 0
+            raw = b''.join(b'\x00' + img[y].astype(np.uint8).tobytes() for y in range(h))
+            ck = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+            open(name, 'wb').write(b'\x89PNG\r\n\x1a\n' + ck(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, colour, 0, 0, 0)) + ck(b'IDAT', zlib.compress(raw)) + ck(b'IEND', b''))
+
+        """;
+
     private const string Files = """
         rng = np.random.default_rng(0)
         labels = rng.integers(0, 4, 120).astype(np.int64)
@@ -147,13 +159,7 @@ public sealed class ArrayFileTests : IDisposable
     public void A_folder_of_png_images_in_class_folders_trains_with_the_folders_as_labels()
     {
         // Unfiltered rows are enough here: the decoder's filters are tested against an encoder in Zoo.Core.Tests.
-        Python("""
-            import zlib, struct
-            def png(name, img):
-                h, w = img.shape
-                raw = b''.join(b'\x00' + img[y].astype(np.uint8).tobytes() for y in range(h))
-                ck = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-                open(name, 'wb').write(b'\x89PNG\r\n\x1a\n' + ck(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0)) + ck(b'IDAT', zlib.compress(raw)) + ck(b'IEND', b''))
+        Python(PngWriter + """
             rng = np.random.default_rng(2)
             for label, name in enumerate(['circle', 'square', 'zigzag']):
                 os.makedirs(os.path.join('shapes', name))
@@ -183,13 +189,7 @@ public sealed class ArrayFileTests : IDisposable
     {
         // PNGs written by Python's zlib: colour type 2, each pixel's R, G, B together; the reds, greens and blues
         // folders hold pictures bright in one channel.
-        Python("""
-            import zlib, struct
-            def png(name, img):
-                h, w, _ = img.shape
-                raw = b''.join(b'\x00' + img[y].astype(np.uint8).tobytes() for y in range(h))
-                ck = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-                open(name, 'wb').write(b'\x89PNG\r\n\x1a\n' + ck(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + ck(b'IDAT', zlib.compress(raw)) + ck(b'IEND', b''))
+        Python(PngWriter + """
             rng = np.random.default_rng(3)
             for label, name in enumerate(['blues', 'greens', 'reds']):
                 os.makedirs(os.path.join('colours', name))
