@@ -30,6 +30,28 @@ public class VampPriorTests
         attached.Encoder.Module.Dispose();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_pseudo_inputs_stay_in_the_unit_interval_only_when_asked(bool unitRange)
+    {
+        using var g = new Generator(4);
+        using var encoder = new GaussianMlpEncoder(6, [8], Activation.Softplus, 2, g);
+        // Initial values near 5: clamped to 1 for pixels, kept for data outside [0, 1].
+        var prior = new VampPrior(3, 5.0, 0.5, unitRange);
+        prior.Attach(encoder, new DataShape(6, 1, 6, 2), g);
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var raw = prior.Module.named_parameters().Single().parameter;
+            raw.min().item<float>().ShouldBeGreaterThan(1f);
+            var expected = encoder.Encode(unitRange ? ones([3, 6]) : raw).Mean.data<float>().ToArray();
+            prior.Mixture().Mean.data<float>().ToArray().ShouldBe(expected, 1e-6);
+        }
+        finally { prior.Module.Dispose(); }
+    }
+
     [Fact]
     public void The_density_matches_a_direct_computation()
     {

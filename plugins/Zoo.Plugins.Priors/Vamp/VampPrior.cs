@@ -12,7 +12,7 @@ namespace Zoo.Plugins.Priors.Vamp;
 /// as in the authors' code, so they stay in the data's [0, 1]. It needs the encoder, so a composed model attaches it
 /// (<see cref="ILearnedPrior"/>) and trains and saves its parameter with the networks. No closed-form KL.
 /// </summary>
-public sealed class VampPrior(int components, double initMean, double initStd) : IPrior, ILearnedPrior
+public sealed class VampPrior(int components, double initMean, double initStd, bool unitRange = true) : IPrior, ILearnedPrior
 {
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
     private PseudoInputs? pseudoInputs;
@@ -25,7 +25,7 @@ public sealed class VampPrior(int components, double initMean, double initStd) :
     public void Attach(IEncoder encoder, DataShape data, Generator generator)
     {
         if (this.encoder is not null) throw new InvalidOperationException("prior vamp: already attached to an encoder");
-        pseudoInputs = new PseudoInputs(components, data.Dimensions, initMean, initStd, generator);
+        pseudoInputs = new PseudoInputs(components, data.Dimensions, initMean, initStd, unitRange, generator);
         this.encoder = encoder;
     }
 
@@ -77,17 +77,19 @@ public sealed class VampPrior(int components, double initMean, double initStd) :
     private sealed class PseudoInputs : nn.Module
     {
         private readonly Parameter raw;
+        private readonly bool unitRange;
 
-        public PseudoInputs(int components, int dimensions, double mean, double std, Generator generator) : base("PseudoInputs")
+        public PseudoInputs(int components, int dimensions, double mean, double std, bool unitRange, Generator generator) : base("PseudoInputs")
         {
+            this.unitRange = unitRange;
             using var _ = no_grad();
             using var init = empty([components, dimensions]);
             init.normal_(mean, std, generator);
             raw = register_parameter("pseudo_inputs", new Parameter(init));
         }
 
-        /// <summary>hardtanh(0, 1) of the parameter: the pseudo-inputs in the data's range.</summary>
-        public Tensor Values() => raw.clamp(0, 1);
+        /// <summary>The pseudo-inputs: hardtanh(0, 1) of the parameter for pixels, else the parameter itself (a view the caller may dispose).</summary>
+        public Tensor Values() => unitRange ? raw.clamp(0, 1) : raw.alias();
     }
 }
 
@@ -105,11 +107,14 @@ public sealed partial record VampPriorConfig
     /// <summary>standard deviation of the pseudo-inputs' initial values</summary>
     [Range(0.0, 1000.0)]
     public double InitStd { get; init; } = 0.01;
+
+    /// <summary>keep the pseudo-inputs in [0, 1] (hardtanh), as pixels are; false for data outside [0, 1] (standardised features): the learned values as they are</summary>
+    public bool UnitRange { get; init; } = true;
 }
 
 [ZooPlugin("vamp", Description = "VampPrior (Tomczak & Welling 2018): p(z) = (1/K) sum_k q(z|u_k) over K learned pseudo-inputs " +
     "u_k = hardtanh(0,1) of N(0.05, 0.01^2) draws, as the authors' code (github.com/jmtomczak/vae_vampprior); no closed-form KL: kl=monte-carlo")]
 public sealed partial class VampPriorPlugin : PriorPlugin<VampPriorConfig>
 {
-    protected override IPrior Create(VampPriorConfig config) => new VampPrior(config.Components, config.InitMean, config.InitStd);
+    protected override IPrior Create(VampPriorConfig config) => new VampPrior(config.Components, config.InitMean, config.InitStd, config.UnitRange);
 }
