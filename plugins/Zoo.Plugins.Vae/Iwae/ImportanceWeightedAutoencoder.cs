@@ -20,7 +20,7 @@ public sealed class ImportanceWeightedAutoencoder(VariationalAutoencoder vae, in
     public nn.Module Module => Vae;
     public int LatentDim => Vae.LatentDim;
     public IPrior Prior => Vae.Prior;
-    public string Bound => $"iwae_k{K}";
+    public string Bound { get; } = $"iwae_k{k}";
 
     public ElboTerms Loss(Tensor x, Generator generator)
     {

@@ -62,7 +62,9 @@ public abstract partial record ExamplesConfig
             if (validation >= train.Count)
                 Fail($"{train.Name}: validation = {validation} leaves no training rows (the split has {train.Count}); give a smaller count");
             valid = train.Slice(train.Name.Replace("-train", "-validation"), train.Count - validation, validation);
-            var rest = train.Slice(train.Name, 0, train.Count - validation);
+            // One copy of the rows that train: the first train-limit of the rest, when a limit is set.
+            int rows = train.Count - validation;
+            var rest = train.Slice(train.Name, 0, TrainLimit > 0 ? Math.Min(TrainLimit, rows) : rows);
             train.Dispose();
             train = rest;
         }

@@ -138,6 +138,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
 
         int trainCount = data.Train.Count;
         int batches = (trainCount + cfg.BatchSize - 1) / cfg.BatchSize;
+        var boundIsElbo = model.Bound == EpochMetrics.ElboBound; // asked once: a step reads no more than it must
         bool stopAgreed = false; // as a rank: a stop asked of any rank, agreed on in the previous step's all-reduce
         for (int epoch = history.Count + 1; epoch <= cfg.Epochs; epoch++)
         {
@@ -219,7 +220,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 if (terms is not null)
                 {
                     loss += value * n;
-                    var (r, k, b) = Sums(model, terms);
+                    var (r, k, b) = Sums(boundIsElbo, terms);
                     (rec, kl, bound) = (rec + r, kl + k, bound + b);
                 }
                 batch++;
@@ -301,6 +302,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
     /// </summary>
     public static HeldOutFigures Evaluate(IVaeModel model, Tensor data, int seed, DataParallel? parallel = null)
     {
+        var boundIsElbo = model.Bound == EpochMetrics.ElboBound;
         using var _ = no_grad();
         using var gen = new Generator(parallel is null ? (ulong)seed + 1 : DataParallel.StreamSeed(seed + 1L, parallel.Rank));
         double rec = 0, kl = 0, bound = 0;
@@ -310,7 +312,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
         {
             using var scope = NewDisposeScope();
             var terms = model.Loss(data.narrow(0, start, Math.Min(EvalBatch, first + count - start)), gen);
-            var (r, k, b) = Sums(model, terms);
+            var (r, k, b) = Sums(boundIsElbo, terms);
             (rec, kl, bound) = (rec + r, kl + k, bound + b);
         }
         if (parallel is not null) (rec, kl, bound) = parallel.Sum(rec, kl, bound) switch { var t => (t[0], t[1], t[2]) };
@@ -321,10 +323,10 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
     /// A batch's summed reconstruction, KL and bound. An ELBO is reconstruction − KL by the contract, so its sum needs
     /// no pass or read-back of its own (one less per training step); another bound (the IWAE's) is summed.
     /// </summary>
-    private static (double Reconstruction, double Kl, double Bound) Sums(IVaeModel model, ElboTerms terms)
+    private static (double Reconstruction, double Kl, double Bound) Sums(bool boundIsElbo, ElboTerms terms)
     {
         double rec = terms.Reconstruction.sum().item<double>(), kl = terms.Kl.sum().item<double>();
-        return (rec, kl, model.Bound == EpochMetrics.ElboBound ? rec - kl : terms.Elbo.sum().item<double>());
+        return (rec, kl, boundIsElbo ? rec - kl : terms.Elbo.sum().item<double>());
     }
 }
 
