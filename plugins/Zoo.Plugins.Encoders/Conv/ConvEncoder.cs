@@ -11,12 +11,11 @@ namespace Zoo.Plugins.Encoders.Conv;
 /// q(z|x) from a convolutional network: the flat input [N, C·H·W] as a picture, convolutions (each with optional
 /// batch norm, then the activation), a dense layer, and one linear head emitting [μ | log σ²].
 /// </summary>
-public sealed class ConvEncoder : nn.Module, IEncoder
+public sealed class ConvEncoder(ConvConfig config, DataShape data, int latentDim, Generator generator)
+    : GaussianHeadEncoder("ConvEncoder", Body(config, data, generator, out var features), features, latentDim, generator)
 {
-    private readonly Sequential body;
-    private readonly Linear head;
-
-    public ConvEncoder(ConvConfig config, DataShape data, int latentDim, Generator generator) : base("ConvEncoder")
+    /// <summary>The picture's convolutions and the dense layer; <paramref name="features"/>: the values per row they give the head.</summary>
+    private static Sequential Body(ConvConfig config, DataShape data, Generator generator, out long features)
     {
         var sizes = config.Sizes("encoder conv", data);
         var layers = new List<nn.Module<Tensor, Tensor>> { new Reshape(data.Channels, data.Height, data.Width) };
@@ -29,24 +28,14 @@ public sealed class ConvEncoder : nn.Module, IEncoder
             channels = c;
         }
         var (h, w) = sizes[^1];
-        long features = channels * h * w;
+        features = channels * h * w;
         layers.Add(new Reshape(features));
         if (config.Hidden > 0)
         {
             layers.Add(new Linear(features, config.Hidden, activation: config.ParsedActivation, generator: generator));
             features = config.Hidden;
         }
-        body = register_module("body", new Sequential([.. layers]));
-        head = register_module("head", new Linear(features, 2L * latentDim, generator: generator));
-    }
-
-    public nn.Module Module => this;
-
-    public DiagonalGaussian Encode(Tensor x)
-    {
-        using var h = body.forward(x);
-        using var stats = head.forward(h);
-        return DiagonalGaussian.FromHead(stats);
+        return new Sequential([.. layers]);
     }
 }
 

@@ -11,27 +11,9 @@ namespace Zoo.Plugins.Encoders.GaussianMlp;
 /// q(z|x) = N(μ(x), diag σ²(x)) from an MLP (seeds 001/003): shared hidden layers, then one linear head that
 /// emits [μ | log σ²] (one GEMM for both).
 /// </summary>
-public sealed class GaussianMlpEncoder : nn.Module, IEncoder
-{
-    private readonly Sequential body;
-    private readonly Linear head;
-
-    public GaussianMlpEncoder(int inputDim, IReadOnlyList<int> hidden, Activation activation, int latentDim, Generator generator)
-        : base("GaussianMlpEncoder")
-    {
-        body = register_module("body", nn.MLP([inputDim, .. hidden.Select(h => (long)h)], activation, activateLast: true, generator: generator));
-        head = register_module("head", new Linear(hidden[^1], 2L * latentDim, generator: generator));
-    }
-
-    public nn.Module Module => this;
-
-    public DiagonalGaussian Encode(Tensor x)
-    {
-        using var h = body.forward(x);
-        using var stats = head.forward(h);
-        return DiagonalGaussian.FromHead(stats);
-    }
-}
+public sealed class GaussianMlpEncoder(int inputDim, IReadOnlyList<int> hidden, Activation activation, int latentDim, Generator generator)
+    : GaussianHeadEncoder("GaussianMlpEncoder",
+        nn.MLP([inputDim, .. hidden.Select(h => (long)h)], activation, activateLast: true, generator: generator), hidden[^1], latentDim, generator);
 
 [ZooConfig]
 public sealed partial record GaussianMlpEncoderConfig : MlpConfig;

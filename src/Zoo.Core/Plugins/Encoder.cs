@@ -28,3 +28,30 @@ public interface IEncoderPlugin : IPlugin
     /// </summary>
     IEncoder Create(object config, DataShape data, int latentDim, Generator generator) => Create(config, data.Dimensions, latentDim, generator);
 }
+
+/// <summary>
+/// q(z|x) from a network and one linear head that emits [μ | log σ²] (one GEMM for both): what the MLP and the
+/// convolutional encoders share. The network is built (and draws its weights) before the head, and the two are saved
+/// as body.* and head.*.
+/// </summary>
+public abstract class GaussianHeadEncoder : nn.Module, IEncoder
+{
+    private readonly nn.Module<Tensor, Tensor> body;
+    private readonly Zoo.Torch.Modules.Linear head;
+
+    /// <summary>The head of <paramref name="latentDim"/> means and log-variances over <paramref name="body"/>'s <paramref name="features"/> values per row.</summary>
+    protected GaussianHeadEncoder(string name, nn.Module<Tensor, Tensor> body, long features, int latentDim, Generator generator) : base(name)
+    {
+        this.body = register_module("body", body);
+        head = register_module("head", new Zoo.Torch.Modules.Linear(features, 2L * latentDim, generator: generator));
+    }
+
+    public nn.Module Module => this;
+
+    public DiagonalGaussian Encode(Tensor x)
+    {
+        using var h = body.forward(x);
+        using var stats = head.forward(h);
+        return DiagonalGaussian.FromHead(stats);
+    }
+}
