@@ -28,6 +28,103 @@ public static class Threading
     /// <summary>Sets OpenBLAS's own thread count; false when the loaded BLAS is not OpenBLAS.</summary>
     public static bool SetBlasThreads(int n) => NativeMethods.zt_blas_set_num_threads(n) != 0;
 
+    /// <summary>
+    /// Runs <paramref name="first"/> on this thread and <paramref name="second"/> on another at the same time, each
+    /// with one intra-op and one BLAS thread, when libtorch may use 2 threads or more; one after the other otherwise.
+    /// For two independent pieces of GEMM-heavy work with elementwise passes between the GEMMs (importance sampling's
+    /// decoder rows): split this way both cores run the elementwise passes too, where libtorch's parallel ops and
+    /// OpenBLAS's threads would share only the GEMMs and leave a core waiting out the rest. OpenBLAS's thread count is
+    /// process-wide: other threads' GEMMs run on one thread meanwhile.
+    /// </summary>
+    public static (T First, T Second) SideBySide<T>(Func<T> first, Func<T> second)
+    {
+        if (onLane || torch.get_num_threads() < 2) return (first(), second());
+        bool ftz = FlushDenormal;
+        EnterLanes();
+        try
+        {
+            var other = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // The caller's execution context travels with the work, so its dispose scope and grad mode apply there too.
+            var context = ExecutionContext.Capture();
+            LaneQueue.Value.Add(() =>
+            {
+                try { other.SetResult(InLane(context, second, ftz)); }
+                catch (Exception e) { other.SetException(e); }
+            });
+            var mine = InLane(first, ftz);
+            return (mine, other.Task.GetAwaiter().GetResult());
+        }
+        finally
+        {
+            LeaveLanes();
+        }
+    }
+
+    /// <summary><see cref="InLane{T}(Func{T}, bool)"/> inside the caller's execution context (its AsyncLocals).</summary>
+    private static T InLane<T>(ExecutionContext? context, Func<T> work, bool ftz)
+    {
+        if (context is null) return InLane(work, ftz);
+        T result = default!;
+        ExecutionContext.Run(context, _ => result = InLane(work, ftz), null);
+        return result;
+    }
+
+    // The second lane's thread: one long-lived thread, so a lane never waits for the thread pool (a busy pool ran it
+    // inline after the first lane, one after the other). A lane that itself calls SideBySide runs both parts in turn.
+    [ThreadStatic] private static bool onLane;
+    private static readonly Lazy<System.Collections.Concurrent.BlockingCollection<Action>> LaneQueue = new(() =>
+    {
+        var queue = new System.Collections.Concurrent.BlockingCollection<Action>();
+        new Thread(() =>
+        {
+            onLane = true;
+            foreach (var work in queue.GetConsumingEnumerable()) work();
+        }) { IsBackground = true, Name = "zoo side-by-side lane" }.Start();
+        return queue;
+    });
+
+    // OpenBLAS's thread count is process-wide: the first SideBySide to start sets it to 1 and the last to finish puts
+    // back what it was, so overlapping calls (tests run in parallel) never leave it at 1.
+    private static readonly object lanesGate = new();
+    private static int lanesOpen, blasBeforeLanes;
+
+    private static void EnterLanes()
+    {
+        lock (lanesGate)
+        {
+            if (lanesOpen++ == 0)
+            {
+                blasBeforeLanes = BlasThreads;
+                SetBlasThreads(1);
+            }
+        }
+    }
+
+    private static void LeaveLanes()
+    {
+        lock (lanesGate)
+        {
+            if (--lanesOpen == 0 && blasBeforeLanes > 0) SetBlasThreads(blasBeforeLanes);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> with one intra-op thread and the splitting thread's flush-to-zero mode, then restores this thread's own.</summary>
+    private static T InLane<T>(Func<T> work, bool flushDenormal)
+    {
+        int threads = torch.get_num_threads();
+        bool was = FlushDenormal;
+        NativeMethods.zt_set_lane(1, flushDenormal);
+        TorchException.Check();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            NativeMethods.zt_set_lane(threads, was);
+        }
+    }
+
     /// <summary>Flush denormal floats to zero on this thread and libtorch's pool threads (torch.set_flush_denormal).</summary>
     public static void SetFlushDenormal(bool on)
     {

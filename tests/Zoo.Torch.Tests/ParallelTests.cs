@@ -25,4 +25,40 @@ public class ParallelTests
             Threading.SetFlushDenormal(was);
         }
     }
+
+    /// <summary>
+    /// SideBySide: two lanes on two threads, each with one intra-op and one OpenBLAS thread and the caller's flush-to-zero
+    /// mode; afterwards every setting is back, also after a call nested in a lane (the OpenBLAS count is process-wide).
+    /// </summary>
+    [Fact]
+    public void Side_by_side_lanes_run_on_one_thread_each_and_leave_the_settings_as_they_were()
+    {
+        int threads = get_num_threads(), blas = Threading.BlasThreads;
+        var was = Threading.FlushDenormal;
+        try
+        {
+            Threading.SetFlushDenormal(true);
+            (int Threads, int Blas, bool Ftz, int Id) Probe() =>
+                (get_num_threads(), Threading.BlasThreads, Threading.FlushDenormal, Environment.CurrentManagedThreadId);
+            var (first, second) = Threading.SideBySide(Probe, () => Threading.SideBySide(Probe, Probe).First);
+            if (threads >= 2)
+            {
+                first.Threads.ShouldBe(1);
+                second.Threads.ShouldBe(1);
+                first.Blas.ShouldBe(1);
+                second.Blas.ShouldBe(1);
+                first.Id.ShouldBe(Environment.CurrentManagedThreadId);
+                second.Id.ShouldNotBe(first.Id);
+            }
+            first.Ftz.ShouldBeTrue();
+            second.Ftz.ShouldBeTrue();
+            get_num_threads().ShouldBe(threads);
+            Threading.BlasThreads.ShouldBe(blas);
+            Threading.FlushDenormal.ShouldBeTrue();
+        }
+        finally
+        {
+            Threading.SetFlushDenormal(was);
+        }
+    }
 }

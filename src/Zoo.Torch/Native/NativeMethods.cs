@@ -23,6 +23,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib), SuppressGCTransition] internal static extern long zt_nbytes(IntPtr t);
     [DllImport(Lib)] internal static extern void zt_set_num_threads(int n);
     [DllImport(Lib)] internal static extern int zt_get_num_threads();
+    [DllImport(Lib)] internal static extern void zt_set_lane(int intraOpThreads, bool flushDenormal);
     [DllImport(Lib)] internal static extern int zt_blas_set_num_threads(int n);
     [DllImport(Lib)] internal static extern IntPtr zt_blas_config();
     [DllImport(Lib)] internal static extern IntPtr zt_blas_corename();

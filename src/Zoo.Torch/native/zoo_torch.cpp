@@ -560,6 +560,14 @@ ZT_API void zt_set_flush_denormal(bool on) {
          at::parallel_for(0, n, 1, [&](int64_t, int64_t) { set_ftz_this_thread(on); });)
 }
 ZT_API bool zt_get_flush_denormal() { return (_mm_getcsr() & 0x8040u) == 0x8040u; }
+// Makes the calling thread a lane of work split across threads by the caller (Threading.SideBySide): its own
+// OpenMP thread count (a per-thread setting; libtorch's process-wide count and other threads are untouched) and its
+// flush-to-zero mode, as the thread that split the work has it.
+#include <omp.h>
+ZT_API void zt_set_lane(int intra_op_threads, bool flush_denormal) {
+  ZT_TRY(at::internal::lazy_init_num_threads(); omp_set_num_threads(intra_op_threads);
+         set_ftz_this_thread(flush_denormal);)
+}
 // How at::parallel_for spreads work from the shim: the number of distinct threads that ran a chunk of a
 // one-chunk-per-thread loop, and how many of them flush denormals. A shim compiled without -fopenmp runs every
 // at::parallel_for inline (1 thread), which left FTZ off on libtorch's pool threads.
