@@ -165,6 +165,7 @@ public class WaeMmdTests
         ((double)terms.Loss.item<float>()).ShouldBe(-rec.Average() + penalty, 1e-4);
         Math.Abs(penalty).ShouldBeGreaterThan(0.01); // the penalty is present in the figures checked (unbiased, it may be negative)
         model.Bound.ShouldBe("wae_mmd");
+        model.Penalty.ShouldBe("MMD"); // epoch lines say "rec …, MMD …", not KL
     }
 
     [Fact]
@@ -236,7 +237,7 @@ public class WaeMmdTests
         {
             var metrics = catalog.SmallRun("wae-mmd").Train(penalised, false, []).Metrics;
             metrics.Count.ShouldBe(3);
-            metrics.ShouldAllBe(m => m.Bound == "wae_mmd" && double.IsFinite(m.TestElbo) && m.TestKl > -0.1);
+            metrics.ShouldAllBe(m => m.Bound == "wae_mmd" && m.Penalty == "MMD" && double.IsFinite(m.TestElbo) && m.TestKl > -0.1);
             metrics[2].TestElbo.ShouldBeGreaterThan(metrics[0].TestElbo + 5);
             metrics[2].TestReconstruction.ShouldBeGreaterThan(metrics[0].TestReconstruction);
 

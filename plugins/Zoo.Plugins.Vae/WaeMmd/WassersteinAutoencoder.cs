@@ -34,6 +34,7 @@ public class WassersteinAutoencoder : nn.Module, IVaeModel
     public int LatentDim { get; }
     public nn.Module Module => this;
     public string Bound => "wae_mmd";
+    public string Penalty => "MMD";
 
     public WassersteinAutoencoder(string name, ComposedParts parts, int latentDim, WaeOptions options) : base(name)
     {

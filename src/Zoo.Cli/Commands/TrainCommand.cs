@@ -47,7 +47,7 @@ internal static class TrainCommand
 
         var last = result.Metrics[^1];
         var best = Selection.Best(result.Metrics);
-        stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test {last.BoundName} {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, KL {last.TestKl:F2}); " +
+        stdout.WriteLine($"done in {result.Elapsed.TotalSeconds:F1} s: test {last.BoundName} {last.TestElbo:F2} nats (reconstruction {last.TestReconstruction:F2}, {last.Penalty} {last.TestKl:F2}); " +
                          $"wrote {runDir}/{string.Join(", ", [.. result.Files, "config.json", "checkpoint/", .. best is null ? Array.Empty<string>() : [$"{Selection.BestFolder}/"]])}");
         if (best is not null)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -64,9 +64,9 @@ internal static class TrainCommand
     }
 
     private static string Line(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch}/{epochs}: train {m.BoundName} {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, KL {m.TrainKl:F2}) | ") +
+        $"epoch {m.Epoch}/{epochs}: train {m.BoundName} {m.TrainElbo:F2} (rec {m.TrainReconstruction:F2}, {m.Penalty} {m.TrainKl:F2}) | ") +
         (m.ValidElbo is { } v ? string.Create(CultureInfo.InvariantCulture, $"validation {m.BoundName} {v:F2} | ") : "") +
-        string.Create(CultureInfo.InvariantCulture, $"test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}") +
+        string.Create(CultureInfo.InvariantCulture, $"test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, {m.Penalty} {m.TestKl:F2}) | {m.Seconds:F1} s | active units {m.ActiveUnits} | live tensors {m.LiveTensors}") +
         string.Concat((m.Extra ?? new Dictionary<string, double>()).Select(e => string.Create(CultureInfo.InvariantCulture, $" | {e.Key.Replace('_', ' ')} {e.Value:F4}")));
 
     /// <summary>Plain log lines, for redirected output and CI logs.</summary>

@@ -52,6 +52,9 @@ public interface IVaeModel : IDisposable
     /// </summary>
     string Bound => EpochMetrics.ElboBound;
 
+    /// <summary>What <see cref="ElboTerms.Kl"/> holds, as epoch lines name it: `KL`, or the WAE's `MMD` penalty.</summary>
+    string Penalty => EpochMetrics.KlPenalty;
+
     /// <summary>q(z|x).</summary>
     DiagonalGaussian Encode(Tensor x);
 

@@ -235,7 +235,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
             var test = Evaluate(model, data.Test, cfg.Seed, parallel);
             double? valid = data.Validation is { } rows ? Evaluate(model, rows, cfg.Seed, parallel).Bound : null;
             var metrics = new EpochMetrics(epoch, bound / trainCount, rec / trainCount, kl / trainCount, loss / trainCount,
-                test.Bound, test.Reconstruction, test.Kl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, Bound: model.Bound, ValidElbo: valid);
+                test.Bound, test.Reconstruction, test.Kl, trainSeconds, sw.Elapsed.TotalSeconds, LiveTensors, Bound: model.Bound, ValidElbo: valid, Penalty: model.Penalty);
             model.Module.eval();
             if (IsWriter)
                 using (no_grad())

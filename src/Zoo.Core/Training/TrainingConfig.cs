@@ -88,9 +88,12 @@ public abstract partial record TrainingConfig
 public sealed record EpochMetrics(
     int Epoch, double TrainElbo, double TrainReconstruction, double TrainKl, double TrainLoss,
     double TestElbo, double TestReconstruction, double TestKl, double TrainSeconds, double Seconds, long LiveTensors,
-    int ActiveUnits = -1, string Bound = EpochMetrics.ElboBound, double? ValidElbo = null)
+    int ActiveUnits = -1, string Bound = EpochMetrics.ElboBound, double? ValidElbo = null, string Penalty = EpochMetrics.KlPenalty)
 {
     public const string ElboBound = "elbo";
+
+    /// <summary>The name of the TrainKl / TestKl term in epoch lines (<see cref="Plugins.IVaeModel.Penalty"/>); metrics.csv keeps train_kl / test_kl.</summary>
+    public const string KlPenalty = "KL";
 
     /// <summary>How epoch lines name <paramref name="bound"/>: ELBO, IWAE-K5.</summary>
     public static string BoundLabel(string bound) => bound.ToUpperInvariant().Replace('_', '-');

@@ -419,7 +419,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         public void EpochDone(EpochMetrics m)
         {
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch}: train {m.BoundName} {m.TrainElbo:F2} | {(m.ValidElbo is { } v ? $"validation {m.BoundName} {v:F2} | " : "")}test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, KL {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
+                $"epoch {m.Epoch}: train {m.BoundName} {m.TrainElbo:F2} | {(m.ValidElbo is { } v ? $"validation {m.BoundName} {v:F2} | " : "")}test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, {m.Penalty} {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
             log(line);
             var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Updated = DateTimeOffset.UtcNow };
             set(r);
