@@ -2,17 +2,20 @@
 # Benchmarks, each side by side with its PyTorch 1.13 peer (Debian's python3-torch) on the same machine, in one run:
 #   1. one training step of the 784-500-500-20-500-500-784 MLP autoencoder, phase by phase (zoo bench torch);
 #   2. seed 003's VAE trained for N epochs on MNIST: seconds per epoch and test ELBO (zoo bench vae);
-#   3. the semi-supervised VFAE on MNIST: seconds per epoch, bound and accuracy (zoo bench vfae, bench/pytorch_vfae.py).
+#   3. the semi-supervised VFAE on MNIST: seconds per epoch, bound and accuracy (zoo bench vfae, bench/pytorch_vfae.py);
+#   4. the IWAE estimate of log p(x) with k = 5000 on the IWAE paper's network, samples per second and NLL
+#      (zoo eval, bench/pytorch_eval.py), on a run trained for one epoch here; PyTorch also with 2 threads.
 # PyTorch runs in its best configuration: one intra-op thread (two spin-wait against OpenBLAS's threads), and each
 # OpenBLAS kernel it could have (OPENBLAS_CORETYPE as the machine sets it, and unset: OpenBLAS's own detection);
 # the ratio is taken against the fastest. Zoo picks its kernel itself (see the README, "BLAS kernel").
-# Usage: bash scripts/bench.sh [steps=500] [epochs=5] [vfae-epochs=3]
+# Usage: bash scripts/bench.sh [steps=500] [epochs=5] [vfae-epochs=3] [eval-images=200]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO_APT_EXTRA="python3-torch time" bash scripts/setup.sh  # time: GNU time, for peak RSS
 steps=${1:-500}
 epochs=${2:-5}
 vfae_epochs=${3:-3}
+eval_images=${4:-200}
 zoo="dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll"
 py=/usr/bin/python3
 out=$(mktemp -d)
@@ -80,3 +83,35 @@ for k in "${kernels[@]}"; do
   echo "== VFAE, $vfae_epochs epochs: PyTorch $torch_version, 1 intra-op thread, OMP_WAIT_POLICY=PASSIVE, $(label "$k")"
   OMP_WAIT_POLICY=PASSIVE pytorch "$k" "vfae-$k" bench/pytorch_vfae.py --epochs "$vfae_epochs" --threads 1
 done
+
+echo "== IWAE estimate, k = 5000, $eval_images test images: a run of the IWAE paper's network (784-200-200-50 tanh, dynamic binarisation), one epoch"
+$zoo train vae encoder.hidden=200,200 encoder.activation=tanh decoder.hidden=200,200 decoder.activation=tanh latent=50 \
+  dataset.binarize=stochastic dataset.validation=0 epochs=1 --plain --out "$out/iwae-run" | tail -1
+# Interleaved: Zoo, each PyTorch configuration (kernel x 1 or 2 threads), Zoo again.
+zoo_eval() { $zoo eval --run "$out/iwae-run" --k 5000 --limit "$eval_images" | grep -E "NLL|samples/s" | tee "$out/eval-zoo-$1.txt"; }
+echo "== IWAE estimate: Zoo (zoo eval)"
+zoo_eval 1
+for k in "${kernels[@]}"; do
+  for threads in 1 2; do
+    echo "== IWAE estimate: PyTorch $torch_version, $threads intra-op thread(s), OMP_WAIT_POLICY=PASSIVE, $(label "$k")"
+    OMP_WAIT_POLICY=PASSIVE pytorch "$k" "eval-$k-$threads" bench/pytorch_eval.py --run "$out/iwae-run" --k 5000 \
+      --limit "$eval_images" --threads "$threads" --json "$out/eval-pytorch-$k-$threads.json" | tail -2
+  done
+done
+echo "== IWAE estimate: Zoo again"
+zoo_eval 2
+echo "== IWAE estimate summary (samples per second, higher is better)"
+$py - "$out" <<'EOF'
+import glob, json, os, re, statistics, sys
+out = sys.argv[1]
+zoo = [float(re.search(r"\(([0-9,]+) samples/s\)", open(p).read()).group(1).replace(",", ""))
+       for p in sorted(glob.glob(os.path.join(out, "eval-zoo-*.txt")))]
+peers = {os.path.basename(p)[len("eval-pytorch-"):-len(".json")]: json.load(open(p))["samples_per_second"]
+         for p in sorted(glob.glob(os.path.join(out, "eval-pytorch-*.json")))}
+for name, rate in peers.items():
+    print(f"  PyTorch {name}: {rate:,.0f} samples/s")
+best_name, best = max(peers.items(), key=lambda kv: kv[1])
+z = statistics.median(zoo)
+print(f"  Zoo: {z:,.0f} samples/s (runs: {', '.join(f'{r:,.0f}' for r in zoo)})")
+print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x the throughput")
+EOF
