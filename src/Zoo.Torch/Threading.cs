@@ -51,7 +51,17 @@ public static class Threading
                 try { other.SetResult(InLane(context, second, ftz)); }
                 catch (Exception e) { other.SetException(e); }
             });
-            var mine = InLane(first, ftz);
+            T mine;
+            try
+            {
+                mine = InLane(first, ftz);
+            }
+            catch
+            {
+                // The second lane may still be using the caller's tensors: let it finish before they are freed.
+                ((IAsyncResult)other.Task).AsyncWaitHandle.WaitOne();
+                throw;
+            }
             return (mine, other.Task.GetAwaiter().GetResult());
         }
         finally

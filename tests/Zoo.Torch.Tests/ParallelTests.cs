@@ -61,4 +61,20 @@ public class ParallelTests
             Threading.SetFlushDenormal(was);
         }
     }
+
+    /// <summary>A lane's exception reaches the caller; when the first lane throws, the second has finished first (it may be using the caller's tensors).</summary>
+    [Fact]
+    public void Side_by_side_passes_either_lanes_exception_on_and_never_leaves_the_second_lane_running()
+    {
+        int blas = Threading.BlasThreads;
+        bool secondDone = false;
+        Should.Throw<InvalidOperationException>(() => Threading.SideBySide<int>(
+            () => throw new InvalidOperationException("first"),
+            () => { Thread.Sleep(200); secondDone = true; return 2; })).Message.ShouldBe("first");
+        secondDone.ShouldBeTrue();
+        Should.Throw<InvalidOperationException>(() => Threading.SideBySide<int>(
+            () => 1, () => throw new InvalidOperationException("second"))).Message.ShouldBe("second");
+        Threading.BlasThreads.ShouldBe(blas);
+        Threading.SideBySide(() => 1, () => 2).ShouldBe((1, 2)); // the lane's thread survives a lane's exception
+    }
 }
