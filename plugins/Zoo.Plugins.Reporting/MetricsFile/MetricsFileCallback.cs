@@ -10,7 +10,7 @@ namespace Zoo.Plugins.Reporting.MetricsFile;
 
 /// <summary>
 /// metrics.csv (one row per epoch: the fixed figures, then every figure other callbacks added, in order of first
-/// appearance) rewritten atomically after each epoch's checkpoint, and curves.png: ELBO, reconstruction and KL,
+/// appearance) rewritten atomically after each epoch's checkpoint, and curves.png: the bound, reconstruction and KL (or the model's penalty),
 /// train and test, plus one panel per added figure.
 /// </summary>
 public sealed class MetricsFileCallback : ITrainingCallback
@@ -51,7 +51,7 @@ public sealed class MetricsFileCallback : ITrainingCallback
                                .. validation ? [($"VALIDATION {history[0].BoundName}", history.Select(m => m.ValidElbo ?? double.NaN).ToList())] : Array.Empty<(string, List<double>)>()]),
             Pictures.LinePlot([("TRAIN RECONSTRUCTION", history.Select(m => m.TrainReconstruction).ToList()),
                                ("TEST RECONSTRUCTION", history.Select(m => m.TestReconstruction).ToList())]),
-            Pictures.LinePlot([("TRAIN KL", history.Select(m => m.TrainKl).ToList()), ("TEST KL", history.Select(m => m.TestKl).ToList())]),
+            Pictures.LinePlot([($"TRAIN {history[0].Penalty}", history.Select(m => m.TrainKl).ToList()), ($"TEST {history[0].Penalty}", history.Select(m => m.TestKl).ToList())]),
         ];
         foreach (var name in extra)
             panels.Add(Pictures.LinePlot([(name.ToUpperInvariant().Replace('_', ' '), history.Select(m => m.Extra is { } e && e.TryGetValue(name, out var v) ? v : double.NaN).ToList())]));
