@@ -10,8 +10,8 @@ namespace Zoo.Plugins.Reporting.MetricsFile;
 
 /// <summary>
 /// metrics.csv (one row per epoch: the fixed figures, then every figure other callbacks added, in order of first
-/// appearance) rewritten atomically after each epoch's checkpoint, and curves.png: the bound, reconstruction and KL (or the model's penalty),
-/// train and test, plus one panel per added figure.
+/// appearance) rewritten atomically after each epoch's checkpoint, and curves.png: the bound, reconstruction and KL
+/// (or the model's own penalty), train and test, plus one panel per added figure.
 /// </summary>
 public sealed class MetricsFileCallback : ITrainingCallback
 {

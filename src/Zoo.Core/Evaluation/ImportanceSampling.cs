@@ -41,7 +41,6 @@ public static class ImportanceSampling
             long b = Math.Min(batch, n - start);
             var xb = x.narrow(0, start, b);
             var q = Sliced(b, maxRows, (from, len) => model.Encode(xb.narrow(0, from, len)));
-            long d = q.Mean.size(1), dims = xb.size(1);
             int perChunk = (int)Math.Max(1, rowBudget / b);
             var partial = new List<Tensor>();
             for (int done = 0; done < k; done += perChunk)
