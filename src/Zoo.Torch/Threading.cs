@@ -25,6 +25,21 @@ public static class Threading
         if (Native.BlasKernel.Note is { } note) to.WriteLine($"  blas: {note}");
     }
 
+    /// <summary>
+    /// The pair thread (on unless ZOO_PAIR_THREAD=0): a native thread that takes half of each fused linear layer
+    /// (its GEMM, bias and activation, forward and backward) and half of Adam's update, while the calling thread does
+    /// the other half, each half on one OpenBLAS thread. OpenBLAS's own threads would share only the GEMMs and leave
+    /// a core waiting through every elementwise pass. The results are the same bits either way (tested).
+    /// </summary>
+    public static bool PairThread
+    {
+        get => NativeMethods.zt_get_pair();
+        set => NativeMethods.zt_set_pair(value);
+    }
+
+    /// <summary>Whether this thread's layers split over the pair now: <see cref="PairThread"/> on, 2 threads or more, OpenBLAS loaded.</summary>
+    public static bool PairSplits => NativeMethods.zt_pair_available();
+
     /// <summary>Sets OpenBLAS's own thread count; false when the loaded BLAS is not OpenBLAS.</summary>
     public static bool SetBlasThreads(int n) => NativeMethods.zt_blas_set_num_threads(n) != 0;
 
@@ -93,29 +108,23 @@ public static class Threading
         return queue;
     });
 
-    // OpenBLAS's thread count is process-wide: the first SideBySide to start sets it to 1 and the last to finish puts
-    // back what it was, so overlapping calls (tests run in parallel) never leave it at 1.
+    // OpenBLAS's thread count is process-wide: the first holder (a SideBySide, or a layer on the pair thread) sets it
+    // to 1 and the last to finish puts back what it was, so overlapping calls (tests run in parallel) never leave it at
+    // 1. The count is kept natively, where the pair's layers hold it too.
     private static readonly object lanesGate = new();
-    private static int lanesOpen, blasBeforeLanes;
+    private static int lanesOpen;
+    private static IntPtr blasSingle;
 
     private static void EnterLanes()
     {
         lock (lanesGate)
-        {
-            if (lanesOpen++ == 0)
-            {
-                blasBeforeLanes = BlasThreads;
-                SetBlasThreads(1);
-            }
-        }
+            if (lanesOpen++ == 0) blasSingle = NativeMethods.zt_blas_single_enter();
     }
 
     private static void LeaveLanes()
     {
         lock (lanesGate)
-        {
-            if (--lanesOpen == 0 && blasBeforeLanes > 0) SetBlasThreads(blasBeforeLanes);
-        }
+            if (--lanesOpen == 0) NativeMethods.zt_blas_single_leave(blasSingle);
     }
 
     /// <summary>Runs <paramref name="work"/> with one intra-op thread and the splitting thread's flush-to-zero mode, then restores this thread's own.</summary>

@@ -25,6 +25,11 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int zt_get_num_threads();
     [DllImport(Lib)] internal static extern void zt_set_lane(int intraOpThreads, bool flushDenormal);
     [DllImport(Lib)] internal static extern int zt_blas_set_num_threads(int n);
+    [DllImport(Lib)] internal static extern void zt_set_pair(bool on);
+    [DllImport(Lib)] internal static extern bool zt_get_pair();
+    [DllImport(Lib)] internal static extern bool zt_pair_available();
+    [DllImport(Lib)] internal static extern IntPtr zt_blas_single_enter();
+    [DllImport(Lib)] internal static extern void zt_blas_single_leave(IntPtr holder);
     [DllImport(Lib)] internal static extern IntPtr zt_blas_config();
     [DllImport(Lib)] internal static extern IntPtr zt_blas_corename();
     [DllImport(Lib)] internal static extern int zt_blas_get_num_threads();

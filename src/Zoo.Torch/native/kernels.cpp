@@ -4,6 +4,7 @@
 // Debian's libtorch runs these elementwise ops at ~4 ns/element; these loops run them at well under 1.
 #include "kernels.h"
 #include <cmath>
+#include <cstring>
 
 namespace zoo_kernels {
 
@@ -15,7 +16,7 @@ static inline float exp_clamped(float x) { return expf(std::fmin(std::fmax(x, -8
 static inline float softplus(float a) { return std::fmax(a, 0.f) + log1pf(exp_clamped(-std::fabs(a))); }
 static inline float sigmoid(float a) { return 1.f / (1.f + exp_clamped(-a)); }
 
-void act_forward_inplace(float* __restrict y, int64_t n, int32_t act, float param) {
+static void act_forward_body(float* __restrict y, int64_t n, int32_t act, float param) {
   switch (act) {
     case Relu:
 #pragma omp simd
@@ -46,7 +47,7 @@ void act_forward_inplace(float* __restrict y, int64_t n, int32_t act, float para
   }
 }
 
-void act_backward_from_output(const float* __restrict g, const float* __restrict y, float* __restrict o, int64_t n,
+static void act_backward_body(const float* __restrict g, const float* __restrict y, float* __restrict o, int64_t n,
                               int32_t act, float param) {
   switch (act) {
     case Relu:
@@ -80,22 +81,50 @@ void act_backward_from_output(const float* __restrict g, const float* __restrict
   }
 }
 
-void column_sums(const float* __restrict g, float* __restrict out, int64_t rows, int64_t cols) {
+// A vector body and a scalar remainder round differently (libmvec's expf/log1pf against libm's), so an element's
+// bits would depend on where it sits: in the pair thread's column halves, a row's last few columns fell in a
+// remainder that the whole matrix ran through the vector body. Elements past the last full vector therefore go
+// through the same body from a zero-padded copy.
+constexpr int64_t kLanes = 16;  // floats in an AVX-512 vector
+
+void act_forward_inplace(float* __restrict y, int64_t n, int32_t act, float param) {
+  int64_t body = n - n % kLanes;
+  act_forward_body(y, body, act, param);
+  if (body == n) return;
+  float tail[kLanes] = {};
+  std::memcpy(tail, y + body, (n - body) * sizeof(float));
+  act_forward_body(tail, kLanes, act, param);
+  std::memcpy(y + body, tail, (n - body) * sizeof(float));
+}
+
+void act_backward_from_output(const float* __restrict g, const float* __restrict y, float* __restrict o, int64_t n,
+                              int32_t act, float param) {
+  int64_t body = n - n % kLanes;
+  act_backward_body(g, y, o, body, act, param);
+  if (body == n) return;
+  float gt[kLanes] = {}, yt[kLanes] = {}, ot[kLanes];
+  std::memcpy(gt, g + body, (n - body) * sizeof(float));
+  std::memcpy(yt, y + body, (n - body) * sizeof(float));
+  act_backward_body(gt, yt, ot, kLanes, act, param);
+  std::memcpy(o + body, ot, (n - body) * sizeof(float));
+}
+
+void column_sums(const float* __restrict g, float* __restrict out, int64_t rows, int64_t cols, int64_t ld) {
   for (int64_t c = 0; c < cols; c++) out[c] = 0.f;
   for (int64_t r = 0; r < rows; r++) {
-    const float* gr = g + r * cols;
+    const float* gr = g + r * ld;
 #pragma omp simd
     for (int64_t c = 0; c < cols; c++) out[c] += gr[c];
   }
 }
 
 void act_backward_bias(const float* __restrict g, const float* __restrict y, float* __restrict gp, float* __restrict gb,
-                       int64_t rows, int64_t cols, int32_t act, float param) {
+                       int64_t rows, int64_t cols, int64_t ld, int32_t act, float param) {
   if (gb)
     for (int64_t c = 0; c < cols; c++) gb[c] = 0.f;
   for (int64_t r = 0; r < rows; r++) {
-    float* gpr = gp + r * cols;
-    act_backward_from_output(g + r * cols, y + r * cols, gpr, cols, act, param);
+    float* gpr = gp + r * ld;
+    act_backward_from_output(g + r * ld, y + r * ld, gpr, cols, act, param);
     if (gb) {
 #pragma omp simd
       for (int64_t c = 0; c < cols; c++) gb[c] += gpr[c];

@@ -16,11 +16,12 @@ void act_backward_from_output(const float* g_out, const float* y, float* g_pre, 
 
 // g_pre = g_out * act'(y) as act_backward_from_output, row by row, and (when gb is not null) the bias gradient
 // gb[c] = sum_r g_pre[r, c] accumulated while each row is still in L1, instead of a separate libtorch sum(0).
+// The block is rows x cols of row-major matrices whose rows are ld floats apart (a column range of a wider one).
 void act_backward_bias(const float* g_out, const float* y, float* g_pre, float* gb, int64_t rows, int64_t cols,
-                       int32_t act, float param);
+                       int64_t ld, int32_t act, float param);
 
-// Column sums of a row-major rows x cols block, in row order (as libtorch's sum(0)).
-void column_sums(const float* g, float* out, int64_t rows, int64_t cols);
+// Column sums of a row-major rows x cols block (rows ld floats apart), in row order (as libtorch's sum(0)).
+void column_sums(const float* g, float* out, int64_t rows, int64_t cols, int64_t ld);
 
 // One Adam step over a flat parameter: PyTorch's torch.optim.Adam semantics (L2 weight decay added to the gradient).
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n,

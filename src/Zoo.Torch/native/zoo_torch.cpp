@@ -22,6 +22,7 @@
 #include <string>
 
 #include "kernels.h"
+#include "pair.h"
 #include "shim.h"
 
 static std::atomic<int64_t> g_live{0};
@@ -393,43 +394,127 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// A layer goes to the pair thread (pair.h) when both halves of its GEMM are big enough: a half of at most 10^6
+// multiply-adds could fall under OpenBLAS's small-matrix kernel, whose rounding differs, where the whole did not.
+bool pair_splits(int64_t m, int64_t n, int64_t k) {
+  int64_t c = zoo_pair::cut(n);
+  return c > 0 && (double)m * (double)std::min(c, n - c) * (double)k > 1e6;
+}
+
+// The range of [0, n) that part i of a pair takes when cut at c (all of it for part 0 when c is 0).
+std::pair<int64_t, int64_t> half(int i, int64_t n, int64_t c) {
+  if (c == 0) return {0, i == 0 ? n : 0};
+  return i == 0 ? std::pair<int64_t, int64_t>{0, c} : std::pair<int64_t, int64_t>{c, n};
+}
+
+// Runs part over the pair when c splits the work, or part(0) alone here.
+void pair_or_here(int64_t c, const std::function<void(int)>& part) {
+  if (c > 0) zoo_pair::run(part); else part(0);
+}
+
 struct LinearAct : public torch::autograd::Function<LinearAct> {
   // Without a bias, b is an empty placeholder and has_bias is false: custom Functions cannot take undefined
   // tensors as inputs.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                             bool has_bias, int64_t act, double param) {
-    // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
-    // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
-    at::Tensor y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
-    if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
+    bool pair = !x.is_meta() && zoo_pair::available();
+    ctx->saved_data["pair"] = pair;
+    at::Tensor y;
+    if (pair) {
+      y = PairForward(x.contiguous(), w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
+    } else {
+      // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
+      // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
+      y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+      if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
+    }
     ctx->saved_data["act"] = act;
     ctx->saved_data["param"] = param;
     ctx->saved_data["has_bias"] = has_bias;
     ctx->save_for_backward({x, w, y});
     return y;
   }
+
+  // y = act(x W^T + b), its output columns cut in two for the pair: each thread fills its columns with the bias,
+  // runs the GEMM into them (beta 1, as addmm does) and the activation while they are in its core's cache.
+  static at::Tensor PairForward(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, bool has_bias, int64_t act,
+                                double param) {
+    int64_t m = x.size(0), k = x.size(1), n = w.size(0);
+    at::Tensor y = at::empty({m, n}, x.options());
+    const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>(), *bp = has_bias ? b.data_ptr<float>() : nullptr;
+    float* yp = y.data_ptr<float>();
+    int64_t c = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
+    zoo_pair::BlasSingle single;
+    pair_or_here(c, [&](int i) {
+      auto [n0, n1] = half(i, n, c);
+      if (n1 <= n0) return;
+      if (bp)
+        for (int64_t r = 0; r < m; r++) std::memcpy(yp + r * n + n0, bp + n0, (n1 - n0) * sizeof(float));
+      zoo_pair::sgemm('T', 'N', n1 - n0, m, k, 1.f, wp + n0 * k, k, xp, k, bp ? 1.f : 0.f, yp + n0, n);
+      if (act != zoo_kernels::None)
+        for (int64_t r = 0; r < m; r++) zoo_kernels::act_forward_inplace(yp + r * n + n0, n1 - n0, (int)act, (float)param);
+    });
+    return y;
+  }
+
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &w = saved[1], &y = saved[2];
     int64_t act = ctx->saved_data["act"].toInt();
+    float param = (float)ctx->saved_data["param"].toDouble();
     at::Tensor g = grads[0].contiguous();
     at::Tensor gp = g;
     at::Tensor gx, gw, gb;
     bool want_gb = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2);
     // act' and the bias gradient (column sums of g_pre) in one pass over g; libtorch's sum(0) is only for meta.
     if (want_gb) gb = at::empty({y.size(1)}, y.options());
+    if (act != zoo_kernels::None) gp = at::empty_like(y);
+    if (ctx->saved_data["pair"].toBool() && !y.is_meta()) {
+      PairBackward(x.contiguous(), w.contiguous(), y, g, gp, gb, ctx->needs_input_grad(0), ctx->needs_input_grad(1), act, param, gx, gw);
+      return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor()};
+    }
     if (act != zoo_kernels::None) {
-      gp = at::empty_like(y);
       if (!y.is_meta())
         zoo_kernels::act_backward_bias(g.data_ptr<float>(), y.data_ptr<float>(), gp.data_ptr<float>(),
-                                       want_gb ? gb.data_ptr<float>() : nullptr, y.size(0), y.size(1), (int)act,
-                                       (float)ctx->saved_data["param"].toDouble());
+                                       want_gb ? gb.data_ptr<float>() : nullptr, y.size(0), y.size(1), y.size(1), (int)act, param);
     } else if (want_gb && !y.is_meta()) {
-      zoo_kernels::column_sums(g.data_ptr<float>(), gb.data_ptr<float>(), y.size(0), y.size(1));
+      zoo_kernels::column_sums(g.data_ptr<float>(), gb.data_ptr<float>(), y.size(0), y.size(1), y.size(1));
     }
     if (ctx->needs_input_grad(0)) gx = at::mm(gp, w);
     if (ctx->needs_input_grad(1)) gw = at::mm(gp.t(), x);
     return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+
+  // Backward over the pair in two rounds. First each thread takes its columns of y: act' and the bias gradient
+  // there, then its rows of dW = g_pre^T x. Then, g_pre complete, each takes its columns of dX = g_pre W.
+  static void PairBackward(const at::Tensor& x, const at::Tensor& w, const at::Tensor& y, const at::Tensor& g,
+                           const at::Tensor& gp, const at::Tensor& gb, bool want_gx, bool want_gw, int64_t act, float param,
+                           at::Tensor& gx, at::Tensor& gw) {
+    int64_t m = x.size(0), k = x.size(1), n = w.size(0);
+    if (want_gw) gw = at::empty_like(w);
+    if (want_gx) gx = at::empty_like(x);
+    const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>(), *yp = y.data_ptr<float>(), *gop = g.data_ptr<float>();
+    float* gpp = gp.data_ptr<float>();
+    float* gbp = gb.defined() ? gb.data_ptr<float>() : nullptr;
+    float* gwp = want_gw ? gw.data_ptr<float>() : nullptr;
+    float* gxp = want_gx ? gx.data_ptr<float>() : nullptr;
+    zoo_pair::BlasSingle single;
+    int64_t cn = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
+    pair_or_here(cn, [&](int i) {
+      auto [n0, n1] = half(i, n, cn);
+      if (n1 <= n0) return;
+      if (act != zoo_kernels::None)
+        zoo_kernels::act_backward_bias(gop + n0, yp + n0, gpp + n0, gbp ? gbp + n0 : nullptr, m, n1 - n0, n, (int)act, param);
+      else if (gbp)
+        zoo_kernels::column_sums(gop + n0, gbp + n0, m, n1 - n0, n);
+      if (gwp) zoo_pair::sgemm('N', 'T', k, n1 - n0, m, 1.f, xp, k, gpp + n0, n, 0.f, gwp + n0 * k, k);
+    });
+    if (!gxp) return;
+    int64_t ck = pair_splits(m, k, n) ? zoo_pair::cut(k) : 0;
+    pair_or_here(ck, [&](int i) {
+      auto [k0, k1] = half(i, k, ck);
+      if (k1 > k0) zoo_pair::sgemm('N', 'N', k1 - k0, m, n, 1.f, wp + k0, k, gpp, n, 0.f, gxp + k0, k);
+    });
   }
 };
 
@@ -498,32 +583,52 @@ ZT_API T zt_bernoulli_log_prob_rows(T logits, T target) {
 // Fused Adam over all parameters: one pass over p, g, m, v per tensor instead of libtorch's ~10 temporaries.
 // steps[i] counts the updates of parameter i (as PyTorch's per-parameter state["step"]); parameters without a
 // gradient are skipped and their count does not move.
+namespace {
+// One parameter's share of an Adam step: its pointers and bias corrections, its gradient kept alive.
+struct AdamSlab {
+  float *p, *m, *v;
+  const float* g;
+  int64_t numel;
+  float bc1, bc2;
+  at::Tensor grad;
+};
+}  // namespace
+
 ZT_API void zt_adam_step(const T* params, const T* ms, const T* vs, int64_t* steps, int n, double lr, double beta1,
                          double beta2, double eps, double weight_decay) {
   ZT_TRY(
-      for (int i = 0; i < n; i++) {
+      std::vector<AdamSlab> slabs; int64_t total = 0; for (int i = 0; i < n; i++) {
         at::Tensor& p = *params[i];
         const at::Tensor& g = p.grad();
         if (!g.defined() || p.is_meta()) continue;  // a meta model (a memory estimate) has nothing to update
         int64_t step = ++steps[i];
-        float bc1 = (float)(1.0 - std::pow(beta1, (double)step));
-        float bc2 = (float)(1.0 - std::pow(beta2, (double)step));
         TORCH_CHECK(ms[i]->numel() == p.numel() && vs[i]->numel() == p.numel(), "Adam: state of parameter ", i,
                     " has ", ms[i]->numel(), " elements, the parameter has ", p.numel());
         TORCH_CHECK(p.scalar_type() == at::kFloat && p.is_contiguous(), "Adam: parameter ", i,
                     " must be a contiguous float32 tensor");
         at::Tensor gc = g.contiguous();
-        float* pp = p.data_ptr<float>();
-        const float* gp = gc.data_ptr<float>();
-        float* mp = ms[i]->data_ptr<float>();
-        float* vp = vs[i]->data_ptr<float>();
-        int64_t numel = p.numel();
-        // Inline on the calling thread. Split across libtorch's intra-op threads (at::parallel_for, grain 32768)
-        // the seed-003 step's Adam took 0.88 ms (median of 6 interleaved runs) against 0.69 ms inline: the second
-        // core is held by OpenBLAS's worker, which spins (sched_yield) for a while after every GEMM.
-        zoo_kernels::adam_update(pp, gp, mp, vp, numel, (float)lr, (float)beta1, (float)beta2, (float)eps,
-                                 (float)weight_decay, bc1, bc2);
-      })
+        slabs.push_back({p.data_ptr<float>(), ms[i]->data_ptr<float>(), vs[i]->data_ptr<float>(), gc.data_ptr<float>(),
+                         p.numel(), (float)(1.0 - std::pow(beta1, (double)step)), (float)(1.0 - std::pow(beta2, (double)step)), gc});
+        total += p.numel();
+      }
+      // The update is elementwise, so the pair takes the second half of all the parameters' elements, laid end to
+      // end, and every element gets the same arithmetic either way. Split across libtorch's intra-op threads
+      // instead (at::parallel_for, grain 32768) it was slower than inline (0.88 against 0.69 ms): OpenBLAS's worker
+      // held the second core, spinning after every GEMM; the linear layers' GEMMs now run on the pair, not on it.
+      int64_t c = total >= (1 << 16) && zoo_pair::available() ? zoo_pair::cut(total) : 0;
+      pair_or_here(c, [&](int part) {
+        auto [from, to] = half(part, total, c);
+        int64_t start = 0;  // the first element of the slab, in the end-to-end numbering
+        for (const auto& s : slabs) {
+          int64_t a = std::max(from, start), b = std::min(to, start + s.numel);
+          if (a < b) {
+            int64_t o = a - start;
+            zoo_kernels::adam_update(s.p + o, s.g + o, s.m + o, s.v + o, b - a, (float)lr, (float)beta1, (float)beta2,
+                                     (float)eps, (float)weight_decay, s.bc1, s.bc2);
+          }
+          start += s.numel;
+        }
+      });)
 }
 
 // Scales gradients so their global norm is at most max_norm; returns the norm before clipping.

@@ -1,0 +1,177 @@
+// The pair thread (see pair.h) and the process-wide OpenBLAS thread count it needs.
+#include "pair.h"
+
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <xmmintrin.h>
+
+#include "shim.h"
+
+namespace zoo_pair {
+namespace {
+
+std::atomic<bool> g_on{[] {
+  const char* v = std::getenv("ZOO_PAIR_THREAD");
+  return !(v && std::strcmp(v, "0") == 0);
+}()};
+
+// After a part, the pair thread spins this long for the next before it sleeps: between the layers of a step the
+// caller's own work is tens to hundreds of microseconds, and a futex wake-up costs tens. Measured on seed 003's
+// step (1,200 steps): 100 us slept 5,061 times, 400 us 230 times, 2 ms 63 times, and the epoch took 2.36, 2.05 and
+// 2.00 s. A spinning pair thread yields the core to a woken thread (libtorch's OpenMP threads wait passively).
+constexpr auto kSpin = std::chrono::microseconds(500);
+
+class Pair {
+ public:
+  Pair() { std::thread([this] { Loop(); }).detach(); }  // lives as long as the process, as OpenBLAS's threads do
+
+  // One caller at a time; a second caller runs both parts itself.
+  std::mutex busy;
+
+  void Run(const std::function<void(int)>& part) {
+    task_ = &part;
+    csr_ = _mm_getcsr();  // the caller's flush-to-zero mode, so both halves round alike
+    error_ = nullptr;
+    uint64_t ticket = posted_.load(std::memory_order_relaxed) + 1;
+    posted_.store(ticket, std::memory_order_seq_cst);
+    if (sleeping_.load(std::memory_order_seq_cst)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      cv_.notify_one();
+    }
+    std::exception_ptr mine;
+    try {
+      part(0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
+    // Wait for the other half; it is about as long as ours, so spin, yielding now and then in case it was preempted.
+    for (int spins = 0; finished_.load(std::memory_order_acquire) != ticket; spins++) {
+      if ((spins & 255) == 255) std::this_thread::yield(); else _mm_pause();
+    }
+    task_ = nullptr;
+    if (mine) std::rethrow_exception(mine);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void Loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      uint64_t ticket;
+      auto spin_until = std::chrono::steady_clock::now() + kSpin;
+      int spins = 0;
+      while ((ticket = posted_.load(std::memory_order_acquire)) == seen) {
+        if ((++spins & 63) != 0 || std::chrono::steady_clock::now() < spin_until) {
+          _mm_pause();
+          continue;
+        }
+        std::unique_lock<std::mutex> lock(mu_);
+        sleeping_.store(true, std::memory_order_seq_cst);
+        cv_.wait(lock, [&] { return posted_.load(std::memory_order_seq_cst) != seen; });
+        sleeping_.store(false, std::memory_order_relaxed);
+        spin_until = std::chrono::steady_clock::now() + kSpin;
+      }
+      seen = ticket;
+      _mm_setcsr(csr_);
+      try {
+        (*task_)(1);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      finished_.store(ticket, std::memory_order_release);
+    }
+  }
+
+  const std::function<void(int)>* task_ = nullptr;
+  unsigned csr_ = 0;
+  std::exception_ptr error_;
+  std::atomic<uint64_t> posted_{0}, finished_{0};
+  std::atomic<bool> sleeping_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+Pair& Instance() {
+  static Pair* pair = new Pair();  // never destroyed: its thread may still be spinning at exit
+  return *pair;
+}
+
+using SgemmFn = void (*)(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
+                         const int*, const float*, const int*, const float*, float*, const int*);
+
+SgemmFn Sgemm() {
+  static SgemmFn f = (SgemmFn)dlsym(RTLD_DEFAULT, "sgemm_");
+  return f;
+}
+
+std::mutex g_blas_mu;
+int g_blas_holders = 0, g_blas_before = 0;
+using SetThreadsFn = void (*)(int);
+using GetThreadsFn = int (*)();
+
+}  // namespace
+
+bool available() {
+  return g_on.load(std::memory_order_relaxed) && at::get_num_threads() >= 2 && Sgemm() != nullptr &&
+         dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr;
+}
+
+void run(const std::function<void(int)>& part) {
+  Pair& pair = Instance();
+  std::unique_lock<std::mutex> lock(pair.busy, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    part(0);
+    part(1);
+    return;
+  }
+  pair.Run(part);
+}
+
+BlasSingle::BlasSingle() {
+  static auto set = (SetThreadsFn)dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  static auto get = (GetThreadsFn)dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
+  if (!set || !get) return;
+  std::lock_guard<std::mutex> lock(g_blas_mu);
+  if (g_blas_holders++ == 0) {
+    g_blas_before = get();
+    if (g_blas_before != 1) set(1);
+  }
+}
+
+BlasSingle::~BlasSingle() {
+  static auto set = (SetThreadsFn)dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (!set) return;
+  std::lock_guard<std::mutex> lock(g_blas_mu);
+  if (--g_blas_holders == 0 && g_blas_before > 1) set(g_blas_before);
+}
+
+int64_t cut(int64_t n) {
+  if (n < 64) return 0;
+  return ((n / 2 + 8) / 16) * 16;
+}
+
+void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  int im = (int)m, in = (int)n, ik = (int)k, ilda = (int)lda, ildb = (int)ldb, ildc = (int)ldc;
+  Sgemm()(&transa, &transb, &im, &in, &ik, &alpha, a, &ilda, b, &ildb, &beta, c, &ildc);
+}
+
+}  // namespace zoo_pair
+
+ZT_API void zt_set_pair(bool on) { zoo_pair::g_on.store(on); }
+ZT_API bool zt_get_pair() { return zoo_pair::g_on.load(); }
+ZT_API bool zt_pair_available() { return zoo_pair::available(); }
+// For Threading.SideBySide's lanes, which need OpenBLAS on one thread too: the same count as the pair's.
+ZT_API void* zt_blas_single_enter() { return new zoo_pair::BlasSingle(); }
+ZT_API void zt_blas_single_leave(void* holder) { delete static_cast<zoo_pair::BlasSingle*>(holder); }

@@ -1,0 +1,37 @@
+// The pair thread: one long-lived native thread that takes half of a fused op's work (a linear layer's GEMM and its
+// elementwise epilogue, Adam's update) while the calling thread does the other half. OpenBLAS's own second thread
+// shares only the GEMMs and waits out every elementwise pass between them; split this way both cores run both.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace zoo_pair {
+
+// True when the calling thread may split work in two: the pair is on (ZOO_PAIR_THREAD=0 or zt_set_pair(false) turn
+// it off), libtorch may use 2 threads or more here (not on a Threading.SideBySide lane, not ZOO_NUM_THREADS=1).
+bool available();
+
+// Runs part(0) on this thread and part(1) on the pair thread at the same time and returns when both are done; an
+// exception from either is rethrown here. Another caller holding the pair (two threads training at once) makes this
+// caller run both parts itself, one after the other: the same results, only slower.
+void run(const std::function<void(int)>& part);
+
+// While one is alive, OpenBLAS runs each call on its calling thread (its process-wide thread count is 1; counted, so
+// overlapping holders on several threads restore the count only when the last one ends).
+struct BlasSingle {
+  BlasSingle();
+  ~BlasSingle();
+  BlasSingle(const BlasSingle&) = delete;
+  BlasSingle& operator=(const BlasSingle&) = delete;
+};
+
+// Where to cut [0, n) in two for the pair: near the middle on a multiple of 16 floats (a 64-byte line), or 0 when
+// n is too narrow to be worth a hand-off (everything then goes to part 0).
+int64_t cut(int64_t n);
+
+// Fortran sgemm_ of the BLAS libtorch loaded (column-major), looked up once: the same routine libtorch's at::mm
+// calls, with the same arguments for the whole matrix, so a block computed here has the bits at::mm would give it.
+void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+}  // namespace zoo_pair

@@ -1,0 +1,129 @@
+namespace Zoo.Torch.Tests;
+
+/// <summary>
+/// The pair thread (Threading.PairThread) splits fused linear layers and Adam's update over two threads. Each half is
+/// the BLAS call libtorch would make for the whole on one OpenBLAS thread, cut along rows or columns of the output, and
+/// the elementwise passes are per element, so the results must be the bits of one thread doing it all. (OpenBLAS's own
+/// threaded driver cuts K into other blocks than its one-thread driver, 250 + 250 against 256 + 244 for K = 500, so
+/// results with its 2 threads differ in the last bits from either.) Serial: it switches the pair process-wide.
+/// </summary>
+[Collection(Serial.Name)]
+public class PairThreadTests
+{
+    /// <summary>
+    /// Training steps of an MLP whose layers span the split and unsplit cases: 784→500 (split; no dX needed for x), 500→260
+    /// (split), 260→40 (too narrow: one thread), 40→500 (a 2·10⁶ GEMM), 500→784 without an activation; with and without
+    /// biases. The outputs, every gradient and the parameters after Adam are compared to the last bit.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias)
+    {
+        get_num_threads().ShouldBeGreaterThanOrEqualTo(2, "the suite's machines have two cores; on one the pair never splits");
+        var was = Threading.PairThread;
+        try
+        {
+            var on = Run(pair: true, bias);
+            int blas = Threading.BlasThreads;
+            Threading.SetBlasThreads(1);
+            float[][] off;
+            try
+            {
+                off = Run(pair: false, bias);
+            }
+            finally
+            {
+                Threading.SetBlasThreads(blas);
+            }
+            on.Length.ShouldBe(off.Length);
+            for (int i = 0; i < on.Length; i++)
+                on[i].SequenceEqual(off[i]).ShouldBeTrue($"array {i} of {on.Length} differs with the pair thread");
+        }
+        finally
+        {
+            Threading.PairThread = was;
+        }
+    }
+
+    private static float[][] Run(bool pair, bool bias)
+    {
+        Threading.PairThread = pair;
+        Threading.PairSplits.ShouldBe(pair);
+        using var scope = NewDisposeScope();
+        using var g = new Generator(5);
+        int[] sizes = [784, 500, 260, 40, 500, 784];
+        Activation[] acts = [Activation.Softplus, Activation.Tanh, Activation.Identity, Activation.ReLU, Activation.Identity];
+        var weights = new List<Parameter>();
+        var biases = new List<Parameter>();
+        for (int i = 0; i + 1 < sizes.Length; i++)
+        {
+            weights.Add(new Parameter(randn([sizes[i + 1], sizes[i]], g) * (1.0 / Math.Sqrt(sizes[i]))));
+            if (bias) biases.Add(new Parameter(randn([sizes[i + 1]], g) * 0.1));
+        }
+        var all = weights.Concat(biases).ToList();
+        using var adam = optim.Adam(all, lr: 0.01);
+        var x = rand([100, 784], g);
+        var outputs = new List<float[]>();
+        bool ftz = Threading.FlushDenormal;
+        Threading.SetFlushDenormal(true);  // as the trainer runs
+        try
+        {
+            for (int step = 0; step < 3; step++)
+            {
+                using var stepScope = NewDisposeScope();
+                adam.zero_grad();
+                var h = x;
+                for (int i = 0; i < weights.Count; i++) h = nn.functional.linear(h, weights[i], bias ? biases[i] : null, acts[i]);
+                outputs.Add(h.data<float>());
+                nn.functional.bernoulli_log_prob(h, x).sum().neg().backward();
+                outputs.AddRange(all.Select(p => p.grad!.data<float>()));
+                adam.step();
+            }
+        }
+        finally
+        {
+            Threading.SetFlushDenormal(ftz);
+        }
+        outputs.AddRange(all.Select(p => p.data<float>()));
+        foreach (var p in all) p.Dispose();
+        return outputs.ToArray();
+    }
+
+    /// <summary>
+    /// Two threads training at once share one pair thread: the one that finds it busy runs both halves itself. Every
+    /// thread's results equal a run alone, and OpenBLAS's thread count is back afterwards.
+    /// </summary>
+    [Fact]
+    public void Two_threads_training_at_once_get_the_results_of_each_alone()
+    {
+        var was = Threading.PairThread;
+        int blas = Threading.BlasThreads;
+        try
+        {
+            var alone = Run(pair: true, bias: true);
+            var runs = new float[4][][];
+            var threads = Enumerable.Range(0, runs.Length).Select(i => new Thread(() => runs[i] = Run(pair: true, bias: true))).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            foreach (var run in runs)
+                for (int i = 0; i < alone.Length; i++)
+                    run[i].SequenceEqual(alone[i]).ShouldBeTrue($"array {i} differs when threads train at once");
+            Threading.BlasThreads.ShouldBe(blas);
+        }
+        finally
+        {
+            Threading.PairThread = was;
+        }
+    }
+
+    /// <summary>A side-by-side lane already has a core to itself: layers there never split (and OpenBLAS stays at one thread).</summary>
+    [Fact]
+    public void Layers_in_a_side_by_side_lane_do_not_split()
+    {
+        var (first, second) = Threading.SideBySide(() => Threading.PairSplits, () => Threading.PairSplits);
+        first.ShouldBeFalse();
+        second.ShouldBeFalse();
+        Threading.PairSplits.ShouldBe(Threading.PairThread && get_num_threads() >= 2);
+    }
+}
