@@ -29,7 +29,7 @@ public class MemoryTests
         var sw = Stopwatch.StartNew();
         var estimate = Estimate(run);
         sw.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20)); // measured on the meta device: no storage, no arithmetic
-        estimate.Total.ShouldBeGreaterThan(50 * GiB);
+        estimate.Total.ShouldBeGreaterThan(30 * GiB); // 43 GiB for the second since the reparameterised draw is one node (it was 50+)
         var e = Should.Throw<NotEnoughMemoryException>(() => estimate.EnsureFits(available: 21 * GiB + 3 * GiB / 10));
         e.Message.ShouldNotContain("\n");
         e.Message.ShouldStartWith("bernoulli-vae needs about ");

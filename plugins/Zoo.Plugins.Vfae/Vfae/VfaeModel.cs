@@ -79,12 +79,14 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
     /// <summary>
     /// KL(q(z1|x,s) ‖ p(z1|z2,y)) + KL(q(z2|z1,y) ‖ p(z2)) − log p(y) for one-hot <paramref name="y"/>: [N], with
     /// z2 = mean + σ·<paramref name="eps"/> (the standard normal draws, as <see cref="DiagonalGaussian.Sample(Generator)"/> takes them).
+    /// <paramref name="q1"/> may have N / K rows, each standing for its K class copies (class-major), which
+    /// <see cref="DiagonalGaussian.KlTo"/> compares without copying.
     /// </summary>
     private Tensor LatentCost(DiagonalGaussian q1, Tensor z1, Tensor y, Tensor eps)
     {
         using var scope = NewDisposeScope();
         var q2 = z2Encoder.Encode(cat([z1, y], 1));
-        var z2 = q2.Mean + (q2.LogVar * 0.5).exp() * eps;
+        var z2 = q2.Sample(eps);
         var p1 = z1Decoder.Encode(cat([z2, y], 1));
         var kl2 = prior.AnalyticKl(q2) ?? (q2.LogProb(z2) - prior.LogProb(z2));
         return (q1.KlTo(p1) + kl2 + Math.Log(layout.Classes)).MoveToOuterDisposeScope();
@@ -161,15 +163,14 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
                 // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), every class scored in one batch of U·K rows (class-major).
                 long u = ui.Length;
                 var z1u = Rows(z1, ui, n);
-                var q1k = new DiagonalGaussian(Rows(q1.Mean, ui, n).unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim),
-                                               Rows(q1.LogVar, ui, n).unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim));
+                var q1u = new DiagonalGaussian(Rows(q1.Mean, ui, n), Rows(q1.LogVar, ui, n));   // stands for its K copies
                 var z1k = z1u.unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim);
                 var yk = nn.functional.one_hot(arange(k).unsqueeze(1).expand(k, u).reshape(k * u), k).to(float32);
                 // Row i's draw for class c is row c·N + i of the K·N draws.
                 var classRows = new long[k * u];
                 for (int c = 0; c < k; c++)
                     for (int j = 0; j < u; j++) classRows[c * u + j] = c * n + ui[j];
-                var costs = LatentCost(q1k, z1k, yk, Rows(epsClasses!, classRows, k * n)).reshape(k, u).t();   // [U, K]
+                var costs = LatentCost(q1u, z1k, yk, Rows(epsClasses!, classRows, k * n)).reshape(k, u).t();   // [U, K]
                 var logQyU = Rows(logQy, ui, n);
                 var qy = logQyU.exp();
                 unlabelledBound = Rows(rec, ui, n) - (qy * costs).sum(1) - (qy * logQyU).sum(1);

@@ -19,10 +19,20 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     public Tensor Sample(Generator generator)
     {
         using var eps = randn(Mean.shape, generator);
+        return Sample(eps);
+    }
+
+    /// <summary>μ + σ·<paramref name="eps"/> for standard normal draws taken elsewhere (one fused node for rows × d).</summary>
+    public Tensor Sample(Tensor eps)
+    {
+        if (IsRows) return nn.functional.gaussian_sample(Mean, LogVar, eps);
         using var std = (LogVar * 0.5).exp();
         using var scaled = std * eps;
         return Mean + scaled;
     }
+
+    /// <summary>float32 rows × d, the shape the fused kernels take; other shapes use libtorch's composed ops.</summary>
+    private bool IsRows => Mean.dim() == 2 && Mean.dtype == ScalarType.Float32;
 
     /// <summary><paramref name="samples"/> reparameterised draws per row at once: [samples, N, d].</summary>
     public Tensor Sample(Generator generator, long samples)
@@ -45,6 +55,7 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     /// <summary>KL(this || N(0, I)) in closed form: ½ Σ (μ² + σ² − log σ² − 1), per example [N].</summary>
     public Tensor KlToStandardNormal()
     {
+        if (IsRows) return nn.functional.gaussian_kl(Mean, LogVar);
         using var perDimension = KlToStandardNormalPerDimension();
         return perDimension.sum(-1);
     }
@@ -52,9 +63,12 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     /// <summary>
     /// KL(this || p) between diagonal Gaussians, per example [N]:
     /// ½ Σ (log σp² − log σq² + (σq² + (μq − μp)²) / σp² − 1).
+    /// For rows, p may hold k copies' worth (k·N rows, copy-major): row r of p is then compared with row r mod N of
+    /// this, and the result has k·N rows, without copying this k times.
     /// </summary>
     public Tensor KlTo(DiagonalGaussian p)
     {
+        if (IsRows && p.IsRows) return nn.functional.gaussian_kl(Mean, LogVar, p.Mean, p.LogVar);
         using var scope = NewDisposeScope();
         var t = p.LogVar - LogVar + (LogVar.exp() + (Mean - p.Mean).square()) * (-p.LogVar).exp() - 1.0;
         return (t.sum(-1) * 0.5).MoveToOuterDisposeScope();

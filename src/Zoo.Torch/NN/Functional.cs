@@ -66,6 +66,30 @@ public static partial class torch
                 GC.KeepAlive(logits); GC.KeepAlive(target);
                 return Tensor.New(r);
             }
+
+            /// <summary>
+            /// The reparameterised draw mean + exp(logvar / 2) · eps of float32 (rows, d) tensors, fused into one pass
+            /// forward and one backward. Mean and log variance may be the halves of one [μ | log σ²] head (views).
+            /// </summary>
+            public static Tensor gaussian_sample(Tensor mean, Tensor logvar, Tensor eps)
+            {
+                var r = N.zt_gaussian_sample(mean.Handle, logvar.Handle, eps.Handle);
+                GC.KeepAlive(mean); GC.KeepAlive(logvar); GC.KeepAlive(eps);
+                return Tensor.New(r);
+            }
+
+            /// <summary>
+            /// KL(q ‖ p) per row between diagonal Gaussians of float32 (rows, d) tensors, ½ Σ (log σp² − log σq² +
+            /// (σq² + (μq − μp)²) / σp² − 1), fused into one pass forward and one backward; with p null, KL(q ‖ N(0, I)).
+            /// p may have k times q's rows: row r of p is compared with row r mod (q's rows) of q, so each row of q meets
+            /// k Gaussians without being copied k times (its gradient sums over them).
+            /// </summary>
+            public static Tensor gaussian_kl(Tensor qMean, Tensor qLogVar, Tensor? pMean = null, Tensor? pLogVar = null)
+            {
+                var r = N.zt_gaussian_kl(qMean.Handle, qLogVar.Handle, pMean?.Handle ?? IntPtr.Zero, pLogVar?.Handle ?? IntPtr.Zero);
+                GC.KeepAlive(qMean); GC.KeepAlive(qLogVar); GC.KeepAlive(pMean); GC.KeepAlive(pLogVar);
+                return Tensor.New(r);
+            }
         }
     }
 }

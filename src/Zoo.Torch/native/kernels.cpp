@@ -164,4 +164,83 @@ void bernoulli_loglik_rows(const float* __restrict l, const float* __restrict t,
   }
 }
 
+void gaussian_sample(const float* __restrict m, const float* __restrict lv, int64_t ld, const float* __restrict eps,
+                     int64_t rows, int64_t d, float* __restrict z) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *mr = m + r * ld, *lr = lv + r * ld, *er = eps + r * d;
+    float* zr = z + r * d;
+#pragma omp simd
+    for (int64_t j = 0; j < d; j++) zr[j] = mr[j] + expf(0.5f * lr[j]) * er[j];
+  }
+}
+
+void gaussian_sample_backward(const float* __restrict g, const float* __restrict lv, int64_t ld,
+                              const float* __restrict eps, int64_t rows, int64_t d, float* __restrict glv) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *gr = g + r * d, *lr = lv + r * ld, *er = eps + r * d;
+    float* o = glv + r * d;
+#pragma omp simd
+    for (int64_t j = 0; j < d; j++) o[j] = 0.5f * gr[j] * er[j] * expf(0.5f * lr[j]);
+  }
+}
+
+void gaussian_kl_rows(const float* __restrict qm, const float* __restrict qlv, int64_t qld, int64_t q_rows,
+                      const float* __restrict pm, const float* __restrict plv, int64_t pld, int64_t rows, int64_t d,
+                      float* __restrict out) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *a = qm + (r % q_rows) * qld, *la = qlv + (r % q_rows) * qld;
+    float acc = 0.f;
+    if (!pm) {
+#pragma omp simd reduction(+ : acc)
+      for (int64_t j = 0; j < d; j++) acc += a[j] * a[j] + expf(la[j]) - la[j] - 1.f;
+    } else {
+      const float *b = pm + r * pld, *lb = plv + r * pld;
+#pragma omp simd reduction(+ : acc)
+      for (int64_t j = 0; j < d; j++) {
+        float diff = a[j] - b[j];
+        acc += lb[j] - la[j] + (expf(la[j]) + diff * diff) * expf(-lb[j]) - 1.f;
+      }
+    }
+    out[r] = 0.5f * acc;
+  }
+}
+
+void gaussian_kl_rows_backward(const float* __restrict g, const float* __restrict qm, const float* __restrict qlv,
+                               int64_t qld, int64_t q_rows, const float* __restrict pm, const float* __restrict plv,
+                               int64_t pld, int64_t rows, int64_t d, float* __restrict gqm, float* __restrict gqlv,
+                               float* __restrict gpm, float* __restrict gplv) {
+  if (gqm)
+    for (int64_t i = 0; i < q_rows * d; i++) gqm[i] = 0.f;
+  if (gqlv)
+    for (int64_t i = 0; i < q_rows * d; i++) gqlv[i] = 0.f;
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t qr = r % q_rows;
+    const float *a = qm + qr * qld, *la = qlv + qr * qld;
+    float gr = g[r];
+    float *oqm = gqm ? gqm + qr * d : nullptr, *oqlv = gqlv ? gqlv + qr * d : nullptr;
+    if (!pm) {
+      if (oqm) {
+#pragma omp simd
+        for (int64_t j = 0; j < d; j++) oqm[j] += gr * a[j];
+      }
+      if (oqlv) {
+#pragma omp simd
+        for (int64_t j = 0; j < d; j++) oqlv[j] += 0.5f * gr * (expf(la[j]) - 1.f);
+      }
+      continue;
+    }
+    const float *b = pm + r * pld, *lb = plv + r * pld;
+    float *opm = gpm ? gpm + r * d : nullptr, *oplv = gplv ? gplv + r * d : nullptr;
+#pragma omp simd
+    for (int64_t j = 0; j < d; j++) {
+      float inv = expf(-lb[j]), diff = a[j] - b[j], ea = expf(la[j]);
+      float dm = gr * diff * inv;
+      if (oqm) oqm[j] += dm;
+      if (opm) opm[j] = -dm;
+      if (oqlv) oqlv[j] += 0.5f * gr * (ea * inv - 1.f);
+      if (oplv) oplv[j] = 0.5f * gr * (1.f - (ea + diff * diff) * inv);
+    }
+  }
+}
+
 }  // namespace zoo_kernels

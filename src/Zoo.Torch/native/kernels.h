@@ -32,4 +32,22 @@ void adam_update(float* p, const float* g, float* m, float* v, int64_t n,
 // Returns the row sums in out_rows (n_rows values) and writes d(sum)/dl = t - sigmoid(l) into grad (may be null).
 void bernoulli_loglik_rows(const float* l, const float* t, int64_t rows, int64_t cols, float* out_rows, float* grad);
 
+// Diagonal Gaussians, row by row: a row's d values sit at a row stride (ld) of their own, so the halves of a
+// network's [mean | log variance] head are read where they are.
+// z = m + exp(lv / 2) * eps (the reparameterised draw); its backward needs only d z / d lv = eps * exp(lv / 2) / 2.
+void gaussian_sample(const float* m, const float* lv, int64_t ld, const float* eps, int64_t rows, int64_t d, float* z);
+void gaussian_sample_backward(const float* g, const float* lv, int64_t ld, const float* eps, int64_t rows, int64_t d,
+                              float* glv);
+
+// out[r] = KL(q_r || p_r) = 1/2 sum_j (plv - qlv + (exp(qlv) + (qm - pm)^2) exp(-plv) - 1), where q_r is q's row
+// r mod q_rows (p may hold several copies' worth of rows, copy-major), or KL(q_r || N(0, I)) =
+// 1/2 sum_j (qm^2 + exp(qlv) - qlv - 1) when pm is null.
+void gaussian_kl_rows(const float* qm, const float* qlv, int64_t qld, int64_t q_rows, const float* pm, const float* plv,
+                      int64_t pld, int64_t rows, int64_t d, float* out);
+// The gradients of sum_r g[r] out[r]: into gqm, gqlv (q_rows x d, summed over the copies in row order) and gpm,
+// gplv (rows x d); any may be null when not wanted.
+void gaussian_kl_rows_backward(const float* g, const float* qm, const float* qlv, int64_t qld, int64_t q_rows,
+                               const float* pm, const float* plv, int64_t pld, int64_t rows, int64_t d, float* gqm,
+                               float* gqlv, float* gpm, float* gplv);
+
 }  // namespace zoo_kernels

@@ -122,8 +122,9 @@ using GetThreadsFn = int (*)();
 }  // namespace
 
 bool available() {
-  return g_on.load(std::memory_order_relaxed) && at::get_num_threads() >= 2 && Sgemm() != nullptr &&
-         dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr;
+  // The pair's halves each need OpenBLAS on one thread: another BLAS could not be told so.
+  static const bool openblas = Sgemm() != nullptr && dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr;
+  return openblas && g_on.load(std::memory_order_relaxed) && at::get_num_threads() >= 2;
 }
 
 void run(const std::function<void(int)>& part) {

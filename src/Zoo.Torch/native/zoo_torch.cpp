@@ -542,8 +542,90 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
   }
 };
 
+// Rows of a [mean | log variance] pair as the kernels read them: float32, 2-D, each row's values adjacent (a view of a
+// head's half qualifies; anything else is copied).
+at::Tensor rows_of(const at::Tensor& t) { return t.stride(1) == 1 ? t : t.contiguous(); }
+
+// The reparameterised draw z = mean + exp(logvar / 2) * eps in one pass forward and one backward, instead of four
+// libtorch ops and their four autograd nodes.
+struct GaussianSample : public torch::autograd::Function<GaussianSample> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& mean, const at::Tensor& logvar, const at::Tensor& eps) {
+    auto m = rows_of(mean), lv = rows_of(logvar), e = eps.contiguous();
+    TORCH_CHECK(m.stride(0) == lv.stride(0), "gaussian_sample: mean and log variance must have the same row stride");
+    auto z = at::empty(mean.sizes(), mean.options());
+    if (!z.is_meta())
+      zoo_kernels::gaussian_sample(m.data_ptr<float>(), lv.data_ptr<float>(), m.stride(0), e.data_ptr<float>(), m.size(0),
+                                   m.size(1), z.data_ptr<float>());
+    ctx->save_for_backward({lv, e});
+    return z;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &lv = saved[0], &e = saved[1];
+    at::Tensor g = grads[0].contiguous(), glv;
+    if (ctx->needs_input_grad(1)) {
+      glv = at::empty(e.sizes(), e.options());
+      if (!glv.is_meta())
+        zoo_kernels::gaussian_sample_backward(g.data_ptr<float>(), lv.data_ptr<float>(), lv.stride(0), e.data_ptr<float>(),
+                                              e.size(0), e.size(1), glv.data_ptr<float>());
+    }
+    return {ctx->needs_input_grad(0) ? g : at::Tensor(), glv, at::Tensor()};
+  }
+};
+
+// KL(q || p) per row between diagonal Gaussians, or to N(0, I) without p (has_p false, pm and plv placeholders), in
+// one pass forward and one backward instead of some ten libtorch ops and nodes. p may hold k copies of q's rows'
+// worth (row r against q's row r mod q_rows): the VFAE scores each row once per class without copying q k times.
+struct GaussianKl : public torch::autograd::Function<GaussianKl> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qm, const at::Tensor& qlv, const at::Tensor& pm,
+                            const at::Tensor& plv, bool has_p) {
+    auto a = rows_of(qm), la = rows_of(qlv);
+    TORCH_CHECK(a.stride(0) == la.stride(0), "gaussian_kl: q's mean and log variance must have the same row stride");
+    at::Tensor b, lb;
+    int64_t rows = a.size(0);
+    if (has_p) {
+      b = rows_of(pm);
+      lb = rows_of(plv);
+      TORCH_CHECK(b.stride(0) == lb.stride(0), "gaussian_kl: p's mean and log variance must have the same row stride");
+      rows = b.size(0);
+    }
+    auto out = at::empty({rows}, qm.options());
+    if (!out.is_meta())
+      zoo_kernels::gaussian_kl_rows(a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0), a.size(0),
+                                    has_p ? b.data_ptr<float>() : nullptr, has_p ? lb.data_ptr<float>() : nullptr,
+                                    has_p ? b.stride(0) : 0, rows, a.size(1), out.data_ptr<float>());
+    ctx->saved_data["has_p"] = has_p;
+    ctx->save_for_backward(has_p ? variable_list{a, la, b, lb} : variable_list{a, la});
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    bool has_p = ctx->saved_data["has_p"].toBool();
+    const at::Tensor &a = saved[0], &la = saved[1];
+    at::Tensor g = grads[0].contiguous(), gqm, gqlv, gpm, gplv;
+    auto fresh = [](const at::Tensor& like) { return at::empty(like.sizes(), like.options()); };
+    if (ctx->needs_input_grad(0)) gqm = fresh(a);
+    if (ctx->needs_input_grad(1)) gqlv = fresh(la);
+    if (has_p && ctx->needs_input_grad(2)) gpm = fresh(saved[2]);
+    if (has_p && ctx->needs_input_grad(3)) gplv = fresh(saved[3]);
+    if (!g.is_meta()) {
+      auto ptr = [](const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
+      int64_t rows = has_p ? saved[2].size(0) : a.size(0);
+      zoo_kernels::gaussian_kl_rows_backward(g.data_ptr<float>(), a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0),
+                                             a.size(0), has_p ? saved[2].data_ptr<float>() : nullptr,
+                                             has_p ? saved[3].data_ptr<float>() : nullptr, has_p ? saved[2].stride(0) : 0,
+                                             rows, a.size(1), ptr(gqm), ptr(gqlv), ptr(gpm), ptr(gplv));
+    }
+    return {gqm, gqlv, gpm, gplv, at::Tensor()};
+  }
+};
+
 void check_float2d(const at::Tensor& t, const char* what) {
   TORCH_CHECK(t.scalar_type() == at::kFloat, what, ": expected float32, got ", t.scalar_type());
+}
+void check_rows(const at::Tensor& t, const char* what) {
+  check_float2d(t, what);
+  TORCH_CHECK(t.dim() == 2, what, ": expected rows x dimensions (2-D), got shape ", t.sizes());
 }
 }  // namespace
 
@@ -576,6 +658,32 @@ ZT_API T zt_bernoulli_log_prob_rows(T logits, T target) {
                      " differs from target shape ", target->sizes());
          TORCH_CHECK(logits->dim() >= 1, "bernoulli_log_prob: needs a batch dimension");
          return wrap(BernoulliLogProbRows::apply(*logits, *target));)
+  return nullptr;
+}
+
+ZT_API T zt_gaussian_sample(T mean, T logvar, T eps) {
+  ZT_TRY(for (T t : {mean, logvar, eps}) check_rows(*t, "gaussian_sample");
+         TORCH_CHECK(mean->sizes() == logvar->sizes() && mean->sizes() == eps->sizes(), "gaussian_sample: mean ",
+                     mean->sizes(), ", log variance ", logvar->sizes(), " and noise ", eps->sizes(), " must have one shape");
+         return wrap(GaussianSample::apply(*mean, *logvar, *eps));)
+  return nullptr;
+}
+
+// p_mean and p_logvar null: KL to N(0, I).
+ZT_API T zt_gaussian_kl(T q_mean, T q_logvar, T p_mean, T p_logvar) {
+  ZT_TRY(bool has_p = p_mean != nullptr;
+         for (T t : {q_mean, q_logvar}) check_rows(*t, "gaussian_kl");
+         TORCH_CHECK(q_mean->sizes() == q_logvar->sizes(), "gaussian_kl: q's mean ", q_mean->sizes(), " and log variance ",
+                     q_logvar->sizes(), " differ in shape");
+         if (has_p) {
+           TORCH_CHECK(p_logvar != nullptr, "gaussian_kl: p needs a log variance with its mean");
+           for (T t : {p_mean, p_logvar}) check_rows(*t, "gaussian_kl");
+           TORCH_CHECK(p_mean->sizes() == p_logvar->sizes() && p_mean->size(1) == q_mean->size(1) && q_mean->size(0) > 0 &&
+                           p_mean->size(0) % q_mean->size(0) == 0,
+                       "gaussian_kl: p ", p_mean->sizes(), " must have q's ", q_mean->size(1),
+                       " dimensions and a whole number of copies of q's ", q_mean->size(0), " rows");
+         } at::Tensor none = at::empty({0}, q_mean->options());
+         return wrap(GaussianKl::apply(*q_mean, *q_logvar, has_p ? *p_mean : none, has_p ? *p_logvar : none, has_p));)
   return nullptr;
 }
 

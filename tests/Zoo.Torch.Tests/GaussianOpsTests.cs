@@ -1,0 +1,87 @@
+namespace Zoo.Torch.Tests;
+
+/// <summary>
+/// The fused diagonal-Gaussian ops (nn.functional.gaussian_sample, gaussian_kl) against libtorch's composed ops,
+/// forward and every gradient, with mean and log variance as the two halves of one head, as encoders give them.
+/// </summary>
+public class GaussianOpsTests
+{
+    private static (Tensor Head, Tensor Mean, Tensor LogVar) Head(long rows, long d, ulong seed)
+    {
+        using var g = new Generator(seed);
+        var head = (randn([rows, 2 * d], g) * 1.5).requires_grad_();
+        return (head, head.narrow(1, 0, d), head.narrow(1, d, d));
+    }
+
+    private static void ShouldMatch(Tensor fused, Tensor composed, string what) =>
+        fused.allclose(composed, rtol: 1e-5, atol: 1e-5).ShouldBeTrue($"{what}: fused {fused.sum().item<float>()} against composed {composed.sum().item<float>()}");
+
+    [Fact]
+    public void Sample_equals_mean_plus_sigma_times_eps_with_its_gradients()
+    {
+        using var scope = NewDisposeScope();
+        var (a, ma, la) = Head(7, 5, 1);
+        var (b, mb, lb) = Head(7, 5, 1);
+        using var g = new Generator(2);
+        var eps = randn([7, 5], g);
+        var w = randn([7, 5], g);
+        var fused = nn.functional.gaussian_sample(ma, la, eps);
+        var composed = mb + (lb * 0.5).exp() * eps;
+        ShouldMatch(fused, composed, "draw");
+        (fused * w).sum().backward();
+        (composed * w).sum().backward();
+        ShouldMatch(a.grad!, b.grad!, "gradient of the head");
+    }
+
+    [Fact]
+    public void Kl_to_a_standard_normal_equals_the_closed_form_with_its_gradients()
+    {
+        using var scope = NewDisposeScope();
+        var (a, ma, la) = Head(9, 6, 3);
+        var (b, mb, lb) = Head(9, 6, 3);
+        using var g = new Generator(4);
+        var w = randn([9], g);
+        var fused = nn.functional.gaussian_kl(ma, la);
+        var composed = ((mb.square() + lb.exp() - lb - 1.0) * 0.5).sum(-1);
+        ShouldMatch(fused, composed, "KL");
+        (fused * w).sum().backward();
+        (composed * w).sum().backward();
+        ShouldMatch(a.grad!, b.grad!, "gradient of the head");
+    }
+
+    /// <summary>p with 3 copies' worth of q's rows: the same as q copied 3 times (copy-major), and q's gradient sums over the copies.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Kl_between_two_Gaussians_equals_the_closed_form_also_with_q_standing_for_copies(int copies)
+    {
+        using var scope = NewDisposeScope();
+        var (qa, qma, qla) = Head(4, 6, 5);
+        var (qb, qmb, qlb) = Head(4, 6, 5);
+        var (pa, pma, pla) = Head(4 * copies, 6, 6);
+        var (pb, pmb, plb) = Head(4 * copies, 6, 6);
+        using var g = new Generator(7);
+        var w = randn([4 * copies], g);
+        var fused = nn.functional.gaussian_kl(qma, qla, pma, pla);
+        Tensor Copies(Tensor t) => t.unsqueeze(0).expand(copies, 4, 6).reshape(4 * copies, 6);
+        var (cm, cl) = (Copies(qmb), Copies(qlb));
+        var composed = ((plb - cl + (cl.exp() + (cm - pmb).square()) * (-plb).exp() - 1.0).sum(-1)) * 0.5;
+        ShouldMatch(fused, composed, "KL");
+        (fused * w).sum().backward();
+        (composed * w).sum().backward();
+        ShouldMatch(qa.grad!, qb.grad!, "gradient of q's head");
+        ShouldMatch(pa.grad!, pb.grad!, "gradient of p's head");
+    }
+
+    [Fact]
+    public void Mismatched_shapes_are_refused_in_one_line()
+    {
+        using var scope = NewDisposeScope();
+        Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4, 3]), zeros([4, 3]), zeros([6, 3]), zeros([6, 3])))
+            .Message.ShouldContain("whole number of copies of q's 4 rows");
+        Should.Throw<TorchException>(() => nn.functional.gaussian_sample(zeros([4, 3]), zeros([4, 3]), zeros([4, 2])))
+            .Message.ShouldContain("must have one shape");
+        Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4]), zeros([4])))
+            .Message.ShouldContain("expected rows x dimensions (2-D)");
+    }
+}
