@@ -77,12 +77,30 @@ print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)}), {z_rss:.0
 print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x the time, {z_rss / best_rss:.2f}x the peak memory")
 EOF
 
+# Interleaved as the VAE's: Zoo, each PyTorch configuration, Zoo again.
 echo "== VFAE, $vfae_epochs epochs: Zoo (zoo bench vfae --profile 200)"
-$zoo bench vfae --epochs "$vfae_epochs" --profile 200
+$zoo bench vfae --epochs "$vfae_epochs" --profile 200 --json "$out/vfae-zoo-1.json"
 for k in "${kernels[@]}"; do
   echo "== VFAE, $vfae_epochs epochs: PyTorch $torch_version, 1 intra-op thread, OMP_WAIT_POLICY=PASSIVE, $(label "$k")"
-  OMP_WAIT_POLICY=PASSIVE pytorch "$k" "vfae-$k" bench/pytorch_vfae.py --epochs "$vfae_epochs" --threads 1
+  OMP_WAIT_POLICY=PASSIVE pytorch "$k" "vfae-$k" bench/pytorch_vfae.py --epochs "$vfae_epochs" --threads 1 --json "$out/vfae-pytorch-$k.json"
 done
+echo "== VFAE, $vfae_epochs epochs: Zoo again"
+$zoo bench vfae --epochs "$vfae_epochs" --json "$out/vfae-zoo-2.json"
+echo "== VFAE summary (median seconds per epoch)"
+$py - "$out" "$as_set" <<'EOF'
+import glob, json, os, statistics, sys
+out, as_set = sys.argv[1], sys.argv[2]
+secs = lambda p: json.load(open(p))["median_epoch_seconds"]
+zoo = [secs(p) for p in sorted(glob.glob(os.path.join(out, "vfae-zoo-*.json")))]
+peers = {("OPENBLAS_CORETYPE unset" if p.endswith("-unset.json") else as_set): secs(p)
+         for p in sorted(glob.glob(os.path.join(out, "vfae-pytorch-*.json")))}
+for name, s in peers.items():
+    print(f"  PyTorch 1 thread, {name}: {s:.2f} s")
+best_name, best = min(peers.items(), key=lambda kv: kv[1])
+z = statistics.median(zoo)
+print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)})")
+print(f"  Zoo / PyTorch at its best (1 thread, {best_name}): {z / best:.2f}x the time")
+EOF
 
 echo "== IWAE estimate, k = 5000, $eval_images test images: a run of the IWAE paper's network (784-200-200-50 tanh, dynamic binarisation), one epoch"
 $zoo train vae encoder.hidden=200,200 encoder.activation=tanh decoder.hidden=200,200 decoder.activation=tanh latent=50 \

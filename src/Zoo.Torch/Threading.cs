@@ -26,7 +26,7 @@ public static class Threading
     }
 
     /// <summary>
-    /// The pair thread (on unless ZOO_PAIR_THREAD=0): a native thread that takes half of each fused linear layer
+    /// The pair thread (on unless ZOO_PAIR_THREAD=0; used on 2 threads): a native thread that takes half of each fused linear layer
     /// (its GEMM, bias and activation, forward and backward) and half of Adam's update, while the calling thread does
     /// the other half, each half on one OpenBLAS thread. OpenBLAS's own threads would share only the GEMMs and leave
     /// a core waiting through every elementwise pass. The results are the same bits either way (tested).
@@ -37,7 +37,10 @@ public static class Threading
         set => NativeMethods.zt_set_pair(value);
     }
 
-    /// <summary>Whether this thread's layers split over the pair now: <see cref="PairThread"/> on, 2 threads or more, OpenBLAS loaded.</summary>
+    /// <summary>
+    /// Whether this thread's layers split over the pair now: <see cref="PairThread"/> on, OpenBLAS loaded and libtorch on
+    /// exactly 2 threads (with more, OpenBLAS's own threads take the GEMMs, as before; a lane has 1).
+    /// </summary>
     public static bool PairSplits => NativeMethods.zt_pair_available();
 
     /// <summary>Sets OpenBLAS's own thread count; false when the loaded BLAS is not OpenBLAS.</summary>

@@ -124,7 +124,9 @@ using GetThreadsFn = int (*)();
 bool available() {
   // The pair's halves each need OpenBLAS on one thread: another BLAS could not be told so.
   static const bool openblas = Sgemm() != nullptr && dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr;
-  return openblas && g_on.load(std::memory_order_relaxed) && at::get_num_threads() >= 2;
+  // Two threads exactly: with more, one split in two would leave OpenBLAS's other threads idle (a split in N parts is
+  // not measured: these machines have 2 cores).
+  return openblas && g_on.load(std::memory_order_relaxed) && at::get_num_threads() == 2;
 }
 
 void run(const std::function<void(int)>& part) {

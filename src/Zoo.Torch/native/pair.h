@@ -8,7 +8,8 @@
 namespace zoo_pair {
 
 // True when the calling thread may split work in two: the pair is on (ZOO_PAIR_THREAD=0 or zt_set_pair(false) turn
-// it off), libtorch may use 2 threads or more here (not on a Threading.SideBySide lane, not ZOO_NUM_THREADS=1).
+// it off), OpenBLAS is the BLAS, and libtorch uses exactly 2 threads here (not on a Threading.SideBySide lane, whose
+// thread has 1, nor with ZOO_NUM_THREADS=1 or more than 2 cores, where OpenBLAS keeps its own threads).
 bool available();
 
 // Runs part(0) on this thread and part(1) on the pair thread at the same time and returns when both are done; an
