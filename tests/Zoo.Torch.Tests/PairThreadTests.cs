@@ -100,7 +100,7 @@ public class PairThreadTests
     public void Two_threads_training_at_once_get_the_results_of_each_alone()
     {
         var was = Threading.PairThread;
-        int blas = Threading.BlasThreads, threads = get_num_threads();
+        int blas = Threading.BlasThreads, intraOp = get_num_threads();
         set_num_threads(2);
         try
         {
@@ -117,7 +117,7 @@ public class PairThreadTests
         finally
         {
             Threading.PairThread = was;
-            set_num_threads(threads);
+            set_num_threads(intraOp);
         }
     }
 
