@@ -38,7 +38,14 @@ class Pair {
   // One caller at a time; a second caller runs both parts itself.
   std::mutex busy;
 
+  // Sends the pair thread to sleep now instead of after its spin: the caller is about to give the second core to
+  // other work (Threading.SideBySide's lanes), which a spinning pair thread would hold back.
+  void Park() {
+    parked_.store(true, std::memory_order_relaxed);
+  }
+
   void Run(const std::function<void(int)>& part) {
+    parked_.store(false, std::memory_order_relaxed);
     task_ = &part;
     csr_ = _mm_getcsr();  // the caller's flush-to-zero mode, so both halves round alike
     error_ = nullptr;
@@ -71,7 +78,7 @@ class Pair {
       auto spin_until = std::chrono::steady_clock::now() + kSpin;
       int spins = 0;
       while ((ticket = posted_.load(std::memory_order_acquire)) == seen) {
-        if ((++spins & 63) != 0 || std::chrono::steady_clock::now() < spin_until) {
+        if ((++spins & 63) != 0 || (std::chrono::steady_clock::now() < spin_until && !parked_.load(std::memory_order_relaxed))) {
           _mm_pause();
           continue;
         }
@@ -96,7 +103,7 @@ class Pair {
   unsigned csr_ = 0;
   std::exception_ptr error_;
   std::atomic<uint64_t> posted_{0}, finished_{0};
-  std::atomic<bool> sleeping_{false};
+  std::atomic<bool> sleeping_{false}, parked_{false};
   std::mutex mu_;
   std::condition_variable cv_;
 };
@@ -140,6 +147,8 @@ void run(const std::function<void(int)>& part) {
   pair.Run(part);
 }
 
+void park() { Instance().Park(); }
+
 BlasSingle::BlasSingle() {
   static auto set = (SetThreadsFn)dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
   static auto get = (GetThreadsFn)dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
@@ -175,6 +184,10 @@ void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alph
 ZT_API void zt_set_pair(bool on) { zoo_pair::g_on.store(on); }
 ZT_API bool zt_get_pair() { return zoo_pair::g_on.load(); }
 ZT_API bool zt_pair_available() { return zoo_pair::available(); }
-// For Threading.SideBySide's lanes, which need OpenBLAS on one thread too: the same count as the pair's.
-ZT_API void* zt_blas_single_enter() { return new zoo_pair::BlasSingle(); }
+// For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the
+// second core free of a spinning pair thread.
+ZT_API void* zt_blas_single_enter() {
+  zoo_pair::park();
+  return new zoo_pair::BlasSingle();
+}
 ZT_API void zt_blas_single_leave(void* holder) { delete static_cast<zoo_pair::BlasSingle*>(holder); }

@@ -17,6 +17,10 @@ bool available();
 // caller run both parts itself, one after the other: the same results, only slower.
 void run(const std::function<void(int)>& part);
 
+// Ends the pair thread's spin now (it sleeps until the next run): for a caller about to put other threads on the
+// second core.
+void park();
+
 // While one is alive, OpenBLAS runs each call on its calling thread (its process-wide thread count is 1; counted, so
 // overlapping holders on several threads restore the count only when the last one ends).
 struct BlasSingle {
