@@ -61,6 +61,14 @@ public static unsafe partial class torch
         return Rand(r, generator);
     }
 
+    /// <summary>libtorch's own bernoulli (each draw a call into the generator), which <see cref="bernoulli"/> must match.</summary>
+    internal static Tensor bernoulli_libtorch(Tensor p, Generator? generator = null)
+    {
+        var r = NativeMethods.zt_bernoulli_libtorch(p.Handle, generator?.Handle ?? IntPtr.Zero);
+        GC.KeepAlive(p);
+        return Rand(r, generator);
+    }
+
     private static Tensor Rand(IntPtr h, Generator? g)
     {
         GC.KeepAlive(g);

@@ -50,6 +50,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr zt_randint(long low, long high, long* d, int n, int dtype, IntPtr g);
     [DllImport(Lib)] internal static extern IntPtr zt_randperm(long n, IntPtr g);
     [DllImport(Lib)] internal static extern IntPtr zt_bernoulli(IntPtr p, IntPtr g);
+    [DllImport(Lib)] internal static extern IntPtr zt_bernoulli_libtorch(IntPtr p, IntPtr g);
     [DllImport(Lib)] internal static extern IntPtr zt_from_blob(void* data, long* d, int n, int dtype, bool rg);
     [DllImport(Lib)] internal static extern void zt_copy_to(IntPtr t, void* dst, long capacity);
     [DllImport(Lib), SuppressGCTransition] internal static extern int zt_dim(IntPtr t);
