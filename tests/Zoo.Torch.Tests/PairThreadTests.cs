@@ -121,6 +121,44 @@ public class PairThreadTests
         }
     }
 
+    /// <summary>
+    /// A pair loop (the trainer's batches) keeps libtorch's own ops on its thread (1 intra-op thread there) while the
+    /// layers still split; nested loops count, and leaving the outer one restores the thread. With the pair off it
+    /// changes nothing.
+    /// </summary>
+    [Fact]
+    public void A_pair_loop_gives_libtorchs_ops_one_thread_and_the_layers_the_pair_until_it_ends()
+    {
+        var was = Threading.PairThread;
+        int intraOp = get_num_threads();
+        set_num_threads(2);
+        try
+        {
+            Threading.PairThread = true;
+            using (Threading.PairLoop())
+            {
+                get_num_threads().ShouldBe(1);
+                Threading.PairSplits.ShouldBeTrue();
+                using (Threading.PairLoop()) get_num_threads().ShouldBe(1);
+                get_num_threads().ShouldBe(1);
+                Threading.PairSplits.ShouldBeTrue();
+            }
+            get_num_threads().ShouldBe(2);
+            Threading.PairThread = false;
+            using (Threading.PairLoop())
+            {
+                get_num_threads().ShouldBe(2);
+                Threading.PairSplits.ShouldBeFalse();
+            }
+            get_num_threads().ShouldBe(2);
+        }
+        finally
+        {
+            Threading.PairThread = was;
+            set_num_threads(intraOp);
+        }
+    }
+
     /// <summary>A side-by-side lane already has a core to itself: layers there never split (and OpenBLAS stays at one thread).</summary>
     [Fact]
     public void Layers_in_a_side_by_side_lane_do_not_split()

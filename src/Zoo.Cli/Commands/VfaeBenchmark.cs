@@ -86,29 +86,32 @@ internal static class VfaeBenchmark
         Threading.SetFlushDenormal(true);  // as the trainer does
         model.Module.train();
         int done = 0;
-        while (done < steps + warm)
-            foreach (var index in Batches.Shuffled(data.Train.Count, run.BatchSize, gen))
-            {
-                using var scope = NewDisposeScope();
-                if (done == warm) { clock.Clear(); total.Restart(); }
-                if (done++ >= steps + warm) break;
-                clock.Start();
-                var x = data.TrainBatch(index, gen);
-                clock.Lap("batch: rows, stochastic binarisation");
-                var batchFacts = facts?.Select(index.data<long>());
-                clock.Lap("row facts (host)");
-                if (model is IPhaseTimed timed) timed.Clock = clock;
-                adam.zero_grad();
-                var terms = batchFacts is not null && model is IRowFactsLoss byFacts ? byFacts.Loss(x, batchFacts, gen) : model.Loss(x, gen);
-                if (model is IPhaseTimed t) t.Clock = null;
-                terms.Loss.backward();
-                clock.Lap("backward");
-                adam.step();
-                clock.Lap("Adam");
-                _ = terms.Loss.item<double>() + terms.Reconstruction.sum().item<double>() + terms.Kl.sum().item<double>();
-                clock.Lap("loss terms read (the trainer's, per step)");
-                if (done > warm && batchFacts is not null) { rowsSeen += batchFacts.Labelled.Length; labelledSeen += batchFacts.Labelled.Count(l => l); }
-            }
+        using (Threading.PairLoop()) // as the trainer runs its batches
+        {
+            while (done < steps + warm)
+                foreach (var index in Batches.Shuffled(data.Train.Count, run.BatchSize, gen))
+                {
+                    using var scope = NewDisposeScope();
+                    if (done == warm) { clock.Clear(); total.Restart(); }
+                    if (done++ >= steps + warm) break;
+                    clock.Start();
+                    var x = data.TrainBatch(index, gen);
+                    clock.Lap("batch: rows, stochastic binarisation");
+                    var batchFacts = facts?.Select(index.data<long>());
+                    clock.Lap("row facts (host)");
+                    if (model is IPhaseTimed timed) timed.Clock = clock;
+                    adam.zero_grad();
+                    var terms = batchFacts is not null && model is IRowFactsLoss byFacts ? byFacts.Loss(x, batchFacts, gen) : model.Loss(x, gen);
+                    if (model is IPhaseTimed t) t.Clock = null;
+                    terms.Loss.backward();
+                    clock.Lap("backward");
+                    adam.step();
+                    clock.Lap("Adam");
+                    _ = terms.Loss.item<double>() + terms.Reconstruction.sum().item<double>() + terms.Kl.sum().item<double>();
+                    clock.Lap("loss terms read (the trainer's, per step)");
+                    if (done > warm && batchFacts is not null) { rowsSeen += batchFacts.Labelled.Length; labelledSeen += batchFacts.Labelled.Count(l => l); }
+                }
+        }
         total.Stop();
         Threading.SetFlushDenormal(flushed);
         double stepMs = total.Elapsed.TotalMilliseconds / steps;

@@ -169,62 +169,67 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 earlierSeconds = resumeAt.TrainSeconds;
             }
             using var shuffled = Batches.Shuffled(trainCount, cfg.BatchSize, gen).GetEnumerator();
-            while (shuffled.MoveNext())
+            // The batches run as a pair loop: on two cores libtorch's own ops stay on this thread and the pair thread
+            // takes the layers' other halves (Threading.PairLoop); evaluation and callbacks after it run as before.
+            using (Threading.PairLoop())
             {
-                using var batchIndex = shuffled.Current;  // made before this batch's scope opened
-                if (resumeAt is not null)
+                while (shuffled.MoveNext())
                 {
-                    if (batch < resumeAt.BatchesDone) { batch++; continue; }
-                    using (var g = tensor(checkpointGenerator!)) gen.set_state(g);
-                    resumeAt = null;
+                    using var batchIndex = shuffled.Current;  // made before this batch's scope opened
+                    if (resumeAt is not null)
+                    {
+                        if (batch < resumeAt.BatchesDone) { batch++; continue; }
+                        using (var g = tensor(checkpointGenerator!)) gen.set_state(g);
+                        resumeAt = null;
+                    }
+                    if (parallel is null ? cancel.IsCancellationRequested : stopAgreed)
+                    {
+                        // Graceful stop: checkpoint at this batch boundary, mid-epoch, and say where it stopped.
+                        var sums = parallel?.Sum(loss, rec, kl, bound) ?? [loss, rec, kl, bound];
+                        Checkpoint(epoch - 1, new PartialEpoch(epoch, batch, epochStart, sums[0], sums[1], sums[2], earlierSeconds + sw.Elapsed.TotalSeconds, sums[3]));
+                        throw new TrainingInterruptedException(
+                            $"{modelName}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
+                    }
+                    (model as IScheduledObjective)?.Progress((long)(epoch - 1) * batches + batch, batches);
+                    using var scope = NewDisposeScope();
+                    var index = parallel?.Shard(batchIndex) ?? batchIndex;
+                    long n = index.size(0);
+                    adam.zero_grad();
+                    ElboTerms? terms = null;
+                    double value = 0;
+                    if (n > 0) // a rank's shard of a last batch smaller than the world is empty: it adds zero gradients
+                    {
+                        var x = data.TrainBatch(index, noise);
+                        // The batch's positions come from a permutation drawn on the host, so its row facts are read there, not from x.
+                        terms = model is IRowFactsLoss byFacts && data.TrainFacts is { } facts
+                            ? byFacts.Loss(x, facts.Select(index.data<long>()), noise)
+                            : model.Loss(x, noise);
+                        value = terms.Loss.item<double>();
+                    }
+                    var stepLoss = value;
+                    if (parallel is null)
+                    {
+                        if (!double.IsFinite(value)) throw Diverged(value, epoch, batch, batches);
+                        terms!.Loss.backward();
+                    }
+                    else
+                    {
+                        parallel.BeginStep(n, batchIndex.size(0), value, cancel.IsCancellationRequested);
+                        terms?.Loss.backward();
+                        (stepLoss, stopAgreed) = parallel.EndStep();
+                        if (!double.IsFinite(stepLoss)) throw Diverged(stepLoss, epoch, batch, batches);
+                    }
+                    if (cfg.ClipGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), cfg.ClipGradNorm);
+                    adam.step();
+                    if (terms is not null)
+                    {
+                        loss += value * n;
+                        var (r, k, b) = Sums(boundIsElbo, terms);
+                        (rec, kl, bound) = (rec + r, kl + k, bound + b);
+                    }
+                    batch++;
+                    observer?.BatchDone(epoch, batch, stepLoss);
                 }
-                if (parallel is null ? cancel.IsCancellationRequested : stopAgreed)
-                {
-                    // Graceful stop: checkpoint at this batch boundary, mid-epoch, and say where it stopped.
-                    var sums = parallel?.Sum(loss, rec, kl, bound) ?? [loss, rec, kl, bound];
-                    Checkpoint(epoch - 1, new PartialEpoch(epoch, batch, epochStart, sums[0], sums[1], sums[2], earlierSeconds + sw.Elapsed.TotalSeconds, sums[3]));
-                    throw new TrainingInterruptedException(
-                        $"{modelName}: stopped at epoch {epoch}, batch {batch} of {batches}; checkpointed, resume to continue", cancel);
-                }
-                (model as IScheduledObjective)?.Progress((long)(epoch - 1) * batches + batch, batches);
-                using var scope = NewDisposeScope();
-                var index = parallel?.Shard(batchIndex) ?? batchIndex;
-                long n = index.size(0);
-                adam.zero_grad();
-                ElboTerms? terms = null;
-                double value = 0;
-                if (n > 0) // a rank's shard of a last batch smaller than the world is empty: it adds zero gradients
-                {
-                    var x = data.TrainBatch(index, noise);
-                    // The batch's positions come from a permutation drawn on the host, so its row facts are read there, not from x.
-                    terms = model is IRowFactsLoss byFacts && data.TrainFacts is { } facts
-                        ? byFacts.Loss(x, facts.Select(index.data<long>()), noise)
-                        : model.Loss(x, noise);
-                    value = terms.Loss.item<double>();
-                }
-                var stepLoss = value;
-                if (parallel is null)
-                {
-                    if (!double.IsFinite(value)) throw Diverged(value, epoch, batch, batches);
-                    terms!.Loss.backward();
-                }
-                else
-                {
-                    parallel.BeginStep(n, batchIndex.size(0), value, cancel.IsCancellationRequested);
-                    terms?.Loss.backward();
-                    (stepLoss, stopAgreed) = parallel.EndStep();
-                    if (!double.IsFinite(stepLoss)) throw Diverged(stepLoss, epoch, batch, batches);
-                }
-                if (cfg.ClipGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), cfg.ClipGradNorm);
-                adam.step();
-                if (terms is not null)
-                {
-                    loss += value * n;
-                    var (r, k, b) = Sums(boundIsElbo, terms);
-                    (rec, kl, bound) = (rec + r, kl + k, bound + b);
-                }
-                batch++;
-                observer?.BatchDone(epoch, batch, stepLoss);
             }
             if (parallel is not null)
             {

@@ -28,6 +28,8 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern void zt_set_pair(bool on);
     [DllImport(Lib)] internal static extern bool zt_get_pair();
     [DllImport(Lib)] internal static extern bool zt_pair_available();
+    [DllImport(Lib)] internal static extern bool zt_pair_loop_enter();
+    [DllImport(Lib)] internal static extern void zt_pair_loop_leave();
     [DllImport(Lib)] internal static extern IntPtr zt_blas_single_enter();
     [DllImport(Lib)] internal static extern void zt_blas_single_leave(IntPtr holder);
     [DllImport(Lib)] internal static extern IntPtr zt_blas_config();

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <exception>
 #include <mutex>
+#include <omp.h>
 #include <thread>
 #include <xmmintrin.h>
 
@@ -128,12 +129,29 @@ using GetThreadsFn = int (*)();
 
 }  // namespace
 
+// A training loop on this thread (loop_enter): libtorch's own ops run here on one thread while the pair takes the
+// second core for the layers and Adam.
+thread_local int t_loop_depth = 0, t_loop_threads = 0;
+
 bool available() {
   // The pair's halves each need OpenBLAS on one thread: another BLAS could not be told so.
   static const bool openblas = Sgemm() != nullptr && dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr;
   // Two threads exactly: with more, one split in two would leave OpenBLAS's other threads idle (a split in N parts is
   // not measured: these machines have 2 cores).
-  return openblas && g_on.load(std::memory_order_relaxed) && at::get_num_threads() == 2;
+  return openblas && g_on.load(std::memory_order_relaxed) && (t_loop_depth > 0 || at::get_num_threads() == 2);
+}
+
+bool loop_enter() {
+  if (t_loop_depth > 0) return ++t_loop_depth, true;
+  if (!available()) return false;
+  t_loop_threads = at::get_num_threads();
+  omp_set_num_threads(1);
+  t_loop_depth = 1;
+  return true;
+}
+
+void loop_leave() {
+  if (t_loop_depth > 0 && --t_loop_depth == 0) omp_set_num_threads(t_loop_threads);
 }
 
 void run(const std::function<void(int)>& part) {
@@ -182,6 +200,8 @@ void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alph
 }  // namespace zoo_pair
 
 ZT_API void zt_set_pair(bool on) { zoo_pair::g_on.store(on); }
+ZT_API bool zt_pair_loop_enter() { return zoo_pair::loop_enter(); }
+ZT_API void zt_pair_loop_leave() { zoo_pair::loop_leave(); }
 ZT_API bool zt_get_pair() { return zoo_pair::g_on.load(); }
 ZT_API bool zt_pair_available() { return zoo_pair::available(); }
 // For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the

@@ -12,6 +12,13 @@ namespace zoo_pair {
 // thread has 1, nor with ZOO_NUM_THREADS=1 or more than 2 cores, where OpenBLAS keeps its own threads).
 bool available();
 
+// A training loop on the calling thread, between loop_enter and loop_leave (nested calls count): libtorch's own
+// parallel ops run on this thread alone, so the second core is the pair's rather than shared with libtorch's OpenMP
+// thread, which a woken futex and a spinning pair thread made slower than no split (the VFAE's step 7.6-7.9 ms
+// against 8.1-8.6). loop_enter returns false, changing nothing, where the pair is not available.
+bool loop_enter();
+void loop_leave();
+
 // Runs part(0) on this thread and part(1) on the pair thread at the same time and returns when both are done; an
 // exception from either is rethrown here. Another caller holding the pair (two threads training at once) makes this
 // caller run both parts itself, one after the other: the same results, only slower.
