@@ -133,18 +133,18 @@ public static class Threading
     // 1. The count is kept natively, where the pair's layers hold it too.
     private static readonly object lanesGate = new();
     private static int lanesOpen;
-    private static IntPtr blasSingle;
+    private static IntPtr lanesHolder;
 
     private static void EnterLanes()
     {
         lock (lanesGate)
-            if (lanesOpen++ == 0) blasSingle = NativeMethods.zt_blas_single_enter();
+            if (lanesOpen++ == 0) lanesHolder = NativeMethods.zt_lanes_enter();
     }
 
     private static void LeaveLanes()
     {
         lock (lanesGate)
-            if (--lanesOpen == 0) NativeMethods.zt_blas_single_leave(blasSingle);
+            if (--lanesOpen == 0) NativeMethods.zt_lanes_leave(lanesHolder);
     }
 
     /// <summary>Runs <paramref name="work"/> with one intra-op thread and the splitting thread's flush-to-zero mode, then restores this thread's own.</summary>

@@ -29,7 +29,8 @@ std::atomic<bool> g_on{[] {
 // After a part, the pair thread spins this long for the next before it sleeps: between the layers of a step the
 // caller's own work is tens to hundreds of microseconds, and a futex wake-up costs tens. Measured on seed 003's
 // step (1,200 steps): 100 us slept 5,061 times, 400 us 230 times, 2 ms 63 times, and the epoch took 2.36, 2.05 and
-// 2.00 s. A spinning pair thread yields the core to a woken thread (libtorch's OpenMP threads wait passively).
+// 2.00 s. Nothing else needs the core meanwhile: in a pair loop libtorch's own ops stay on the calling thread, and
+// side-by-side lanes park the pair before they start.
 constexpr auto kSpin = std::chrono::microseconds(500);
 
 class Pair {
@@ -205,9 +206,9 @@ ZT_API void zt_pair_loop_leave() { zoo_pair::loop_leave(); }
 ZT_API bool zt_get_pair() { return zoo_pair::g_on.load(); }
 ZT_API bool zt_pair_available() { return zoo_pair::available(); }
 // For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the
-// second core free of a spinning pair thread.
-ZT_API void* zt_blas_single_enter() {
+// second core free of a spinning pair thread. The handle goes back to zt_lanes_leave.
+ZT_API void* zt_lanes_enter() {
   zoo_pair::park();
   return new zoo_pair::BlasSingle();
 }
-ZT_API void zt_blas_single_leave(void* holder) { delete static_cast<zoo_pair::BlasSingle*>(holder); }
+ZT_API void zt_lanes_leave(void* holder) { delete static_cast<zoo_pair::BlasSingle*>(holder); }
