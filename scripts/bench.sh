@@ -55,27 +55,7 @@ echo "== VAE, $epochs epochs: Zoo again"
 rss zoo-2 $zoo bench vae --epochs "$epochs" --json "$out/zoo-2.json"
 
 echo "== VAE summary (median seconds per epoch; peak resident set of the whole process)"
-$py - "$out" "$as_set" <<'EOF'
-import glob, json, os, re, statistics, sys
-out, as_set = sys.argv[1], sys.argv[2]
-load = lambda p: json.load(open(p))
-mib = lambda p: int(open(p[:-len(".json")] + ".rss").read().split()[-1]) / 1024
-zoo = [load(p)["median_epoch_seconds"] for p in sorted(glob.glob(os.path.join(out, "zoo-*.json")))]
-peers = {}
-for p in sorted(glob.glob(os.path.join(out, "pytorch-*.json"))):
-    r = load(p)
-    name = os.path.basename(p)[len("pytorch-"):-len(".json")]
-    kernel = as_set if name.startswith("as-set") else "OPENBLAS_CORETYPE unset"
-    ran = re.search(r"OpenBLAS kernel \w+", r.get("blas", ""))
-    peers[f"1 thread, {kernel}{f' ({ran.group(0)})' if ran else ''}, {'flush denormal' if r['flush_denormal'] else 'denormals kept'}"] = (r["median_epoch_seconds"], mib(p))
-for name, (secs, rss) in peers.items():
-    print(f"  PyTorch {name}: {secs:.2f} s, {rss:.0f} MiB")
-best_name, (best, best_rss) = min(peers.items(), key=lambda kv: kv[1][0])
-zoo_files = sorted(glob.glob(os.path.join(out, "zoo-*.json")))
-z, z_rss = statistics.median(zoo), max(mib(p) for p in zoo_files)
-print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)}), {z_rss:.0f} MiB")
-print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x the time, {z_rss / best_rss:.2f}x the peak memory")
-EOF
+$py bench/summary.py vae "$out" "$as_set"
 
 # Interleaved as the VAE's: Zoo, each PyTorch configuration, Zoo again.
 echo "== VFAE, $vfae_epochs epochs: Zoo (zoo bench vfae --profile 200)"
@@ -87,20 +67,7 @@ done
 echo "== VFAE, $vfae_epochs epochs: Zoo again"
 $zoo bench vfae --epochs "$vfae_epochs" --json "$out/vfae-zoo-2.json"
 echo "== VFAE summary (median seconds per epoch)"
-$py - "$out" "$as_set" <<'EOF'
-import glob, json, os, statistics, sys
-out, as_set = sys.argv[1], sys.argv[2]
-secs = lambda p: json.load(open(p))["median_epoch_seconds"]
-zoo = [secs(p) for p in sorted(glob.glob(os.path.join(out, "vfae-zoo-*.json")))]
-peers = {("OPENBLAS_CORETYPE unset" if p.endswith("-unset.json") else as_set): secs(p)
-         for p in sorted(glob.glob(os.path.join(out, "vfae-pytorch-*.json")))}
-for name, s in peers.items():
-    print(f"  PyTorch 1 thread, {name}: {s:.2f} s")
-best_name, best = min(peers.items(), key=lambda kv: kv[1])
-z = statistics.median(zoo)
-print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)})")
-print(f"  Zoo / PyTorch at its best (1 thread, {best_name}): {z / best:.2f}x the time")
-EOF
+$py bench/summary.py vfae "$out" "$as_set"
 
 echo "== IWAE estimate, k = 5000, $eval_images test images: a run of the IWAE paper's network (784-200-200-50 tanh, dynamic binarisation), one epoch"
 $zoo train vae encoder.hidden=200,200 encoder.activation=tanh decoder.hidden=200,200 decoder.activation=tanh latent=50 \
@@ -119,17 +86,4 @@ done
 echo "== IWAE estimate: Zoo again"
 zoo_eval 2
 echo "== IWAE estimate summary (samples per second, higher is better)"
-$py - "$out" <<'EOF'
-import glob, json, os, re, statistics, sys
-out = sys.argv[1]
-zoo = [float(re.search(r"\(([0-9,]+) samples/s\)", open(p).read()).group(1).replace(",", ""))
-       for p in sorted(glob.glob(os.path.join(out, "eval-zoo-*.txt")))]
-peers = {os.path.basename(p)[len("eval-pytorch-"):-len(".json")]: json.load(open(p))["samples_per_second"]
-         for p in sorted(glob.glob(os.path.join(out, "eval-pytorch-*.json")))}
-for name, rate in peers.items():
-    print(f"  PyTorch {name}: {rate:,.0f} samples/s")
-best_name, best = max(peers.items(), key=lambda kv: kv[1])
-z = statistics.median(zoo)
-print(f"  Zoo: {z:,.0f} samples/s (runs: {', '.join(f'{r:,.0f}' for r in zoo)})")
-print(f"  Zoo / PyTorch at its best ({best_name}): {z / best:.2f}x the throughput")
-EOF
+$py bench/summary.py eval "$out"

@@ -1,0 +1,88 @@
+"""The summaries of scripts/bench.sh: Zoo's median against each PyTorch configuration and against the best of them.
+
+Each part of bench.sh leaves its runs' results in one folder; this reads them back:
+    python3 bench/summary.py vae  OUT AS_SET   # zoo-N.json, pytorch-KERNEL[-fd].json, each with a .rss (GNU time, KiB)
+    python3 bench/summary.py vfae OUT AS_SET   # vfae-zoo-N.json, vfae-pytorch-KERNEL.json
+    python3 bench/summary.py eval OUT          # eval-zoo-N.txt (zoo eval's lines), eval-pytorch-KERNEL-THREADS.json
+AS_SET names the kernel the environment set (OPENBLAS_CORETYPE=...); KERNEL is "as-set" or "unset".
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+
+def files(out, pattern):
+    return sorted(glob.glob(os.path.join(out, pattern)))
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def kernel_name(kernel, as_set):
+    return as_set if kernel.startswith("as-set") else "OPENBLAS_CORETYPE unset"
+
+
+def report(peers, zoo, unit, fmt, lower_is_better):
+    """Prints each peer and Zoo's median over its runs; returns the best peer's name and Zoo's ratio to it, in words."""
+    for name, value in peers.items():
+        print(f"  PyTorch {name}: {fmt(value)} {unit}")
+    pick = min if lower_is_better else max
+    best_name, best = pick(peers.items(), key=lambda kv: kv[1])
+    z = statistics.median(zoo)
+    print(f"  Zoo: {fmt(z)} {unit} (runs: {', '.join(fmt(v) for v in zoo)})")
+    return best_name, f"{z / best:.2f}x the time" if lower_is_better else f"{z / best:.2f}x the throughput"
+
+
+def vae(out, as_set):
+    mib = lambda p: int(open(p[:-len(".json")] + ".rss").read().split()[-1]) / 1024
+    zoo_files = files(out, "zoo-*.json")
+    peers, rss = {}, {}
+    for p in files(out, "pytorch-*.json"):
+        r = load(p)
+        kernel = os.path.basename(p)[len("pytorch-"):-len(".json")]
+        ran = re.search(r"OpenBLAS kernel \w+", r.get("blas", ""))
+        name = (f"1 thread, {kernel_name(kernel, as_set)}{f' ({ran.group(0)})' if ran else ''}, "
+                f"{'flush denormal' if r['flush_denormal'] else 'denormals kept'}")
+        peers[name], rss[name] = r["median_epoch_seconds"], mib(p)
+    for name in peers:  # each peer's line carries its peak memory too
+        print(f"  PyTorch {name}: {peers[name]:.2f} s, {rss[name]:.0f} MiB")
+    best_name = min(peers, key=peers.get)
+    zoo = [load(p)["median_epoch_seconds"] for p in zoo_files]
+    z, z_rss = statistics.median(zoo), max(mib(p) for p in zoo_files)
+    print(f"  Zoo: {z:.2f} s (runs: {', '.join(f'{s:.2f}' for s in zoo)}), {z_rss:.0f} MiB")
+    print(f"  Zoo / PyTorch at its best ({best_name}): {z / peers[best_name]:.2f}x the time, "
+          f"{z_rss / rss[best_name]:.2f}x the peak memory")
+
+
+def vfae(out, as_set):
+    zoo = [load(p)["median_epoch_seconds"] for p in files(out, "vfae-zoo-*.json")]
+    peers = {f"1 thread, {kernel_name(os.path.basename(p)[len('vfae-pytorch-'):-len('.json')], as_set)}": load(p)["median_epoch_seconds"]
+             for p in files(out, "vfae-pytorch-*.json")}
+    best_name, ratio = report(peers, zoo, "s", lambda v: f"{v:.2f}", lower_is_better=True)
+    print(f"  Zoo / PyTorch at its best ({best_name}): {ratio}")
+
+
+def evaluation(out):
+    zoo = [float(re.search(r"\(([0-9,]+) samples/s\)", open(p).read()).group(1).replace(",", ""))
+           for p in files(out, "eval-zoo-*.txt")]
+    peers = {os.path.basename(p)[len("eval-pytorch-"):-len(".json")]: load(p)["samples_per_second"]
+             for p in files(out, "eval-pytorch-*.json")}
+    best_name, ratio = report(peers, zoo, "samples/s", lambda v: f"{v:,.0f}", lower_is_better=False)
+    print(f"  Zoo / PyTorch at its best ({best_name}): {ratio}")
+
+
+if __name__ == "__main__":
+    part, out = sys.argv[1], sys.argv[2]
+    if part == "vae":
+        vae(out, sys.argv[3])
+    elif part == "vfae":
+        vfae(out, sys.argv[3])
+    elif part == "eval":
+        evaluation(out)
+    else:
+        sys.exit(f"bench/summary.py: unknown part '{part}' (expected vae, vfae or eval)")
