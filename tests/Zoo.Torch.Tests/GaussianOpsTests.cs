@@ -73,6 +73,27 @@ public class GaussianOpsTests
         ShouldMatch(pa.grad!, pb.grad!, "gradient of p's head");
     }
 
+    /// <summary>The head split into its halves as one node: the same values and the same head gradient (to the bit) as two narrow views, also when one half goes unused.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Split_halves_equal_narrow_views_with_their_gradient(bool useBoth)
+    {
+        using var scope = NewDisposeScope();
+        var (a, _, _) = Head(6, 4, 8);
+        var (b, mb, lb) = Head(6, 4, 8);
+        var (ma, la) = nn.functional.split_halves(a);
+        ma.data<float>().ShouldBe(mb.contiguous().data<float>());
+        la.data<float>().ShouldBe(lb.contiguous().data<float>());
+        using var g = new Generator(9);
+        var w = randn([6, 4], g);
+        var lossA = useBoth ? (ma * w).sum() + (la.exp() * w).sum() : (ma * w).sum();
+        var lossB = useBoth ? (mb * w).sum() + (lb.exp() * w).sum() : (mb * w).sum();
+        lossA.backward();
+        lossB.backward();
+        a.grad!.data<float>().ShouldBe(b.grad!.data<float>());
+    }
+
     [Fact]
     public void Mismatched_shapes_are_refused_in_one_line()
     {
@@ -83,5 +104,7 @@ public class GaussianOpsTests
             .Message.ShouldContain("must have one shape");
         Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4]), zeros([4])))
             .Message.ShouldContain("expected rows x dimensions (2-D)");
+        Should.Throw<TorchException>(() => nn.functional.split_halves(zeros([4, 5])))
+            .Message.ShouldContain("needs an even width, got 5");
     }
 }

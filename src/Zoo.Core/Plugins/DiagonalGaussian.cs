@@ -8,9 +8,17 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
 {
     private static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
-    /// <summary>The Gaussian a network's [μ | log σ²] head emits: [N, 2d] split into its halves (views of <paramref name="stats"/>).</summary>
+    /// <summary>
+    /// The Gaussian a network's [μ | log σ²] head emits: [N, 2d] split into its halves (for float32 rows one node that
+    /// copies them out; views of <paramref name="stats"/> otherwise).
+    /// </summary>
     public static DiagonalGaussian FromHead(Tensor stats)
     {
+        if (stats.dim() == 2 && stats.dtype == ScalarType.Float32)
+        {
+            var (mean, logVar) = nn.functional.split_halves(stats);
+            return new DiagonalGaussian(mean, logVar);
+        }
         var d = stats.size(-1) / 2;
         return new DiagonalGaussian(stats.narrow(-1, 0, d), stats.narrow(-1, d, d));
     }

@@ -79,6 +79,20 @@ public static partial class torch
             }
 
             /// <summary>
+            /// The two halves of a float32 (rows, 2d) [μ | log σ²] head as contiguous (rows, d) tensors, in one node whose
+            /// backward writes both halves' gradients into one tensor (two narrow views cost a zero-filled copy of the
+            /// head each, then their sum).
+            /// </summary>
+            public static unsafe (Tensor First, Tensor Second) split_halves(Tensor stats)
+            {
+                var halves = stackalloc IntPtr[2];
+                N.zt_split_halves(stats.Handle, halves);
+                GC.KeepAlive(stats);
+                TorchException.Check();
+                return (Tensor.New(halves[0]), Tensor.New(halves[1]));
+            }
+
+            /// <summary>
             /// KL(q ‖ p) per row between diagonal Gaussians of float32 (rows, d) tensors, ½ Σ (log σp² − log σq² +
             /// (σq² + (μq − μp)²) / σp² − 1), fused into one pass forward and one backward; with p null, KL(q ‖ N(0, I)).
             /// p may have k times q's rows: row r of p is compared with row r mod (q's rows) of q, so each row of q meets

@@ -656,6 +656,27 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
   }
 };
 
+// A [mean | log variance] head split into its two halves as contiguous copies, one node: its backward writes both
+// halves' gradients into one tensor (zeros where a half went unused). As two narrow views, each half's backward was a
+// zero-filled copy of the whole head and the two were then added.
+struct SplitHalves : public torch::autograd::Function<SplitHalves> {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& stats) {
+    int64_t d = stats.size(1) / 2;
+    ctx->saved_data["d"] = d;
+    return {stats.narrow(1, 0, d).contiguous(), stats.narrow(1, d, d).contiguous()};
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    int64_t d = ctx->saved_data["d"].toInt();
+    const at::Tensor& g0 = grads[0].defined() ? grads[0] : grads[1];
+    at::Tensor g = at::empty({g0.size(0), 2 * d}, g0.options());
+    for (int i = 0; i < 2; i++) {
+      auto half = g.narrow(1, i * d, d);
+      if (grads[i].defined()) half.copy_(grads[i]); else half.zero_();
+    }
+    return {g};
+  }
+};
+
 void check_float2d(const at::Tensor& t, const char* what) {
   TORCH_CHECK(t.scalar_type() == at::kFloat, what, ": expected float32, got ", t.scalar_type());
 }
@@ -695,6 +716,13 @@ ZT_API T zt_bernoulli_log_prob_rows(T logits, T target) {
          TORCH_CHECK(logits->dim() >= 1, "bernoulli_log_prob: needs a batch dimension");
          return wrap(BernoulliLogProbRows::apply(*logits, *target));)
   return nullptr;
+}
+
+// Writes the two halves' handles to out[0] and out[1].
+ZT_API void zt_split_halves(T stats, T* out) {
+  ZT_TRY(check_rows(*stats, "split_halves");
+         TORCH_CHECK(stats->size(1) % 2 == 0, "split_halves: a [mean | log variance] head needs an even width, got ", stats->size(1));
+         auto halves = SplitHalves::apply(*stats); out[0] = wrap(halves[0]); out[1] = wrap(halves[1]);)
 }
 
 ZT_API T zt_gaussian_sample(T mean, T logvar, T eps) {
