@@ -29,7 +29,8 @@ public static class Threading
     /// The pair thread (on unless ZOO_PAIR_THREAD=0; used on 2 threads): a native thread that takes half of each fused linear layer
     /// (its GEMM, bias and activation, forward and backward) and half of Adam's update, while the calling thread does
     /// the other half, each half on one OpenBLAS thread. OpenBLAS's own threads would share only the GEMMs and leave
-    /// a core waiting through every elementwise pass. The results are the same bits either way (tested).
+    /// a core waiting through every elementwise pass. The results are the bits of one OpenBLAS thread doing all of it
+    /// (tested); OpenBLAS's own 2 threads block K differently and differ from them in the last bits.
     /// </summary>
     public static bool PairThread
     {

@@ -14,7 +14,7 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     /// </summary>
     public static DiagonalGaussian FromHead(Tensor stats)
     {
-        if (stats.dim() == 2 && stats.dtype == ScalarType.Float32)
+        if (IsFloatRows(stats))
         {
             var (mean, logVar) = nn.functional.split_halves(stats);
             return new DiagonalGaussian(mean, logVar);
@@ -40,7 +40,9 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     }
 
     /// <summary>float32 rows × d, the shape the fused kernels take; other shapes use libtorch's composed ops.</summary>
-    private bool IsRows => Mean.dim() == 2 && Mean.dtype == ScalarType.Float32;
+    private bool IsRows => IsFloatRows(Mean);
+
+    private static bool IsFloatRows(Tensor t) => t.dim() == 2 && t.dtype == ScalarType.Float32;
 
     /// <summary><paramref name="samples"/> reparameterised draws per row at once: [samples, N, d].</summary>
     public Tensor Sample(Generator generator, long samples)

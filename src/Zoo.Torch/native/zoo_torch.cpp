@@ -455,9 +455,11 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
                             bool has_bias, int64_t act, double param) {
     bool pair = !x.is_meta() && zoo_pair::available();
     ctx->saved_data["pair"] = pair;
+    // The pair's GEMMs read rows ld apart: x made contiguous once, and saved so, for backward's GEMMs too.
+    at::Tensor xs = pair ? x.contiguous() : x;
     at::Tensor y;
     if (pair) {
-      y = PairForward(x.contiguous(), w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
+      y = PairForward(xs, w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
     } else {
       // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
       // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
@@ -467,7 +469,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     ctx->saved_data["act"] = act;
     ctx->saved_data["param"] = param;
     ctx->saved_data["has_bias"] = has_bias;
-    ctx->save_for_backward({x, w, y});
+    ctx->save_for_backward({xs, w, y});
     return y;
   }
 
@@ -506,7 +508,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     if (want_gb) gb = at::empty({y.size(1)}, y.options());
     if (act != zoo_kernels::None) gp = at::empty_like(y);
     if (ctx->saved_data["pair"].toBool() && !y.is_meta()) {
-      PairBackward(x.contiguous(), w.contiguous(), y, g, gp, gb, ctx->needs_input_grad(0), ctx->needs_input_grad(1), act, param, gx, gw);
+      PairBackward(x, w.contiguous(), y, g, gp, gb, ctx->needs_input_grad(0), ctx->needs_input_grad(1), act, param, gx, gw);
       return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor()};
     }
     if (act != zoo_kernels::None) {
