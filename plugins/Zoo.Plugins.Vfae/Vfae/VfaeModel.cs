@@ -77,17 +77,18 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
     }
 
     /// <summary>
-    /// KL(q(z1|x,s) ‖ p(z1|z2,y)) + KL(q(z2|z1,y) ‖ p(z2)) − log p(y) for one-hot <paramref name="y"/>: [N], with
-    /// z2 = mean + σ·<paramref name="eps"/> (the standard normal draws, as <see cref="DiagonalGaussian.Sample(Generator)"/> takes them).
-    /// <paramref name="q1"/> may have N / K rows, each standing for its K class copies (class-major), which
-    /// <see cref="DiagonalGaussian.KlTo"/> compares without copying.
+    /// KL(q(z1|x,s) ‖ p(z1|z2,y)) + KL(q(z2|z1,y) ‖ p(z2)) − log p(y) for the scored rows r, each row
+    /// <paramref name="source"/>[r] of <paramref name="z1"/> with class <paramref name="classes"/>[r]: [R], with
+    /// z2 = mean + σ·<paramref name="eps"/> (the standard normal draws, as <see cref="DiagonalGaussian.Sample(Generator)"/>
+    /// takes them) and <paramref name="q1"/> the scored rows' q(z1|x,s). y enters both networks as their input's last
+    /// K columns (<see cref="IEncoder.EncodeWithClasses"/>), so a row's z1 goes through q(z2|z1,y)'s first GEMM once.
     /// </summary>
-    private Tensor LatentCost(DiagonalGaussian q1, Tensor z1, Tensor y, Tensor eps)
+    private Tensor LatentCost(DiagonalGaussian q1, Tensor z1, Tensor source, Tensor classes, Tensor eps)
     {
         using var scope = NewDisposeScope();
-        var q2 = z2Encoder.Encode(cat([z1, y], 1));
+        var q2 = z2Encoder.EncodeWithClasses(z1, source, classes, layout.Classes);
         var z2 = q2.Sample(eps);
-        var p1 = z1Decoder.Encode(cat([z2, y], 1));
+        var p1 = z1Decoder.EncodeWithClasses(z2, null, classes, layout.Classes);
         var kl2 = prior.AnalyticKl(q2) ?? (q2.LogProb(z2) - prior.LogProb(z2));
         return (q1.KlTo(p1) + kl2 + Math.Log(layout.Classes)).MoveToOuterDisposeScope();
     }
@@ -118,7 +119,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
 
     /// <summary>
     /// The loss with the rows' facts known on the host (<see cref="IRowFactsLoss"/>): labelled rows go through
-    /// q(z2|z1,y) and p(z1|z2,y) once, with their y; unlabelled rows once per class, in one batch of U·K rows. The
+    /// q(z2|z1,y) and p(z1|z2,y) once, with their y; unlabelled rows once per class, all in one batch of L + K·U rows. The
     /// standard normal draws for z2 are taken as when every row went through both passes (N for the pass with each
     /// row's y, then K·N when any row is unlabelled) and each row keeps its own, so the generator's stream and every
     /// figure stay those of that implementation.
@@ -150,31 +151,38 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var epsOwn = randn([n, latent2], generator);
             var epsClasses = ui.Length > 0 ? randn([k * n, latent2], generator) : null;
             Clock?.Lap("forward: q(y|z1), z2 draws");
+            // One batch through q(z2|z1,y) and p(z1|z2,y): each labelled row once with its own y, then each unlabelled
+            // row once per class (class-major). Scored row r is row source[r] with class classes[r] and the draw
+            // draws[r] of [own draws | class draws]: row i's own is row i, its draw for class c row N + c·N + i.
+            long l = li.Length, u = ui.Length;
+            var source = new long[l + k * u];
+            var draws = new long[source.Length];
+            var unlabelledClasses = new long[k * u];
+            for (int p = 0; p < l; p++) source[p] = draws[p] = li[p];
+            for (int c = 0; c < k; c++)
+                for (int j = 0; j < u; j++)
+                {
+                    long q = l + c * u + j;
+                    source[q] = ui[j];
+                    draws[q] = n + c * n + ui[j];
+                    unlabelledClasses[c * u + j] = c;
+                }
+            var sourceRows = tensor(source);
+            var ownClasses = l > 0 ? Rows(Y(rows).argmax(1), li, n) : null;
+            var classes = ownClasses is null ? tensor(unlabelledClasses) : u > 0 ? cat([ownClasses, tensor(unlabelledClasses)]) : ownClasses;
+            var eps = Rows(epsClasses is null ? epsOwn : cat([epsOwn, epsClasses]), draws, epsClasses is null ? n : (k + 1) * n);
+            var q1Scored = new DiagonalGaussian(q1.Mean.index_select(0, sourceRows), q1.LogVar.index_select(0, sourceRows));
+            var costs = LatentCost(q1Scored, z1, sourceRows, classes, eps);                     // [L + K·U]
+            Clock?.Lap("forward: q(z2|z1,y), p(z1|z2,y) over L + K·U rows");
             Tensor? labelledBound = null, unlabelledBound = null;
-            if (li.Length > 0)
+            if (l > 0) labelledBound = Rows(rec, li, n) - costs.narrow(0, 0, l);
+            if (u > 0)
             {
-                // Labelled rows: their own y, once.
-                var q1l = new DiagonalGaussian(Rows(q1.Mean, li, n), Rows(q1.LogVar, li, n));
-                labelledBound = Rows(rec, li, n) - LatentCost(q1l, Rows(z1, li, n), Rows(Y(rows), li, n), Rows(epsOwn, li, n));
-                Clock?.Lap("forward: labelled rows, q(z2|z1,y), p(z1|z2,y)");
-            }
-            if (ui.Length > 0)
-            {
-                // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), every class scored in one batch of U·K rows (class-major).
-                long u = ui.Length;
-                var z1u = Rows(z1, ui, n);
-                var q1u = new DiagonalGaussian(Rows(q1.Mean, ui, n), Rows(q1.LogVar, ui, n));   // stands for its K copies
-                var z1k = z1u.unsqueeze(0).expand(k, u, LatentDim).reshape(k * u, LatentDim);
-                var yk = nn.functional.one_hot(arange(k).unsqueeze(1).expand(k, u).reshape(k * u), k).to(float32);
-                // Row i's draw for class c is row c·N + i of the K·N draws.
-                var classRows = new long[k * u];
-                for (int c = 0; c < k; c++)
-                    for (int j = 0; j < u; j++) classRows[c * u + j] = c * n + ui[j];
-                var costs = LatentCost(q1u, z1k, yk, Rows(epsClasses!, classRows, k * n)).reshape(k, u).t();   // [U, K]
+                // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)).
+                var costsU = costs.narrow(0, l, k * u).reshape(k, u).t();                       // [U, K]
                 var logQyU = Rows(logQy, ui, n);
                 var qy = logQyU.exp();
-                unlabelledBound = Rows(rec, ui, n) - (qy * costs).sum(1) - (qy * logQyU).sum(1);
-                Clock?.Lap("forward: unlabelled rows x K classes, q(z2|z1,y), p(z1|z2,y)");
+                unlabelledBound = Rows(rec, ui, n) - (qy * costsU).sum(1) - (qy * logQyU).sum(1);
             }
             if (unlabelledBound is null) elbo = labelledBound!;
             else if (labelledBound is null) elbo = unlabelledBound;
@@ -202,7 +210,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
     /// <summary>Stand-in groups for a memory estimate on the meta device, where s cannot be read: rows spread over the groups.</summary>
     private long[] MetaGroups(long n) => Enumerable.Range(0, (int)n).Select(i => (long)(i % layout.SensitiveGroups)).ToArray();
 
-    /// <summary>Unlabelled rows are scored once per class (y summed out), in one batch of N·K rows.</summary>
+    /// <summary>Unlabelled rows are scored once per class (y summed out), in one batch with the labelled rows (at most K·N rows).</summary>
     public int Passes => options.Fair ? layout.Classes : 1;
     public string PassesName => "classes";
     public string? PassesKey => null;
@@ -254,8 +262,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         if (!options.Fair) return null;
         using var scope = NewDisposeScope();
         var z2 = prior.Sample(classes.Length, latent2, generator);
-        var y = nn.functional.one_hot(tensor(classes), layout.Classes).to(float32);
-        return z1Decoder.Encode(cat([z2, y], 1)).Sample(generator).MoveToOuterDisposeScope();
+        return z1Decoder.EncodeWithClasses(z2, null, tensor(classes), layout.Classes).Sample(generator).MoveToOuterDisposeScope();
     }
 
     /// <summary>z2 ~ p(z2), y uniform, z1 ~ p(z1|z2,y), decoded.</summary>
@@ -266,8 +273,8 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         if (options.Fair)
         {
             var z2 = prior.Sample(n, latent2, generator);
-            var y = nn.functional.one_hot(randint(0, layout.Classes, [n], generator), layout.Classes).to(float32);
-            z1 = z1Decoder.Encode(cat([z2, y], 1)).Sample(generator);
+            var y = randint(0, layout.Classes, [n], generator);
+            z1 = z1Decoder.EncodeWithClasses(z2, null, y, layout.Classes).Sample(generator);
         }
         return Decode(z1).MoveToOuterDisposeScope();
     }

@@ -10,6 +10,26 @@ public interface IEncoder
     nn.Module Module { get; }
 
     DiagonalGaussian Encode(Tensor x);
+
+    /// <summary>
+    /// q(z | x_r) for the rows x_r = [a[rows[r]] | one-hot(classes[r], k)] (row r of a when <paramref name="rows"/> is
+    /// null; int64 rows and classes): a network whose input ends in a one-hot class, scored for several classes per row
+    /// (the VFAE's q(z2|z1,y) and p(z1|z2,y)). By default x is built and encoded; an encoder whose first layer is linear
+    /// (<see cref="GaussianHeadEncoder"/> over an MLP) takes a's part of it once per row of a instead.
+    /// </summary>
+    DiagonalGaussian EncodeWithClasses(Tensor a, Tensor? rows, Tensor classes, int k)
+    {
+        using var x = ClassRows(a, rows, classes, k);
+        return Encode(x);
+    }
+
+    /// <summary>The rows [a[rows[r]] | one-hot(classes[r], k)] themselves.</summary>
+    static Tensor ClassRows(Tensor a, Tensor? rows, Tensor classes, int k)
+    {
+        using var scope = NewDisposeScope();
+        var picked = rows is null ? a : a.index_select(0, rows);
+        return cat([picked, nn.functional.one_hot(classes, k).to(a.dtype)], 1).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>An encoder plugin: builds encoders of the sizes a model asks for.</summary>
@@ -51,6 +71,23 @@ public abstract class GaussianHeadEncoder : nn.Module, IEncoder
     public DiagonalGaussian Encode(Tensor x)
     {
         using var h = body.forward(x);
+        using var stats = head.forward(h);
+        return DiagonalGaussian.FromHead(stats);
+    }
+
+    /// <summary>
+    /// Over an MLP body whose first layer takes a's width plus k: that layer without the built rows
+    /// (<see cref="Zoo.Torch.Modules.Linear.forward(Tensor, Tensor?, Tensor)"/>), then the rest as usual.
+    /// </summary>
+    public DiagonalGaussian EncodeWithClasses(Tensor a, Tensor? rows, Tensor classes, int k)
+    {
+        if (body is not Zoo.Torch.Modules.Sequential { Count: > 0 } mlp || mlp[0] is not Zoo.Torch.Modules.Linear first || first.InFeatures != a.size(1) + k)
+        {
+            using var x = IEncoder.ClassRows(a, rows, classes, k);
+            return Encode(x);
+        }
+        using var h1 = first.forward(a, rows, classes);
+        using var h = mlp.ForwardFrom(1, h1);
         using var stats = head.forward(h);
         return DiagonalGaussian.FromHead(stats);
     }

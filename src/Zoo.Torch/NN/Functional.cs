@@ -28,6 +28,20 @@ public static partial class torch
                 return Tensor.New(r);
             }
 
+            /// <summary>
+            /// act(x W^T + b) over the rows x_r = [a[rows[r]] | one-hot(classes[r], k)], k being W's columns beyond a's
+            /// (the first layer of a network whose input ends in a one-hot class, scored for several classes per row),
+            /// without building x: a's part of the GEMM is taken once per row of a, and class c adds W's column for it.
+            /// With <paramref name="rows"/> null, x_r's row of a is row r. Float32 2-D a and W, 1-D int64 rows and classes.
+            /// </summary>
+            public static Tensor linear_classes(Tensor a, Tensor? rows, Tensor classes, Tensor weight, Tensor? bias, Activation activation)
+            {
+                var r = N.zt_linear_act_classes(a.Handle, rows?.Handle ?? IntPtr.Zero, classes.Handle, weight.Handle, bias?.Handle ?? IntPtr.Zero,
+                    (int)activation.Kind, activation.Parameter);
+                GC.KeepAlive(a); GC.KeepAlive(rows); GC.KeepAlive(classes); GC.KeepAlive(weight); GC.KeepAlive(bias);
+                return Tensor.New(r);
+            }
+
             public static Tensor relu(Tensor x) => x.relu();
             public static Tensor leaky_relu(Tensor x, double negative_slope = 0.01) => x.leaky_relu(negative_slope);
             public static Tensor elu(Tensor x, double alpha = 1.0) => x.elu(alpha);

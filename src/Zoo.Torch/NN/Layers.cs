@@ -29,6 +29,12 @@ public sealed class Linear : torch.nn.Module<torch.Tensor, torch.Tensor>
 
     public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias, Activation);
 
+    /// <summary>
+    /// This layer over the rows [a[rows[r]] | one-hot(classes[r], k)] without building them (see
+    /// <see cref="nn.functional.linear_classes"/>): the weight's last k columns are the class's.
+    /// </summary>
+    public Tensor forward(Tensor a, Tensor? rows, Tensor classes) => nn.functional.linear_classes(a, rows, classes, weight, bias, Activation);
+
     public override string ToString() => $"Linear({InFeatures} → {OutFeatures}{(Activation.Kind == ActivationKind.Identity ? "" : ", " + Activation)})";
 }
 
@@ -52,11 +58,15 @@ public sealed class Sequential : torch.nn.Module<torch.Tensor, torch.Tensor>
     public int Count => layers.Count;
     public torch.nn.Module<torch.Tensor, torch.Tensor> this[int i] => layers[i];
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => ForwardFrom(0, x);
+
+    /// <summary>The layers from <paramref name="first"/> on, over <paramref name="x"/> (a first layer run another way, then the rest).</summary>
+    public Tensor ForwardFrom(int first, Tensor x)
     {
+        if (first >= layers.Count) return x.alias();
         // Intermediates are freed as soon as the next layer has consumed them (autograd keeps what it needs).
-        var h = layers[0].forward(x);
-        for (int i = 1; i < layers.Count; i++)
+        var h = layers[first].forward(x);
+        for (int i = first + 1; i < layers.Count; i++)
         {
             var next = layers[i].forward(h);
             h.Dispose();

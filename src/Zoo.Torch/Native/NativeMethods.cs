@@ -143,6 +143,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern bool zt_allclose(IntPtr a, IntPtr b, double rtol, double atol);
     [DllImport(Lib)] internal static extern bool zt_equal(IntPtr a, IntPtr b);
     [DllImport(Lib)] internal static extern IntPtr zt_linear_act(IntPtr x, IntPtr w, IntPtr b, int act, double param);
+    [DllImport(Lib)] internal static extern IntPtr zt_linear_act_classes(IntPtr a, IntPtr rows, IntPtr classes, IntPtr w, IntPtr b, int act, double param);
 
     // native/conv.cpp: convolutional networks' ops (pairs are [height, width]).
     [DllImport(Lib)] internal static extern IntPtr zt_conv2d(IntPtr x, IntPtr w, IntPtr b, long* stride, long* padding, long* dilation, long groups);

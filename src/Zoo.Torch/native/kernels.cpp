@@ -118,6 +118,28 @@ void column_sums(const float* __restrict g, float* __restrict out, int64_t rows,
   }
 }
 
+void gather_add_act_rows(const float* a, int64_t lda, const int64_t* src, const float* t, int64_t ldt, const int64_t* cls,
+                         int64_t rows, int64_t cols, float* y, int64_t ldy, int32_t act, float param) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* ar = a + (src ? src[r] : r) * lda;
+    const float* tr = t + cls[r] * ldt;
+    float* yr = y + r * ldy;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) yr[c] = ar[c] + tr[c];
+    if (act != None) act_forward_inplace(yr, cols, act, param);
+  }
+}
+
+void scatter_add_rows(const float* __restrict g, int64_t ldg, const int64_t* __restrict idx, int64_t rows, int64_t cols,
+                      float* __restrict out, int64_t ldo) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* gr = g + r * ldg;
+    float* orow = out + idx[r] * ldo;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) orow[c] += gr[c];
+  }
+}
+
 void act_backward_bias(const float* __restrict g, const float* __restrict y, float* __restrict gp, float* __restrict gb,
                        int64_t rows, int64_t cols, int64_t ld, int32_t act, float param) {
   if (gb)

@@ -23,6 +23,16 @@ void act_backward_bias(const float* g_out, const float* y, float* g_pre, float* 
 // Column sums of a row-major rows x cols block (rows ld floats apart), in row order (as libtorch's sum(0)).
 void column_sums(const float* g, float* out, int64_t rows, int64_t cols, int64_t ld);
 
+// The first layer of a network whose input ends in a one-hot class, over a block of cols columns: y[r, :] =
+// act(a[src[r], :] + t[cls[r], :]) (t's row c: class c's weight column, plus the bias already in a); with src null,
+// a's row r, and a may be y itself. Rows are lda, ldt and ldy floats apart.
+void gather_add_act_rows(const float* a, int64_t lda, const int64_t* src, const float* t, int64_t ldt, const int64_t* cls,
+                         int64_t rows, int64_t cols, float* y, int64_t ldy, int32_t act, float param);
+
+// out[idx[r], :] += g[r, :] over a block of cols columns, in row order (out's rows are ldo floats apart, g's ldg; the
+// caller zeroes out): a gathered row's gradient summed over its copies, a class column's over its rows.
+void scatter_add_rows(const float* g, int64_t ldg, const int64_t* idx, int64_t rows, int64_t cols, float* out, int64_t ldo);
+
 // One Adam step over a flat parameter: PyTorch's torch.optim.Adam semantics (L2 weight decay added to the gradient).
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n,
                  float lr, float beta1, float beta2, float eps, float weight_decay,

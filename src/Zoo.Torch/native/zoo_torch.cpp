@@ -16,6 +16,7 @@
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include <atomic>
+#include <optional>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -556,6 +557,111 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   }
 };
 
+// The first linear layer of a network whose input is x_r = [a[src[r]] | one-hot(cls[r], k)] (the VFAE's q(z2|z1,y) and
+// p(z1|z2,y), which score a row once per class): y_r = act(A[src[r]] + W_y[:, cls[r]]), with A = a W_a^T + b taken
+// once per row of a and W = [W_a | W_y], W_y its last k columns. Without src (has_src false) x_r's row of a is row r.
+// Against building x: a row's copies and the one-hot columns never reach a GEMM, forward or backward, where the
+// backward sums a row's copies (dA) before its two GEMMs. Split over the pair by output columns, as LinearAct, so
+// every element gets the same arithmetic with or without it.
+struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& a, const at::Tensor& w, const at::Tensor& b,
+                            const at::Tensor& src, const at::Tensor& cls, bool has_bias, bool has_src, int64_t act,
+                            double param) {
+    at::Tensor as = a.contiguous(), wc = w.contiguous();
+    int64_t m = a.size(0), ia = a.size(1), n = w.size(0), ldw = w.size(1), k = ldw - ia, rows = cls.size(0);
+    at::Tensor y = at::empty({rows, n}, a.options());
+    bool pair = !a.is_meta() && zoo_pair::available();
+    if (!a.is_meta()) {
+      // A goes into y itself when each row of a is one row of x.
+      at::Tensor big = has_src ? at::empty({m, n}, a.options()) : y;
+      at::Tensor table = at::empty({k, n}, a.options());  // W_y^T: row c is class c's column
+      const float *ap = as.data_ptr<float>(), *wp = wc.data_ptr<float>(), *bp = has_bias ? b.data_ptr<float>() : nullptr;
+      const int64_t *srcp = has_src ? src.data_ptr<int64_t>() : nullptr, *clsp = cls.data_ptr<int64_t>();
+      float *bigp = big.data_ptr<float>(), *tp = table.data_ptr<float>(), *yp = y.data_ptr<float>();
+      int64_t c = pair && pair_splits(m, n, ia) ? zoo_pair::cut(n) : 0;
+      std::optional<zoo_pair::BlasSingle> single;
+      if (pair) single.emplace();
+      pair_or_here(c, [&](int i) {
+        auto [n0, n1] = half(i, n, c);
+        if (n1 <= n0) return;
+        for (int64_t o = n0; o < n1; o++)
+          for (int64_t j = 0; j < k; j++) tp[j * n + o] = wp[o * ldw + ia + j];
+        if (bp)
+          for (int64_t r = 0; r < m; r++) std::memcpy(bigp + r * n + n0, bp + n0, (n1 - n0) * sizeof(float));
+        zoo_pair::sgemm('T', 'N', n1 - n0, m, ia, 1.f, wp + n0 * ldw, ldw, ap, ia, bp ? 1.f : 0.f, bigp + n0, n);
+        zoo_kernels::gather_add_act_rows(bigp + n0, n, srcp, tp + n0, n, clsp, rows, n1 - n0, yp + n0, n, (int)act, (float)param);
+      });
+    }
+    ctx->saved_data["act"] = act;
+    ctx->saved_data["param"] = param;
+    ctx->saved_data["has_bias"] = has_bias;
+    ctx->saved_data["has_src"] = has_src;
+    ctx->saved_data["pair"] = pair;
+    ctx->save_for_backward({as, w, y, src, cls});
+    return y;
+  }
+
+  // In two rounds, as LinearAct's: each thread takes its output columns for act', the bias gradient, W_y's gradient
+  // (class sums), dA (a row's copies summed) and its rows of dW_a = dA^T a; then its columns of da = dA W_a.
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &a = saved[0], &y = saved[2], &src = saved[3], &cls = saved[4];
+    at::Tensor w = saved[1].contiguous();
+    int64_t m = a.size(0), ia = a.size(1), n = w.size(0), ldw = w.size(1), k = ldw - ia, rows = y.size(0);
+    int64_t act = ctx->saved_data["act"].toInt();
+    float param = (float)ctx->saved_data["param"].toDouble();
+    bool has_src = ctx->saved_data["has_src"].toBool(), pair = ctx->saved_data["pair"].toBool();
+    bool want_ga = ctx->needs_input_grad(0), want_gw = ctx->needs_input_grad(1);
+    bool want_gb = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2);
+    at::Tensor ga = want_ga ? at::empty({m, ia}, a.options()) : at::Tensor();
+    at::Tensor gw = want_gw ? at::empty({n, ldw}, a.options()) : at::Tensor();
+    at::Tensor gb = want_gb ? at::empty({n}, a.options()) : at::Tensor();
+    variable_list out{ga, gw, gb, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    if (y.is_meta()) return out;
+    at::Tensor g = grads[0].contiguous();
+    at::Tensor gp = act != zoo_kernels::None ? at::empty_like(y) : g;
+    bool want_ga_rows = want_ga || want_gw;
+    at::Tensor da_rows = has_src && want_ga_rows ? at::empty({m, n}, a.options()) : gp;  // dA: gp when rows are a's rows
+    at::Tensor gtable = want_gw ? at::empty({k, n}, a.options()) : at::Tensor();
+    const float *ap = a.data_ptr<float>(), *wp = w.data_ptr<float>(), *yp = y.data_ptr<float>(), *gop = g.data_ptr<float>();
+    const int64_t *srcp = has_src ? src.data_ptr<int64_t>() : nullptr, *clsp = cls.data_ptr<int64_t>();
+    float *gpp = gp.data_ptr<float>(), *dap = da_rows.data_ptr<float>();
+    float *gbp = want_gb ? gb.data_ptr<float>() : nullptr, *gwp = want_gw ? gw.data_ptr<float>() : nullptr;
+    float *gtp = want_gw ? gtable.data_ptr<float>() : nullptr, *gap = want_ga ? ga.data_ptr<float>() : nullptr;
+    std::optional<zoo_pair::BlasSingle> single;
+    if (pair) single.emplace();
+    int64_t cn = pair && pair_splits(m, n, ia) ? zoo_pair::cut(n) : 0;
+    pair_or_here(cn, [&](int i) {
+      auto [n0, n1] = half(i, n, cn);
+      if (n1 <= n0) return;
+      int64_t width = n1 - n0;
+      if (act != zoo_kernels::None)
+        zoo_kernels::act_backward_bias(gop + n0, yp + n0, gpp + n0, gbp ? gbp + n0 : nullptr, rows, width, n, (int)act, param);
+      else if (gbp)
+        zoo_kernels::column_sums(gop + n0, gbp + n0, rows, width, n);
+      if (gwp) {
+        for (int64_t j = 0; j < k; j++) std::memset(gtp + j * n + n0, 0, width * sizeof(float));
+        zoo_kernels::scatter_add_rows(gpp + n0, n, clsp, rows, width, gtp + n0, n);
+        for (int64_t o = n0; o < n1; o++)
+          for (int64_t j = 0; j < k; j++) gwp[o * ldw + ia + j] = gtp[j * n + o];
+      }
+      if (has_src && want_ga_rows) {
+        for (int64_t r = 0; r < m; r++) std::memset(dap + r * n + n0, 0, width * sizeof(float));
+        zoo_kernels::scatter_add_rows(gpp + n0, n, srcp, rows, width, dap + n0, n);
+      }
+      if (gwp) zoo_pair::sgemm('N', 'T', ia, width, m, 1.f, ap, ia, dap + n0, n, 0.f, gwp + n0 * ldw, ldw);
+    });
+    if (gap) {
+      int64_t ck = pair && pair_splits(m, ia, n) ? zoo_pair::cut(ia) : 0;
+      pair_or_here(ck, [&](int i) {
+        auto [k0, k1] = half(i, ia, ck);
+        if (k1 > k0) zoo_pair::sgemm('N', 'N', k1 - k0, m, n, 1.f, wp + k0, ldw, dap, n, 0.f, gap + k0, ia);
+      });
+    }
+    return out;
+  }
+};
+
 // Row sums of the Bernoulli log-likelihood sum_j t log sigmoid(l) + (1-t) log(1-sigmoid(l)), fused: one pass
 // forward that also writes d/dl = t - sigmoid(l), which backward scales by the incoming row gradient.
 struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbRows> {
@@ -709,6 +815,43 @@ ZT_API T zt_linear_act(T x, T w, T b, int act, double param) {
         default: break;
       } return wrap(y);)
   return nullptr;
+}
+
+namespace {
+// src null: row r of a is row r's (cls then has a's rows). Every index is checked on the host: a bad one would read
+// out of bounds in the kernels.
+at::Tensor linear_act_classes(T a, T src, T cls, T w, T b, int act, double param) {
+  check_rows(*a, "linear_classes");
+  check_rows(*w, "linear_classes");
+  int64_t m = a->size(0), k = w->size(1) - a->size(1);
+  TORCH_CHECK(k >= 1, "linear_classes: the weight ", w->sizes(), " has no class columns beyond the input's ", a->size(1));
+  TORCH_CHECK(!b || (b->scalar_type() == at::kFloat && b->dim() == 1 && b->size(0) == w->size(0)),
+              "linear_classes: the bias must be float32 [", w->size(0), "]");
+  auto indices = [](T t, const char* what) {
+    TORCH_CHECK(t->scalar_type() == at::kLong && t->dim() == 1, "linear_classes: ", what, " must be a 1-D int64 tensor, got ",
+                t->scalar_type(), " ", t->sizes());
+    return t->contiguous();
+  };
+  at::Tensor classes = indices(cls, "classes");
+  at::Tensor rows = src ? indices(src, "rows") : at::empty({0}, classes.options());
+  int64_t want = src ? rows.size(0) : m;
+  TORCH_CHECK(classes.size(0) == want, "linear_classes: ", classes.size(0), " classes for ", want, " rows");
+  TORCH_CHECK(a->is_meta() || (!classes.is_meta() && !rows.is_meta()), "linear_classes: real input needs real indices");
+  auto in_range = [](const at::Tensor& t, int64_t limit, const char* what) {
+    if (t.is_meta()) return;
+    const int64_t* p = t.data_ptr<int64_t>();
+    for (int64_t r = 0; r < t.numel(); r++)
+      TORCH_CHECK(p[r] >= 0 && p[r] < limit, "linear_classes: ", what, " ", p[r], " at position ", r, " is outside [0, ", limit, ")");
+  };
+  in_range(classes, k, "class");
+  if (src) in_range(rows, m, "row");
+  return LinearActClasses::apply(*a, *w, b ? *b : at::empty({0}, a->options()), rows, classes, b != nullptr, src != nullptr,
+                                 (int64_t)act, param);
+}
+}  // namespace
+
+ZT_API T zt_linear_act_classes(T a, T src, T cls, T w, T b, int act, double param) {
+  ZT_RET_T(linear_act_classes(a, src, cls, w, b, act, param))
 }
 
 ZT_API T zt_bernoulli_log_prob_rows(T logits, T target) {
