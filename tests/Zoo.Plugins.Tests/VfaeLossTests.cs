@@ -271,4 +271,40 @@ public class VfaeLossTests
         for (int i = 0; i < previousGrads.Length; i++) currentGrads[i].ShouldBe(previousGrads[i], 1e-4 * (1 + Math.Abs(previousGrads[i])), $"gradient {i}");
         factsGrads.ShouldBe(currentGrads);
     }
+
+    /// <summary>
+    /// How the VFAE feeds y to q(z2|z1,y) and p(z1|z2,y): an MLP encoder's EncodeWithClasses (its first layer without
+    /// the built rows, each row of a taken once) equals Encode over the rows [a[rows[r]] | one-hot(classes[r])], as does
+    /// the interface's default, which builds them, for an encoder without its own.
+    /// </summary>
+    [Fact]
+    public void Encoding_with_classes_equals_encoding_the_built_rows()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(5);
+        using var encoder = new GaussianMlpEncoder(6 + 3, [8], global::Zoo.Torch.Activation.Softplus, 4, g);
+        var a = randn([5, 6], g);
+        var rows = tensor(new long[] { 4, 0, 0, 2, 1, 3, 4 });
+        var classes = tensor(new long[] { 2, 0, 1, 1, 2, 0, 0 });
+        var built = encoder.Encode(IEncoder.ClassRows(a, rows, classes, 3));
+        foreach (var (what, q) in new[]
+                 {
+                     ("the MLP's own", encoder.EncodeWithClasses(a, rows, classes, 3)),
+                     ("the default", ((IEncoder)new Composing(encoder)).EncodeWithClasses(a, rows, classes, 3)),
+                 })
+        {
+            q.Mean.allclose(built.Mean, rtol: 1e-5, atol: 1e-6).ShouldBeTrue(what);
+            q.LogVar.allclose(built.LogVar, rtol: 1e-5, atol: 1e-6).ShouldBeTrue(what);
+        }
+        var own = encoder.EncodeWithClasses(a.narrow(0, 0, 3), null, tensor(new long[] { 1, 1, 0 }), 3);
+        var ownBuilt = encoder.Encode(IEncoder.ClassRows(a.narrow(0, 0, 3), null, tensor(new long[] { 1, 1, 0 }), 3));
+        own.Mean.allclose(ownBuilt.Mean, rtol: 1e-5, atol: 1e-6).ShouldBeTrue("rows of a as they are");
+    }
+
+    /// <summary>An encoder with only Encode: EncodeWithClasses is the interface's default.</summary>
+    private sealed class Composing(IEncoder inner) : IEncoder
+    {
+        public nn.Module Module => inner.Module;
+        public DiagonalGaussian Encode(Tensor x) => inner.Encode(x);
+    }
 }

@@ -121,8 +121,8 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
     /// The loss with the rows' facts known on the host (<see cref="IRowFactsLoss"/>): labelled rows go through
     /// q(z2|z1,y) and p(z1|z2,y) once, with their y; unlabelled rows once per class, all in one batch of L + K·U rows. The
     /// standard normal draws for z2 are taken as when every row went through both passes (N for the pass with each
-    /// row's y, then K·N when any row is unlabelled) and each row keeps its own, so the generator's stream and every
-    /// figure stay those of that implementation.
+    /// row's y, then K·N when any row is unlabelled) and each row keeps its own, so the generator's stream stays that
+    /// implementation's (its figures move by float rounding only: y is added outside the first layers' GEMMs).
     /// </summary>
     public ElboTerms Loss(Tensor rows, RowFacts facts, Generator generator)
     {
