@@ -719,7 +719,7 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
 
 // KL(q || p) per row between diagonal Gaussians, or to N(0, I) without p (has_p false, pm and plv placeholders), in
 // one pass forward and one backward instead of some ten libtorch ops and nodes. p may hold k copies of q's rows'
-// worth (row r against q's row r mod q_rows): the VFAE scores each row once per class without copying q k times.
+// worth (row r against q's row r mod q_rows): each row of q meets k Gaussians without being copied k times.
 struct GaussianKl : public torch::autograd::Function<GaussianKl> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qm, const at::Tensor& qlv, const at::Tensor& pm,
                             const at::Tensor& plv, bool has_p) {
