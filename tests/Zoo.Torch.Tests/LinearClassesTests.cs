@@ -63,39 +63,11 @@ public class LinearClassesTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void On_the_pair_gives_the_same_bits_as_one_thread(bool gathered)
-    {
-        var was = Threading.PairThread;
-        int threads = get_num_threads();
-        set_num_threads(2);
-        try
-        {
-            var on = Run(pair: true, gathered);
-            int blas = Threading.BlasThreads;
-            Threading.SetBlasThreads(1);
-            float[][] off;
-            try
-            {
-                off = Run(pair: false, gathered);
-            }
-            finally
-            {
-                Threading.SetBlasThreads(blas);
-            }
-            for (int i = 0; i < on.Length; i++)
-                on[i].SequenceEqual(off[i]).ShouldBeTrue($"array {i} of {on.Length} differs with the pair thread");
-        }
-        finally
-        {
-            Threading.PairThread = was;
-            set_num_threads(threads);
-        }
-    }
+    public void On_the_pair_gives_the_same_bits_as_one_thread(bool gathered) =>
+        PairBits.ShouldMatchOneThread(() => Run(gathered));
 
-    private static float[][] Run(bool pair, bool gathered)
+    private static float[][] Run(bool gathered)
     {
-        Threading.PairThread = pair;
-        Threading.PairSplits.ShouldBe(pair);
         using var scope = NewDisposeScope();
         using var g = new Generator(3);
         var a = randn([100, 50], g).requires_grad_(true);

@@ -18,40 +18,11 @@ public class PairThreadTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias)
-    {
-        var was = Threading.PairThread;
-        int threads = get_num_threads();
-        set_num_threads(2); // the pair splits on 2 threads exactly (the suite's machines have 2 cores)
-        try
-        {
-            var on = Run(pair: true, bias);
-            int blas = Threading.BlasThreads;
-            Threading.SetBlasThreads(1);
-            float[][] off;
-            try
-            {
-                off = Run(pair: false, bias);
-            }
-            finally
-            {
-                Threading.SetBlasThreads(blas);
-            }
-            on.Length.ShouldBe(off.Length);
-            for (int i = 0; i < on.Length; i++)
-                on[i].SequenceEqual(off[i]).ShouldBeTrue($"array {i} of {on.Length} differs with the pair thread");
-        }
-        finally
-        {
-            Threading.PairThread = was;
-            set_num_threads(threads);
-        }
-    }
+    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias) =>
+        PairBits.ShouldMatchOneThread(() => Run(bias));
 
-    private static float[][] Run(bool pair, bool bias)
+    private static float[][] Run(bool bias)
     {
-        Threading.PairThread = pair;
-        Threading.PairSplits.ShouldBe(pair);
         using var scope = NewDisposeScope();
         using var g = new Generator(5);
         int[] sizes = [784, 500, 260, 40, 500, 784];
@@ -104,9 +75,10 @@ public class PairThreadTests
         set_num_threads(2);
         try
         {
-            var alone = Run(pair: true, bias: true);
+            Threading.PairThread = true;
+            var alone = Run(bias: true);
             var runs = new float[4][][];
-            var threads = Enumerable.Range(0, runs.Length).Select(i => new Thread(() => runs[i] = Run(pair: true, bias: true))).ToList();
+            var threads = Enumerable.Range(0, runs.Length).Select(i => new Thread(() => runs[i] = Run(bias: true))).ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
             foreach (var run in runs)
