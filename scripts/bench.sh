@@ -22,8 +22,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 torch_version=$($py -c 'import torch; print(torch.__version__)')
 as_set="OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"
-# The kernels PyTorch is tried with: the environment as it comes, and without OPENBLAS_CORETYPE.
-kernels=("as-set" "unset")
+# The kernels PyTorch is tried with: the environment as it comes, and without OPENBLAS_CORETYPE; only the latter
+# where the environment sets none (the two runs would be one configuration twice).
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then kernels=("as-set" "unset"); else kernels=("unset"); fi
 pytorch() { # pytorch KERNEL NAME SCRIPT ARGS...: runs a peer with that kernel (peak RSS in $out/NAME.rss)
   local kernel=$1; shift
   local name=$1; shift
