@@ -50,7 +50,6 @@ public class LinearClassesTests
     private static Tensor[] Gradients(Tensor y, Tensor r, params Tensor?[] inputs)
     {
         var present = inputs.Where(t => t is not null).Select(t => t!).ToList();
-        foreach (var t in present) t.grad?.Dispose();
         foreach (var t in present) t.zero_grad();
         (y * r).sum().backward();
         return present.Select(t => t.grad!.clone()).ToArray();

@@ -170,7 +170,8 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var sourceRows = tensor(source);
             var ownClasses = l > 0 ? Rows(Y(rows).argmax(1), li, n) : null;
             var classes = ownClasses is null ? tensor(unlabelledClasses) : u > 0 ? cat([ownClasses, tensor(unlabelledClasses)]) : ownClasses;
-            var eps = Rows(epsClasses is null ? epsOwn : cat([epsOwn, epsClasses]), draws, epsClasses is null ? n : (k + 1) * n);
+            var allDraws = epsClasses is null ? epsOwn : cat([epsOwn, epsClasses]);
+            var eps = Rows(allDraws, draws, allDraws.size(0));
             var q1Scored = new DiagonalGaussian(q1.Mean.index_select(0, sourceRows), q1.LogVar.index_select(0, sourceRows));
             var costs = LatentCost(q1Scored, z1, sourceRows, classes, eps);                     // [L + K·U]
             Clock?.Lap("forward: q(z2|z1,y), p(z1|z2,y) over L + K·U rows");

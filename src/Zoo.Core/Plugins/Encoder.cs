@@ -17,10 +17,13 @@ public interface IEncoder
     /// (the VFAE's q(z2|z1,y) and p(z1|z2,y)). By default x is built and encoded; an encoder whose first layer is linear
     /// (<see cref="GaussianHeadEncoder"/> over an MLP) takes a's part of it once per row of a instead.
     /// </summary>
-    DiagonalGaussian EncodeWithClasses(Tensor a, Tensor? rows, Tensor classes, int k)
+    DiagonalGaussian EncodeWithClasses(Tensor a, Tensor? rows, Tensor classes, int k) => EncodeClassRows(this, a, rows, classes, k);
+
+    /// <summary><paramref name="encoder"/>'s Encode over the built rows (the default above, and an override's fallback).</summary>
+    static DiagonalGaussian EncodeClassRows(IEncoder encoder, Tensor a, Tensor? rows, Tensor classes, int k)
     {
         using var x = ClassRows(a, rows, classes, k);
-        return Encode(x);
+        return encoder.Encode(x);
     }
 
     /// <summary>The rows [a[rows[r]] | one-hot(classes[r], k)] themselves.</summary>
@@ -82,10 +85,7 @@ public abstract class GaussianHeadEncoder : nn.Module, IEncoder
     public DiagonalGaussian EncodeWithClasses(Tensor a, Tensor? rows, Tensor classes, int k)
     {
         if (body is not Zoo.Torch.Modules.Sequential { Count: > 0 } mlp || mlp[0] is not Zoo.Torch.Modules.Linear first || first.InFeatures != a.size(1) + k)
-        {
-            using var x = IEncoder.ClassRows(a, rows, classes, k);
-            return Encode(x);
-        }
+            return IEncoder.EncodeClassRows(this, a, rows, classes, k);
         using var h1 = first.forward(a, rows, classes);
         using var h = mlp.ForwardFrom(1, h1);
         using var stats = head.forward(h);

@@ -449,6 +449,34 @@ void pair_or_here(int64_t c, const std::function<void(int)>& part) {
   if (c > 0) zoo_pair::run(part); else part(0);
 }
 
+// The pieces LinearAct and LinearActClasses split over the pair, each over a column range [n0, n1) of a layer's
+// n outputs, x's rows k values wide (W's rows ldw floats apart: W may hold more columns than x, as class columns).
+// y[:, n0:n1) = x W[n0:n1)^T + b[n0:n1): the bias filled in first and the GEMM run into it with beta 1, as addmm does.
+void bias_gemm_columns(const float* xp, int64_t m, int64_t k, const float* wp, int64_t ldw, const float* bp, int64_t n0,
+                       int64_t n1, float* yp, int64_t n) {
+  if (bp)
+    for (int64_t r = 0; r < m; r++) std::memcpy(yp + r * n + n0, bp + n0, (n1 - n0) * sizeof(float));
+  zoo_pair::sgemm('T', 'N', n1 - n0, m, k, 1.f, wp + n0 * ldw, ldw, xp, k, bp ? 1.f : 0.f, yp + n0, n);
+}
+
+// g_pre[:, n0:n1) = g ⊙ act'(y) over rows rows and, when gb is given, the bias gradient (its column sums).
+void pre_activation_grad_columns(const float* gop, const float* yp, float* gpp, float* gbp, int64_t rows, int64_t n0,
+                                 int64_t n1, int64_t n, int64_t act, float param) {
+  if (act != zoo_kernels::None)
+    zoo_kernels::act_backward_bias(gop + n0, yp + n0, gpp + n0, gbp ? gbp + n0 : nullptr, rows, n1 - n0, n, (int)act, param);
+  else if (gbp)
+    zoo_kernels::column_sums(gop + n0, gbp + n0, rows, n1 - n0, n);
+}
+
+// dX = g_pre W (m x k, W's rows ldw floats apart), its columns cut over the pair when both halves are big enough.
+void dx_over_pair(bool pair, const float* gpp, int64_t m, int64_t n, const float* wp, int64_t ldw, int64_t k, float* gxp) {
+  int64_t ck = pair && pair_splits(m, k, n) ? zoo_pair::cut(k) : 0;
+  pair_or_here(ck, [&](int i) {
+    auto [k0, k1] = half(i, k, ck);
+    if (k1 > k0) zoo_pair::sgemm('N', 'N', k1 - k0, m, n, 1.f, wp + k0, ldw, gpp, n, 0.f, gxp + k0, k);
+  });
+}
+
 struct LinearAct : public torch::autograd::Function<LinearAct> {
   // Without a bias, b is an empty placeholder and has_bias is false: custom Functions cannot take undefined
   // tensors as inputs.
@@ -487,9 +515,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     pair_or_here(c, [&](int i) {
       auto [n0, n1] = half(i, n, c);
       if (n1 <= n0) return;
-      if (bp)
-        for (int64_t r = 0; r < m; r++) std::memcpy(yp + r * n + n0, bp + n0, (n1 - n0) * sizeof(float));
-      zoo_pair::sgemm('T', 'N', n1 - n0, m, k, 1.f, wp + n0 * k, k, xp, k, bp ? 1.f : 0.f, yp + n0, n);
+      bias_gemm_columns(xp, m, k, wp, k, bp, n0, n1, yp, n);
       if (act != zoo_kernels::None)
         for (int64_t r = 0; r < m; r++) zoo_kernels::act_forward_inplace(yp + r * n + n0, n1 - n0, (int)act, (float)param);
     });
@@ -542,18 +568,10 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     pair_or_here(cn, [&](int i) {
       auto [n0, n1] = half(i, n, cn);
       if (n1 <= n0) return;
-      if (act != zoo_kernels::None)
-        zoo_kernels::act_backward_bias(gop + n0, yp + n0, gpp + n0, gbp ? gbp + n0 : nullptr, m, n1 - n0, n, (int)act, param);
-      else if (gbp)
-        zoo_kernels::column_sums(gop + n0, gbp + n0, m, n1 - n0, n);
+      pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
       if (gwp) zoo_pair::sgemm('N', 'T', k, n1 - n0, m, 1.f, xp, k, gpp + n0, n, 0.f, gwp + n0 * k, k);
     });
-    if (!gxp) return;
-    int64_t ck = pair_splits(m, k, n) ? zoo_pair::cut(k) : 0;
-    pair_or_here(ck, [&](int i) {
-      auto [k0, k1] = half(i, k, ck);
-      if (k1 > k0) zoo_pair::sgemm('N', 'N', k1 - k0, m, n, 1.f, wp + k0, k, gpp, n, 0.f, gxp + k0, k);
-    });
+    if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
   }
 };
 
@@ -586,9 +604,7 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
         if (n1 <= n0) return;
         for (int64_t o = n0; o < n1; o++)
           for (int64_t j = 0; j < k; j++) tp[j * n + o] = wp[o * ldw + ia + j];
-        if (bp)
-          for (int64_t r = 0; r < m; r++) std::memcpy(bigp + r * n + n0, bp + n0, (n1 - n0) * sizeof(float));
-        zoo_pair::sgemm('T', 'N', n1 - n0, m, ia, 1.f, wp + n0 * ldw, ldw, ap, ia, bp ? 1.f : 0.f, bigp + n0, n);
+        bias_gemm_columns(ap, m, ia, wp, ldw, bp, n0, n1, bigp, n);
         zoo_kernels::gather_add_act_rows(bigp + n0, n, srcp, tp + n0, n, clsp, rows, n1 - n0, yp + n0, n, (int)act, (float)param);
       });
     }
@@ -620,8 +636,8 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
     if (y.is_meta()) return out;
     at::Tensor g = grads[0].contiguous();
     at::Tensor gp = act != zoo_kernels::None ? at::empty_like(y) : g;
-    bool want_ga_rows = want_ga || want_gw;
-    at::Tensor da_rows = has_src && want_ga_rows ? at::empty({m, n}, a.options()) : gp;  // dA: gp when rows are a's rows
+    bool want_da = want_ga || want_gw;  // dA feeds both da and dW_a
+    at::Tensor da_rows = has_src && want_da ? at::empty({m, n}, a.options()) : gp;  // dA: gp when rows are a's rows
     at::Tensor gtable = want_gw ? at::empty({k, n}, a.options()) : at::Tensor();
     const float *ap = a.data_ptr<float>(), *wp = w.data_ptr<float>(), *yp = y.data_ptr<float>(), *gop = g.data_ptr<float>();
     const int64_t *srcp = has_src ? src.data_ptr<int64_t>() : nullptr, *clsp = cls.data_ptr<int64_t>();
@@ -635,29 +651,20 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
       auto [n0, n1] = half(i, n, cn);
       if (n1 <= n0) return;
       int64_t width = n1 - n0;
-      if (act != zoo_kernels::None)
-        zoo_kernels::act_backward_bias(gop + n0, yp + n0, gpp + n0, gbp ? gbp + n0 : nullptr, rows, width, n, (int)act, param);
-      else if (gbp)
-        zoo_kernels::column_sums(gop + n0, gbp + n0, rows, width, n);
+      pre_activation_grad_columns(gop, yp, gpp, gbp, rows, n0, n1, n, act, param);
       if (gwp) {
         for (int64_t j = 0; j < k; j++) std::memset(gtp + j * n + n0, 0, width * sizeof(float));
         zoo_kernels::scatter_add_rows(gpp + n0, n, clsp, rows, width, gtp + n0, n);
         for (int64_t o = n0; o < n1; o++)
           for (int64_t j = 0; j < k; j++) gwp[o * ldw + ia + j] = gtp[j * n + o];
       }
-      if (has_src && want_ga_rows) {
+      if (has_src && want_da) {
         for (int64_t r = 0; r < m; r++) std::memset(dap + r * n + n0, 0, width * sizeof(float));
         zoo_kernels::scatter_add_rows(gpp + n0, n, srcp, rows, width, dap + n0, n);
       }
       if (gwp) zoo_pair::sgemm('N', 'T', ia, width, m, 1.f, ap, ia, dap + n0, n, 0.f, gwp + n0 * ldw, ldw);
     });
-    if (gap) {
-      int64_t ck = pair && pair_splits(m, ia, n) ? zoo_pair::cut(ia) : 0;
-      pair_or_here(ck, [&](int i) {
-        auto [k0, k1] = half(i, ia, ck);
-        if (k1 > k0) zoo_pair::sgemm('N', 'N', k1 - k0, m, n, 1.f, wp + k0, ldw, dap, n, 0.f, gap + k0, ia);
-      });
-    }
+    if (gap) dx_over_pair(pair, dap, m, n, wp, ldw, ia, gap);
     return out;
   }
 };
