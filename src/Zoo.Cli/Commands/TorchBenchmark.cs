@@ -25,6 +25,7 @@ internal static class TorchBenchmark
 
         var g784 = Gemm(Batch, 784, 500, log);
         var g500 = Gemm(Batch, 500, 500, log);
+        Cores(log);
 
         using var gen = new Generator(0);
         using var model = nn.MLP(Sizes, Activation.Softplus, generator: gen);
@@ -60,6 +61,8 @@ internal static class TorchBenchmark
         double gemm = (g784 + g500) / 2;
         log.WriteLine($"MLP AE step (batch {Batch}, {string.Join("-", Sizes)}, softplus, Bernoulli, Adam), {steps} steps:");
         log.WriteLine($"  median {median:F2} ms  [forward {fwd / steps:F2} | backward {bwd / steps:F2} | adam {opt / steps:F2}] (means)");
+        // An epoch costs the mean, not the median: a step that waits on a preempted core shows here first.
+        log.WriteLine($"  mean {times.Average():F2} ms, 10th percentile {times[times.Count / 10]:F2}, 90th {times[times.Count * 9 / 10]:F2}, 99th {times[times.Count * 99 / 100]:F2}");
         log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes ({gemm:F1} GFLOP/s)");
         log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
         ConvStep(steps, log);
@@ -102,6 +105,34 @@ internal static class TorchBenchmark
     }
 
     private static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>
+    /// What the second core adds now: one-thread GEMMs alone, then two side by side. A VM's two vCPUs may share one
+    /// physical core's floating-point units, all the time or only while the host is busy, and then no split of the
+    /// work (OpenBLAS's threads, the pair thread) can go faster than one core; the step's ratios read differently.
+    /// </summary>
+    private static void Cores(TextWriter log)
+    {
+        if (get_num_threads() < 2) return;
+        const double seconds = 0.5;
+        var (alone, _) = Threading.SideBySide(() => GemmRate(seconds), () => 0.0);
+        var (first, second) = Threading.SideBySide(() => GemmRate(seconds), () => GemmRate(seconds));
+        log.WriteLine($"cores: GEMM {Batch}x784x500 on one thread {alone:F1} GFLOP/s alone, {first:F1} + {second:F1} = {first + second:F1} on two side by side (the second core adds {100 * (first + second - alone) / alone:F0} % now)");
+    }
+
+    /// <summary>GFLOP/s of x[100,784] @ W[500,784]^T on the calling thread, run back to back for the given time.</summary>
+    private static double GemmRate(double seconds)
+    {
+        using var scope = NewDisposeScope();
+        using var gen = new Generator(1);
+        var a = randn([Batch, 784], gen);
+        var wt = randn([500, 784], gen).t();
+        for (int i = 0; i < 10; i++) a.mm(wt).Dispose();
+        long count = 0;
+        var sw = Stopwatch.StartNew();
+        for (; sw.Elapsed.TotalSeconds < seconds; count++) a.mm(wt).Dispose();
+        return 2.0 * Batch * 784 * 500 * count / (sw.Elapsed.TotalSeconds * 1e9);
+    }
 
     /// <summary>GFLOP/s of x[m,k] @ W[n,k]^T, as a Linear layer computes it (median of repeated runs).</summary>
     private static double Gemm(long m, long k, long n, TextWriter log)
