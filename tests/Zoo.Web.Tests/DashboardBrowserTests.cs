@@ -171,4 +171,26 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await page.GotoAsync(w.Url + "/#/jobs/no-such-job");
         await Expect(page.Locator("#job-missing")).ToHaveTextAsync($"no job 'no-such-job' in {w.Home.Runs} (see `zoo jobs`)");
     }
+
+    [Fact]
+    public async Task A_model_with_its_own_penalty_gets_a_chart_under_that_name()
+    {
+        File.Exists(Chromium).ShouldBeTrue($"{Chromium} not found: install Debian's chromium (scripts/test.sh does) or set ZOO_CHROMIUM");
+        await using var w = await WebHost.Start();
+        var id = await w.Submit("wae-mmd", WebHost.Tiny(epochs: 1));
+        var record = await w.WaitFor(id, r => r.IsFinal);
+        (record.State, record.Penalty).ShouldBe((JobState.Succeeded, "MMD"));
+        using (var job = System.Text.Json.JsonDocument.Parse(await w.Client.GetStringAsync($"/api/jobs/{id}")))
+            job.RootElement.GetProperty("penalty").GetString().ShouldBe("MMD", "the job names metrics.csv's train_kl / test_kl term");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync(w.Url + $"/#/jobs/{Uri.EscapeDataString(id)}");
+        await Expect(page.Locator(".chart[data-chart='MMD (nats)']")).ToHaveAttributeAsync("data-points", "1");
+        await Expect(page.Locator(".chart[data-chart='WAE-MMD (nats)']")).ToHaveAttributeAsync("data-points", "1"); // the objective, from metrics.csv's columns
+        await Expect(page.Locator(".chart[data-chart='KL (nats)']")).ToHaveCountAsync(0);
+        Directory.CreateDirectory(ScreenshotDir);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, "dashboard-wae.png"), FullPage = true });
+    }
 }

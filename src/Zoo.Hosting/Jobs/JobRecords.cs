@@ -18,11 +18,15 @@ public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> S
     public const int MaxRanks = 64;
 }
 
-/// <summary>A job's record (runs/ID/job.json), rewritten atomically on every change of state.</summary>
+/// <summary>
+/// A job's record (runs/ID/job.json), rewritten atomically on every change of state. <paramref name="Penalty"/> names
+/// the term that metrics.csv keeps as train_kl / test_kl ("KL", or a model's own, such as the WAE's "MMD"), from the
+/// epoch lines; null before the first epoch and in records written before it was kept.
+/// </summary>
 public sealed record JobRecord(
     string Id, JobSpec Spec, JobState State, DateTimeOffset Submitted, DateTimeOffset Updated,
     DateTimeOffset? Started = null, DateTimeOffset? Finished = null, string? Reason = null, int Epoch = 0, int Attempts = 0,
-    double? TestElbo = null)
+    double? TestElbo = null, string? Penalty = null)
 {
     public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Quarantined;
 

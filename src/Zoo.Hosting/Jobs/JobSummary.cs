@@ -6,13 +6,13 @@ namespace Zoo.Hosting.Jobs;
 /// </summary>
 public sealed record JobSummary(
     string Id, string Model, string State, int Epoch, double? TestElbo, string? Reason,
-    DateTimeOffset? Submitted, DateTimeOffset? Updated, IReadOnlyDictionary<string, string> Settings)
+    DateTimeOffset? Submitted, DateTimeOffset? Updated, IReadOnlyDictionary<string, string> Settings, string? Penalty = null)
 {
     /// <summary>The state of a job file still in the inbox.</summary>
     public const string WaitingState = "submitted";
 
     public static JobSummary Of(JobRecord r) => new(r.Id, r.Spec.Model, r.State.ToString().ToLowerInvariant(), r.Epoch, r.TestElbo,
-        r.Reason, r.Submitted, r.Updated, r.Spec.Settings);
+        r.Reason, r.Submitted, r.Updated, r.Spec.Settings, r.Penalty);
 
     /// <summary>Every job of the store: inbox files not yet taken (an inbox file whose record exists is listed once, by its record), then the records.</summary>
     public static IReadOnlyList<JobSummary> List(JobStore store)

@@ -135,18 +135,19 @@ function jobsPage() {
 
 // The bound is metrics.csv's second column, train_BOUND (train_elbo; train_iwae_k5 for the IWAE's), with valid_ and test_ beside it.
 const boundOf = (columns) => (columns[1] && columns[1].startsWith("train_") ? columns[1].slice("train_".length) : "elbo");
-const pairs = (bound) => [
+// The third pair is the penalty metrics.csv keeps as train_kl / test_kl: KL, or the model's own (the job says which).
+const pairs = (bound, penalty) => [
   // train and test keep their colours in every chart; validation comes third.
   [`${bound.replaceAll("_", "-").toUpperCase()} (nats)`, `train_${bound}`, `test_${bound}`, `valid_${bound}`],
   ["reconstruction log-likelihood (nats)", "train_reconstruction", "test_reconstruction"],
-  ["KL (nats)", "train_kl", "test_kl"],
+  [`${penalty || "KL"} (nats)`, "train_kl", "test_kl"],
 ];
 // Bookkeeping columns of metrics.csv; every other column is a figure (a callback's too) and gets its own chart.
 const BOOKKEEPING = new Set(["epoch", "train_loss", "train_seconds", "seconds", "live_tensors"]);
 const COLORS = ["#2f6fde", "#e8590c", "#0f7b45", "#9c36b5", "#c92a2a", "#1098ad", "#5c940d", "#d6336c"];
 
-function chartSpecs(columns) {
-  const PAIRS = pairs(boundOf(columns));
+function chartSpecs(columns, penalty) {
+  const PAIRS = pairs(boundOf(columns), penalty);
   const paired = new Set(PAIRS.flatMap((p) => p.slice(1)));
   const specs = PAIRS.filter(([, a, b]) => columns.includes(a) || columns.includes(b))
     .map(([title, a, b, v]) => ({ title, series: [[a, "train"], [b, "test"], [v, "validation"]].filter(([c]) => c && columns.includes(c)) }));
@@ -229,7 +230,7 @@ function runPage(id) {
 
     const table = await getJson(`/api/jobs/${enc}/metrics`);
     if (table.columns.length > 0) {
-      const nextSpecs = chartSpecs(table.columns);
+      const nextSpecs = chartSpecs(table.columns, job.penalty);
       if (!plots || JSON.stringify(nextSpecs) !== JSON.stringify(specs)) {
         specs = nextSpecs;
         charts.replaceChildren();
