@@ -58,7 +58,7 @@ public class JobServiceTests
             var done = WaitFor(store, id, r => r.IsFinal);
             (done.State, done.Epoch, done.Attempts).ShouldBe((JobState.Succeeded, 2, 1));
             done.TestElbo.ShouldNotBeNull();
-            done.Penalty.ShouldBe("KL");
+            (done.Bound, done.Penalty).ShouldBe(("ELBO", "KL"));
             foreach (var f in new[] { "metrics.csv", "curves.png", "samples.png", "reconstructions.png", "latent.png", "manifold.png", "checkpoint/state.json" })
                 File.Exists(Path.Combine(store.RunDir(id), f)).ShouldBeTrue(f);
             File.ReadAllText(store.LogPath(id)).ShouldContain("succeeded: test ELBO");

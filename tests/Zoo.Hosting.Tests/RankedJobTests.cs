@@ -43,7 +43,7 @@ public class RankedJobTests
             done.State.ShouldBe(JobState.Succeeded, log);
             done.Epoch.ShouldBe(2);
             done.TestElbo.ShouldNotBeNull();
-            done.Penalty.ShouldBe("KL"); // read from rank 0's epoch line
+            (done.Bound, done.Penalty).ShouldBe(("ELBO", "KL")); // read from rank 0's epoch line
             log.ShouldContain("2 ranks");                    // the launcher's line and the final one
             log.ShouldContain("epoch 2/2:");
             File.ReadAllLines(TestHome.MetricsPath(store.RunDir(id))).Length.ShouldBe(3);

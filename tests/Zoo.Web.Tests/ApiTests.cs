@@ -290,7 +290,7 @@ public class ApiTests
         (code, stdout, _) = Zoo("logs", "--server", w.Url, id, "-f");
         code.ShouldBe(0);
         stdout.ShouldContain("epoch 1: train ELBO");
-        stdout.TrimEnd().ShouldEndWith("nats after 1 epochs");
+        stdout.TrimEnd().ShouldEndWith("nats after 1 epoch");
         (code, stdout, _) = Zoo("jobs", "--server", w.Url);
         code.ShouldBe(0);
         stdout.ShouldContain(id);

@@ -179,9 +179,14 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await using var w = await WebHost.Start();
         var id = await w.Submit("wae-mmd", WebHost.Tiny(epochs: 1));
         var record = await w.WaitFor(id, r => r.IsFinal);
-        (record.State, record.Penalty).ShouldBe((JobState.Succeeded, "MMD"));
+        (record.State, record.Bound, record.Penalty).ShouldBe((JobState.Succeeded, "WAE-MMD", "MMD"));
+        File.ReadAllText(w.Store.LogPath(id)).ShouldContain("succeeded: test WAE-MMD "); // the objective, not an ELBO
+        File.ReadAllText(w.Store.LogPath(id)).ShouldContain(" nats after 1 epoch\n");
         using (var job = System.Text.Json.JsonDocument.Parse(await w.Client.GetStringAsync($"/api/jobs/{id}")))
+        {
             job.RootElement.GetProperty("penalty").GetString().ShouldBe("MMD", "the job names metrics.csv's train_kl / test_kl term");
+            job.RootElement.GetProperty("bound").GetString().ShouldBe("WAE-MMD");
+        }
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
         var page = await browser.NewPageAsync();
@@ -190,6 +195,7 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await Expect(page.Locator(".chart[data-chart='MMD (nats)']")).ToHaveAttributeAsync("data-points", "1");
         await Expect(page.Locator(".chart[data-chart='WAE-MMD (nats)']")).ToHaveAttributeAsync("data-points", "1"); // the objective, from metrics.csv's columns
         await Expect(page.Locator(".chart[data-chart='KL (nats)']")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".meta")).ToContainTextAsync("test WAE-MMD");
         Directory.CreateDirectory(ScreenshotDir);
         await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, "dashboard-wae.png"), FullPage = true });
     }

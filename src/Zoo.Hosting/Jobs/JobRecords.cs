@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -19,16 +20,21 @@ public sealed record JobSpec(string Model, IReadOnlyDictionary<string, string> S
 }
 
 /// <summary>
-/// A job's record (runs/ID/job.json), rewritten atomically on every change of state. <paramref name="Penalty"/> names
-/// the term that metrics.csv keeps as train_kl / test_kl ("KL", or a model's own, such as the WAE's "MMD"), from the
-/// epoch lines; null before the first epoch and in records written before it was kept.
+/// A job's record (runs/ID/job.json), rewritten atomically on every change of state. From the epoch lines:
+/// <paramref name="Bound"/> names the figure <paramref name="TestElbo"/> holds ("ELBO", "IWAE-K5", the WAE's objective
+/// "WAE-MMD") and <paramref name="Penalty"/> the term metrics.csv keeps as train_kl / test_kl ("KL", or a model's
+/// own, such as the WAE's "MMD"); both null before the first epoch and in records written before they were kept.
 /// </summary>
 public sealed record JobRecord(
     string Id, JobSpec Spec, JobState State, DateTimeOffset Submitted, DateTimeOffset Updated,
     DateTimeOffset? Started = null, DateTimeOffset? Finished = null, string? Reason = null, int Epoch = 0, int Attempts = 0,
-    double? TestElbo = null, string? Penalty = null)
+    double? TestElbo = null, string? Penalty = null, string? Bound = null)
 {
     public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Quarantined;
+
+    /// <summary>The last line of a job that trained to the end: "succeeded: test ELBO -94.20 nats after 5 epochs".</summary>
+    public string SucceededLine() => string.Create(CultureInfo.InvariantCulture,
+        $"succeeded: test {Bound ?? "ELBO"} {TestElbo:F2} nats after {Epoch} epoch{(Epoch == 1 ? "" : "s")}{(Spec.Ranks > 1 ? $" ({Spec.Ranks} ranks)" : "")}");
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

@@ -271,8 +271,8 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
                 new Observer(store, logger, line => Log(id, line), id, () => record, r => record = r), cancel, claim);
             Log(id, "wrote " + string.Join(", ", result.Files));
             var last = result.Metrics[^1];
-            Finish(record with { TestElbo = last.TestElbo, Epoch = last.Epoch }, JobState.Succeeded,
-                null, $"succeeded: test ELBO {last.TestElbo.ToString("F2", CultureInfo.InvariantCulture)} nats after {last.Epoch} epochs");
+            var done = record with { TestElbo = last.TestElbo, Epoch = last.Epoch, Bound = last.BoundName, Penalty = last.Penalty };
+            Finish(done, JobState.Succeeded, null, done.SucceededLine());
         }
         catch (OperationCanceledException e)
         {
@@ -328,8 +328,8 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
                 lock (progress)
                 {
                     current = current with { Epoch = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
-                        TestElbo = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
-                        Penalty = m.Groups[3].Success ? m.Groups[3].Value : current.Penalty, Updated = DateTimeOffset.UtcNow };
+                        Bound = m.Groups[2].Value, TestElbo = double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture),
+                        Penalty = m.Groups[4].Success ? m.Groups[4].Value : current.Penalty, Updated = DateTimeOffset.UtcNow };
                     store.Save(current);
                 }
             }
@@ -357,12 +357,11 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
         if (process.ExitCode != 0)
             throw new InvalidOperationException(error ?? $"zoo launch --nproc {record.Spec.Ranks} exited with code {process.ExitCode}");
         lock (progress) record = current;
-        Finish(record, JobState.Succeeded, null, string.Create(CultureInfo.InvariantCulture,
-            $"succeeded: test ELBO {record.TestElbo:F2} nats after {record.Epoch} epochs ({record.Spec.Ranks} ranks)"));
+        Finish(record, JobState.Succeeded, null, record.SucceededLine());
     }
 
-    /// <summary>Rank 0's line for an epoch: "epoch 3/10: train ELBO … | test ELBO -94.20 (rec -75.58, KL 18.61) | …", the penalty's name (KL) third.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"^epoch (\d+)/\d+: .*\| test [A-Z0-9-]+ (-?[0-9.]+)(?: \(rec -?[0-9.]+, (\S+) )?")]
+    /// <summary>Rank 0's line for an epoch: "epoch 3/10: train ELBO … | test ELBO -94.20 (rec -75.58, KL 18.61) | …": epoch, bound's name, test figure, penalty's name.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^epoch (\d+)/\d+: .*\| test ([A-Z0-9-]+) (-?[0-9.]+)(?: \(rec -?[0-9.]+, (\S+) )?")]
     private static partial System.Text.RegularExpressions.Regex EpochLine();
 
     private void Finish(JobRecord record, JobState state, string? reason, string? logLine = null)
@@ -422,7 +421,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch}: train {m.BoundName} {m.TrainElbo:F2} | {(m.ValidElbo is { } v ? $"validation {m.BoundName} {v:F2} | " : "")}test {m.BoundName} {m.TestElbo:F2} (rec {m.TestReconstruction:F2}, {m.Penalty} {m.TestKl:F2}) | active units {m.ActiveUnits} | {m.Seconds:F1} s");
             log(line);
-            var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Penalty = m.Penalty, Updated = DateTimeOffset.UtcNow };
+            var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Bound = m.BoundName, Penalty = m.Penalty, Updated = DateTimeOffset.UtcNow };
             set(r);
             store.Save(r);
             logger.LogInformation("Job {Id} epoch {Epoch}: test ELBO {TestElbo:F2}", id, m.Epoch, m.TestElbo);

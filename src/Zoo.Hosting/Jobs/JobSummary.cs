@@ -6,13 +6,14 @@ namespace Zoo.Hosting.Jobs;
 /// </summary>
 public sealed record JobSummary(
     string Id, string Model, string State, int Epoch, double? TestElbo, string? Reason,
-    DateTimeOffset? Submitted, DateTimeOffset? Updated, IReadOnlyDictionary<string, string> Settings, string? Penalty = null)
+    DateTimeOffset? Submitted, DateTimeOffset? Updated, IReadOnlyDictionary<string, string> Settings, string? Penalty = null,
+    string? Bound = null)
 {
     /// <summary>The state of a job file still in the inbox.</summary>
     public const string WaitingState = "submitted";
 
     public static JobSummary Of(JobRecord r) => new(r.Id, r.Spec.Model, r.State.ToString().ToLowerInvariant(), r.Epoch, r.TestElbo,
-        r.Reason, r.Submitted, r.Updated, r.Spec.Settings, r.Penalty);
+        r.Reason, r.Submitted, r.Updated, r.Spec.Settings, r.Penalty, r.Bound);
 
     /// <summary>Every job of the store: inbox files not yet taken (an inbox file whose record exists is listed once, by its record), then the records.</summary>
     public static IReadOnlyList<JobSummary> List(JobStore store)

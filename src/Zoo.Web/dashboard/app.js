@@ -225,7 +225,7 @@ function runPage(id) {
       throw e;
     }
     meta.replaceChildren(...[stateBadge(job.state), el("span", {}, "model ", el("b", {}, job.model)), el("span", {}, "epoch ", el("b", { id: "job-epoch" }, job.epoch)),
-      el("span", {}, "test ELBO ", el("b", {}, fmt(job.testElbo))), job.reason ? el("span", { class: isFinal(job.state) && job.state !== "succeeded" ? "error" : "" }, job.reason) : null].filter(Boolean));
+      el("span", {}, `test ${job.bound || "ELBO"} `, el("b", { id: "job-test-figure" }, fmt(job.testElbo))), job.reason ? el("span", { class: isFinal(job.state) && job.state !== "succeeded" ? "error" : "" }, job.reason) : null].filter(Boolean));
     cancel.disabled = isFinal(job.state);
 
     const table = await getJson(`/api/jobs/${enc}/metrics`);
