@@ -1,7 +1,7 @@
 namespace Zoo.Torch.Tests;
 
 /// <summary>
-/// bernoulli runs the generator's Mersenne twister inline for float32 probabilities; it must draw exactly what libtorch's
+/// bernoulli runs the generator's Mersenne twister in bulk for float32 probabilities; it must draw exactly what libtorch's
 /// own bernoulli draws from the same generator state, and leave the generator where libtorch would.
 /// </summary>
 public class BernoulliTests
@@ -11,6 +11,8 @@ public class BernoulliTests
     [InlineData(7L, 13L)]
     [InlineData(100L, 795L)]   // a VFAE batch of packed MNIST rows
     [InlineData(3L, 4097L)]
+    [InlineData(1L, 624L)]     // one twist's worth of numbers, then one more than that
+    [InlineData(1L, 625L)]
     public void Inline_draws_equal_libtorchs_and_leave_the_generator_in_the_same_state(long rows, long cols)
     {
         using var scope = NewDisposeScope();
@@ -30,11 +32,19 @@ public class BernoulliTests
         randn([5], a).data<float>().ShouldBe(randn([5], b).data<float>()); // the streams go on alike
     }
 
-    [Fact]
-    public void Probabilities_outside_zero_to_one_are_refused()
+    [Theory]
+    [InlineData(1.5)]
+    [InlineData(-0.25)]
+    [InlineData(double.NaN)]
+    public void Probabilities_outside_zero_to_one_are_refused_and_leave_the_generator_alone(double bad)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(1);
-        Should.Throw<TorchException>(() => bernoulli(full([3], 1.5), g));
+        var before = g.get_state().data<byte>();
+        var p = full([5000], 0.5);
+        p.narrow(0, 4321, 1).fill_(bad);
+        Should.Throw<TorchException>(() => bernoulli(p, g));
+        g.get_state().data<byte>().ShouldBe(before);
+        bernoulli(full([3], -0.0), g).data<float>().ShouldBe([0f, 0f, 0f]); // −0 is a probability
     }
 }

@@ -3,6 +3,8 @@
 // pull in crtfastmath (which would switch the whole process to flush-to-zero).
 // Debian's libtorch runs these elementwise ops at ~4 ns/element; these loops run them at well under 1.
 #include "kernels.h"
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -184,6 +186,64 @@ void bernoulli_loglik_rows(const float* __restrict l, const float* __restrict t,
       for (int64_t c = 0; c < cols; c++) gr[c] = tr[c] - sigmoid(lr[c]);
     }
   }
+}
+
+namespace {
+constexpr int kMtN = 624, kMtM = 397;  // at::mt19937's MERSENNE_STATE_N and _M
+constexpr uint32_t kMtMatrixA = 0x9908b0df, kMtUpper = 0x80000000, kMtLower = 0x7fffffff;
+
+inline uint32_t mt_twist(uint32_t u, uint32_t v) { return (((u & kMtUpper) | (v & kMtLower)) >> 1) ^ ((v & 1) ? kMtMatrixA : 0); }
+
+// at::mt19937::next_state. Word i reads words i + 1 and i + M (old) or i - (N - M) (already new): each 16-word block
+// reads nothing its own stores change, so the loops run as vectors.
+void mt_next_state(uint32_t* __restrict s) {
+#pragma omp simd safelen(16)
+  for (int i = 0; i < kMtN - kMtM; i++) s[i] = s[i + kMtM] ^ mt_twist(s[i], s[i + 1]);
+#pragma omp simd safelen(16)
+  for (int i = kMtN - kMtM; i < kMtN - 1; i++) s[i] = s[i - (kMtN - kMtM)] ^ mt_twist(s[i], s[i + 1]);
+  s[kMtN - 1] = s[kMtM - 1] ^ mt_twist(s[kMtN - 1], s[0]);
+}
+}  // namespace
+
+void mt19937_fill(uint32_t* __restrict state, int32_t* left, uint32_t* next, uint32_t* __restrict out, int64_t n) {
+  while (n > 0) {
+    // A call decrements left first and twists when it reaches 0, then returns word 0: as if left were N + 1.
+    if (*left == 1) {
+      mt_next_state(state);
+      *left = kMtN + 1;
+      *next = 0;
+    }
+    int64_t take = std::min<int64_t>(n, *left - 1);
+    const uint32_t* s = state + *next;
+#pragma omp simd
+    for (int64_t i = 0; i < take; i++) {
+      uint32_t y = s[i];
+      y ^= (y >> 11);
+      y ^= (y << 7) & 0x9d2c5680;
+      y ^= (y << 15) & 0xefc60000;
+      y ^= (y >> 18);
+      out[i] = y;
+    }
+    *next += (uint32_t)take;
+    *left -= (int32_t)take;
+    out += take;
+    n -= take;
+  }
+}
+
+bool bernoulli_from_bits(const uint32_t* __restrict bits, const float* __restrict p, float* __restrict out, int64_t n) {
+  // (bits & (2^24 - 1)) / 2^24 is exact in float, as in the double libtorch computes it in. The range check counts
+  // through integers: -ffast-math may drop a float comparison's NaN case, not this one (a NaN's bits exceed 1.0f's).
+  const float scale = 1.f / 16777216.f;
+  int32_t bad = 0;
+#pragma omp simd reduction(| : bad)
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t u;
+    std::memcpy(&u, p + i, sizeof u);
+    bad |= (u > 0x3f800000u && u != 0x80000000u) ? 1 : 0;  // above 1.0f's bits: > 1, NaN or negative (but -0)
+    out[i] = (float)(bits[i] & 0xffffffu) * scale < p[i] ? 1.f : 0.f;
+  }
+  return bad == 0;
 }
 
 void gaussian_sample(const float* __restrict m, const float* __restrict lv, int64_t ld, const float* __restrict eps,

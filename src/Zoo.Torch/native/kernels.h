@@ -42,6 +42,16 @@ void adam_update(float* p, const float* g, float* m, float* v, int64_t n,
 // Returns the row sums in out_rows (n_rows values) and writes d(sum)/dl = t - sigmoid(l) into grad (may be null).
 void bernoulli_loglik_rows(const float* l, const float* t, int64_t rows, int64_t cols, float* out_rows, float* grad);
 
+// The stream of libtorch's CPU generator (at::mt19937, ATen/core/MT19937RNGEngine.h) in bulk: writes the next n
+// numbers it would return, one call at a time, into out and advances its state (state: its 624 words; left, next:
+// its counters) as those n calls would. The twist runs 16 words at a time, where the engine twists one by one.
+void mt19937_fill(uint32_t* state, int32_t* left, uint32_t* next, uint32_t* out, int64_t n);
+
+// out[i] = 1 if bits[i]'s low 24 bits, as libtorch's uniform_real_distribution<float> maps them to [0, 1), fall below
+// p[i], else 0: libtorch's bernoulli_distribution<float> on one draw each. Returns false when some p[i] is not in
+// [0, 1] (NaN included), which that distribution refuses.
+bool bernoulli_from_bits(const uint32_t* bits, const float* p, float* out, int64_t n);
+
 // Diagonal Gaussians, row by row: a row's d values sit at a row stride (ld) of their own, so the halves of a
 // network's [mean | log variance] head are read where they are.
 // z = m + exp(lv / 2) * eps (the reparameterised draw); its backward needs only d z / d lv = eps * exp(lv / 2) / 2.

@@ -214,19 +214,10 @@ ZT_API T zt_randperm(int64_t n, at::Generator* g) {
   ZT_RET_T(g_meta ? at::empty({n}, opts((int)at::kLong)) : at::randperm(n, gen_opt(g), opts((int)at::kLong)))
 }
 // Stochastic binarisation draws one 32-bit number per pixel; libtorch's bernoulli calls into the generator for each
-// (0.45 ms for a VFAE batch of 80,000). Here the generator's Mersenne twister runs inline, through the same
-// at::bernoulli_distribution<float> libtorch's CPU kernel applies to a float p, element by element in order, and its
-// state is put back: the same draws and the same generator state after (tested against zt_bernoulli_libtorch).
-namespace {
-struct InlineEngine {
-  at::mt19937 engine;
-  uint32_t random() { return engine(); }
-  uint64_t random64() {  // compiled by the distribution's template, called only for double probabilities
-    uint32_t a = engine(), b = engine();
-    return (static_cast<uint64_t>(a) << 32) | b;
-  }
-};
-}  // namespace
+// (0.45 ms for a VFAE batch of 80,000). Here the generator's Mersenne twister runs in bulk on its state
+// (zoo_kernels::mt19937_fill, vectorised), and each number becomes a draw as at::bernoulli_distribution<float> makes
+// it, element by element in order; the state is put back: the same draws and the same generator state after (tested
+// against zt_bernoulli_libtorch).
 ZT_API T zt_bernoulli(T p, at::Generator* g) {
   ZT_TRY(
       if (p->scalar_type() != at::kFloat || !p->is_contiguous() || p->is_meta() || p->requires_grad()) return wrap(at::bernoulli(*p, gen_opt(g)));
@@ -237,12 +228,17 @@ ZT_API T zt_bernoulli(T p, at::Generator* g) {
       int64_t n = p->numel();
       {
         std::lock_guard<std::mutex> lock(impl->mutex_);
-        InlineEngine e{impl->engine()};
-        for (int64_t i = 0; i < n; i++) {
-          at::bernoulli_distribution<float> draw(pp[i]);
-          o[i] = static_cast<float>(draw(&e));
+        at::mt19937 engine = impl->engine();
+        at::mt19937_data_pod state = engine.data();
+        uint32_t bits[4096];
+        for (int64_t i = 0; i < n; i += 4096) {
+          int64_t len = std::min<int64_t>(4096, n - i);
+          zoo_kernels::mt19937_fill(state.state_.data(), &state.left_, &state.next_, bits, len);
+          // As the distribution checks each p; the generator is left as it was.
+          TORCH_CHECK(zoo_kernels::bernoulli_from_bits(bits, pp + i, o + i, len), "bernoulli: every probability must be in [0, 1]");
         }
-        impl->set_engine(e.engine);
+        engine.set_data(state);
+        impl->set_engine(engine);
       } return wrap(out);)
   return nullptr;
 }
@@ -565,6 +561,16 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     float* gxp = want_gx ? gx.data_ptr<float>() : nullptr;
     zoo_pair::BlasSingle single;
     int64_t cn = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
+    if (cn == 0 && gwp && gxp && (double)m * (double)n * (double)k >= kWholeGemmsPair) {
+      // Too narrow to cut (a latent head, a decoder's first layer): g_pre here, then dW on one thread and dX on the
+      // other, each GEMM whole, as it would run here alone.
+      pre_activation_grad_columns(gop, yp, gpp, gbp, m, 0, n, n, act, param);
+      zoo_pair::run([&](int i) {
+        if (i == 0) zoo_pair::sgemm('N', 'N', k, m, n, 1.f, wp, k, gpp, n, 0.f, gxp, k);
+        else zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
+      });
+      return;
+    }
     pair_or_here(cn, [&](int i) {
       auto [n0, n1] = half(i, n, cn);
       if (n1 <= n0) return;
@@ -573,6 +579,9 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     });
     if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
   }
+
+  // Multiply-adds of one of a layer's two backward GEMMs from which running them side by side beats the hand-off.
+  static constexpr double kWholeGemmsPair = 1 << 18;
 };
 
 // The first linear layer of a network whose input is x_r = [a[src[r]] | one-hot(cls[r], k)] (the VFAE's q(z2|z1,y) and
@@ -679,8 +688,16 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     auto out = at::empty({rows}, l.options());
     bool need = logits.requires_grad();
     auto grad = need ? at::empty_like(l) : at::Tensor();
-    if (!l.is_meta()) zoo_kernels::bernoulli_loglik_rows(l.data_ptr<float>(), t.data_ptr<float>(), rows, cols, out.data_ptr<float>(),
-                                       need ? grad.data_ptr<float>() : nullptr);
+    if (!l.is_meta()) {
+      const float *lp = l.data_ptr<float>(), *tp = t.data_ptr<float>();
+      float *op = out.data_ptr<float>(), *gp = need ? grad.data_ptr<float>() : nullptr;
+      // Rows are independent: the pair takes the second half of them, each row's arithmetic as on one thread.
+      pair_or_here(row_cut(rows, cols), [&](int i) {
+        auto [r0, r1] = half(i, rows, row_cut(rows, cols));
+        if (r1 > r0)
+          zoo_kernels::bernoulli_loglik_rows(lp + r0 * cols, tp + r0 * cols, r1 - r0, cols, op + r0, gp ? gp + r0 * cols : nullptr);
+      });
+    }
     ctx->save_for_backward({grad});
     return out;
   }
@@ -689,7 +706,29 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     auto g = grads[0];
     std::vector<int64_t> shape(grad.dim(), 1);
     shape[0] = grad.size(0);
-    return {grad * g.reshape(shape), at::Tensor()};
+    if (grad.is_meta() || g.scalar_type() != at::kFloat) return {grad * g.reshape(shape), at::Tensor()};
+    // grad * g row by row (one float product an element, as libtorch's broadcast multiply), over the pair.
+    auto gc = g.contiguous();
+    auto out = at::empty_like(grad);
+    int64_t rows = grad.size(0), cols = grad.numel() / std::max<int64_t>(rows, 1);
+    const float *dp = grad.data_ptr<float>(), *sp = gc.data_ptr<float>();
+    float* op = out.data_ptr<float>();
+    pair_or_here(row_cut(rows, cols), [&](int i) {
+      auto [r0, r1] = half(i, rows, row_cut(rows, cols));
+      for (int64_t r = r0; r < r1; r++) {
+        const float s = sp[r];
+        const float* d = dp + r * cols;
+        float* o = op + r * cols;
+#pragma omp simd
+        for (int64_t c = 0; c < cols; c++) o[c] = d[c] * s;
+      }
+    });
+    return {out, at::Tensor()};
+  }
+
+  // Where the pair cuts `rows` rows of `cols` values: only when each half has enough work to beat the hand-off.
+  static int64_t row_cut(int64_t rows, int64_t cols) {
+    return rows >= 2 && rows * cols >= (1 << 15) && zoo_pair::available() ? rows / 2 : 0;
   }
 };
 
