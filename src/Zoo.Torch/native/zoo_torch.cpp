@@ -692,8 +692,9 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
       const float *lp = l.data_ptr<float>(), *tp = t.data_ptr<float>();
       float *op = out.data_ptr<float>(), *gp = need ? grad.data_ptr<float>() : nullptr;
       // Rows are independent: the pair takes the second half of them, each row's arithmetic as on one thread.
-      pair_or_here(row_cut(rows, cols), [&](int i) {
-        auto [r0, r1] = half(i, rows, row_cut(rows, cols));
+      int64_t c = row_cut(rows, cols);
+      pair_or_here(c, [&](int i) {
+        auto [r0, r1] = half(i, rows, c);
         if (r1 > r0)
           zoo_kernels::bernoulli_loglik_rows(lp + r0 * cols, tp + r0 * cols, r1 - r0, cols, op + r0, gp ? gp + r0 * cols : nullptr);
       });
@@ -713,8 +714,9 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     int64_t rows = grad.size(0), cols = grad.numel() / std::max<int64_t>(rows, 1);
     const float *dp = grad.data_ptr<float>(), *sp = gc.data_ptr<float>();
     float* op = out.data_ptr<float>();
-    pair_or_here(row_cut(rows, cols), [&](int i) {
-      auto [r0, r1] = half(i, rows, row_cut(rows, cols));
+    int64_t c = row_cut(rows, cols);
+    pair_or_here(c, [&](int i) {
+      auto [r0, r1] = half(i, rows, c);
       for (int64_t r = r0; r < r1; r++) {
         const float s = sp[r];
         const float* d = dp + r * cols;
