@@ -295,6 +295,8 @@ public class ApiTests
         code.ShouldBe(0);
         stdout.ShouldContain(id);
         stdout.ShouldContain("succeeded");
+        stdout.ShouldContain("test bound");
+        stdout.Split('\n').Single(l => l.StartsWith(id)).ShouldMatch(@" -?\d+\.\d\d ELBO  ");  // the figure names its bound
         (code, _, stderr) = Zoo("cancel", "--server", w.Url, id);
         (code, stderr.Trim()).ShouldBe((1, $"zoo: error: {w.Url}: 409 job {id} already succeeded"));
         (code, _, stderr) = Zoo("logs", "--server", w.Url, "nope");

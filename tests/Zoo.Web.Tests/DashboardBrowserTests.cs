@@ -196,6 +196,9 @@ public class DashboardBrowserTests(ITestOutputHelper output)
         await Expect(page.Locator(".chart[data-chart='WAE-MMD (nats)']")).ToHaveAttributeAsync("data-points", "1"); // the objective, from metrics.csv's columns
         await Expect(page.Locator(".chart[data-chart='KL (nats)']")).ToHaveCountAsync(0);
         await Expect(page.Locator(".meta")).ToContainTextAsync("test WAE-MMD");
+        await page.GotoAsync(w.Url + "/#/");  // the job list names each row's bound beside its figure
+        await Expect(page.Locator($"tr[data-job='{id}'] [data-test-figure]")).ToContainTextAsync(" WAE-MMD");
+        await Expect(page.Locator("#jobs thead")).ToContainTextAsync("test bound");
         Directory.CreateDirectory(ScreenshotDir);
         await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, "dashboard-wae.png"), FullPage = true });
     }

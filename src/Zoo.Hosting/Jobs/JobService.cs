@@ -424,7 +424,7 @@ public sealed partial class JobService(JobStore store, PluginCatalog catalog, IO
             var r = get() with { Epoch = m.Epoch, TestElbo = m.TestElbo, Bound = m.BoundName, Penalty = m.Penalty, Updated = DateTimeOffset.UtcNow };
             set(r);
             store.Save(r);
-            logger.LogInformation("Job {Id} epoch {Epoch}: test ELBO {TestElbo:F2}", id, m.Epoch, m.TestElbo);
+            logger.LogInformation("Job {Id} epoch {Epoch}: test {Bound} {TestBound:F2}", id, m.Epoch, m.BoundName, m.TestElbo);
         }
 
         public void Warning(string message)

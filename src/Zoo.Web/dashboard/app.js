@@ -117,7 +117,7 @@ function jobsPage() {
     el("div", { class: "toolbar" }, el("button", { class: "primary", onclick: () => (location.hash = "#/submit") }, "New job"), compare),
     el("table", { id: "jobs" },
       el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "job"), el("th", {}, "model"), el("th", {}, "state"),
-        el("th", {}, "epoch"), el("th", {}, "test ELBO"), el("th", {}, "reason"))),
+        el("th", {}, "epoch"), el("th", {}, "test bound"), el("th", {}, "reason"))),
       body));
   stopView = every(POLL_MS, async () => {
     const jobs = await getJson("/api/jobs");
@@ -126,7 +126,9 @@ function jobsPage() {
         onchange: (e) => { e.target.checked ? selected.add(j.id) : selected.delete(j.id); compare.disabled = selected.size < 2; } })),
       el("td", {}, el("a", { href: `#/jobs/${encodeURIComponent(j.id)}` }, j.id)),
       el("td", {}, j.model), el("td", {}, stateBadge(j.state)), el("td", { class: "num" }, j.state === "submitted" ? "" : j.epoch),
-      el("td", { class: "num" }, fmt(j.testElbo)), el("td", { class: "muted" }, j.reason || ""))));
+      // Each model names its bound (ELBO, IWAE-5, WAE-MMD): a list of several models cannot head the column with one.
+      el("td", { class: "num", "data-test-figure": "" }, fmt(j.testElbo), j.testElbo == null ? null : el("span", { class: "muted" }, " " + (j.bound || "ELBO"))),
+      el("td", { class: "muted" }, j.reason || ""))));
     if (jobs.length === 0) body.append(el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No jobs yet: submit one with New job, or `zoo submit`.")));
   });
 }
