@@ -126,7 +126,7 @@ function jobsPage() {
         onchange: (e) => { e.target.checked ? selected.add(j.id) : selected.delete(j.id); compare.disabled = selected.size < 2; } })),
       el("td", {}, el("a", { href: `#/jobs/${encodeURIComponent(j.id)}` }, j.id)),
       el("td", {}, j.model), el("td", {}, stateBadge(j.state)), el("td", { class: "num" }, j.state === "submitted" ? "" : j.epoch),
-      // Each model names its bound (ELBO, IWAE-5, WAE-MMD): a list of several models cannot head the column with one.
+      // Each model names its bound (ELBO, IWAE-K5, WAE-MMD): a list of several models cannot head the column with one.
       el("td", { class: "num", "data-test-figure": "" }, fmt(j.testElbo), j.testElbo == null ? null : el("span", { class: "muted" }, " " + (j.bound || "ELBO"))),
       el("td", { class: "muted" }, j.reason || ""))));
     if (jobs.length === 0) body.append(el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No jobs yet: submit one with New job, or `zoo submit`.")));
