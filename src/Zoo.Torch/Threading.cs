@@ -52,6 +52,33 @@ public static class Threading
     /// </summary>
     public static PairLoopScope PairLoop() => new(NativeMethods.zt_pair_loop_enter());
 
+    /// <summary>
+    /// What the pair thread did since the last <see cref="TakePairStatistics"/> (process-wide): where a step's second core
+    /// idles, measured rather than guessed from wall times on a noisy machine.
+    /// </summary>
+    /// <param name="Splits">Calls split over the pair.</param>
+    /// <param name="WakeUps">Splits that found it asleep (after its spin) and had to wake it.</param>
+    /// <param name="LateStarts">Splits whose second half started more than 50 µs after it was posted.</param>
+    /// <param name="CallerWait">The callers' time waiting for second halves after finishing their own.</param>
+    /// <param name="PairBusy">The pair thread's time running second halves.</param>
+    public sealed record PairStatistics(long Splits, long WakeUps, long LateStarts, TimeSpan CallerWait, TimeSpan PairBusy)
+    {
+        /// <summary>One line per training step over <paramref name="steps"/> steps that took <paramref name="elapsed"/>.</summary>
+        public string Describe(int steps, TimeSpan elapsed) => Splits == 0
+            ? "pair: no split (one thread, or the pair off)"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"pair: {(double)Splits / steps:F1} splits a step ({(double)WakeUps / steps:F2} woke it, {(double)LateStarts / steps:F2} started > 50 us late); " +
+                $"its thread busy {100 * PairBusy / elapsed:F0} % of the time; the caller waited {CallerWait.TotalMicroseconds / Splits:F1} us a split for the second half");
+    }
+
+    /// <summary>The pair's statistics since the last call (or the start), and zeroes them.</summary>
+    public static unsafe PairStatistics TakePairStatistics()
+    {
+        var v = stackalloc long[5];
+        NativeMethods.zt_pair_stats(v, reset: true);
+        return new PairStatistics(v[0], v[1], v[2], TimeSpan.FromTicks(v[3] / 100), TimeSpan.FromTicks(v[4] / 100));
+    }
+
     /// <summary>The scope <see cref="PairLoop"/> opens.</summary>
     public readonly struct PairLoopScope(bool entered) : IDisposable
     {

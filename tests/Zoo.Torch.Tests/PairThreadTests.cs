@@ -131,6 +131,41 @@ public class PairThreadTests
         }
     }
 
+    /// <summary>The pair's statistics count its splits and its busy time, and taking them starts the count again.</summary>
+    [Fact]
+    public void Pair_statistics_count_the_splits_and_start_again_when_taken()
+    {
+        var was = Threading.PairThread;
+        int intraOp = get_num_threads();
+        set_num_threads(2);
+        try
+        {
+            Threading.PairThread = true;
+            using var scope = NewDisposeScope();
+            using var g = new Generator(3);
+            var w = randn([500, 784], g);
+            var x = rand([100, 784], g);
+            using (Threading.PairLoop())
+            {
+                Threading.TakePairStatistics();
+                for (int i = 0; i < 3; i++) nn.functional.linear(x, w, null, Activation.Softplus);
+                var s = Threading.TakePairStatistics();
+                s.Splits.ShouldBe(3, "one split a layer of 500 outputs");
+                s.PairBusy.ShouldBeGreaterThan(TimeSpan.Zero);
+                s.LateStarts.ShouldBeLessThanOrEqualTo(s.Splits);
+                s.Describe(3, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: 1.0 splits a step");
+                Threading.TakePairStatistics().Splits.ShouldBe(0);
+            }
+            Threading.PairThread = false;
+            Threading.TakePairStatistics().Describe(1, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: no split");
+        }
+        finally
+        {
+            Threading.PairThread = was;
+            set_num_threads(intraOp);
+        }
+    }
+
     /// <summary>A side-by-side lane already has a core to itself: layers there never split (and OpenBLAS stays at one thread).</summary>
     [Fact]
     public void Layers_in_a_side_by_side_lane_do_not_split()

@@ -38,6 +38,7 @@ internal static class TorchBenchmark
         for (int i = 0; i < steps + warm; i++)
         {
             using var scope = NewDisposeScope();
+            if (i == warm) Threading.TakePairStatistics();  // from here on, the timed steps'
             var t0 = Stopwatch.GetTimestamp();
             adam.zero_grad();
             var logits = model.forward(x);
@@ -51,6 +52,8 @@ internal static class TorchBenchmark
             fwd += Ms(t0, t1); bwd += Ms(t1, t2); opt += Ms(t2, t3);
             times.Add(Ms(t0, t3));
         }
+        var pair = Threading.TakePairStatistics();
+        double timedMs = times.Sum();
         times.Sort();
         double median = times[times.Count / 2];
         // GEMM work of one step: forward 2·B·Σ in·out; backward dW for every layer and dX for all but the first.
@@ -65,6 +68,7 @@ internal static class TorchBenchmark
         log.WriteLine($"  mean {times.Average():F2} ms, 10th percentile {times[times.Count / 10]:F2}, 90th {times[times.Count * 9 / 10]:F2}, 99th {times[times.Count * 99 / 100]:F2}");
         log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes ({gemm:F1} GFLOP/s)");
         log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
+        log.WriteLine("  " + pair.Describe(steps, TimeSpan.FromMilliseconds(timedMs)));
         ConvStep(steps, log);
         return new Result(g784, g500, median, fwd / steps, bwd / steps, opt / steps, stepGflops);
     }
@@ -98,6 +102,8 @@ internal static class TorchBenchmark
             adam.step();
             if (i >= warm) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
         }
+        var pair = Threading.TakePairStatistics();
+        double timedMs = times.Sum();
         times.Sort();
         double median = times[times.Count / 2];
         log.WriteLine($"conv AE step (batch {Batch}, 1x28x28 -> conv 32, 64 (k4 s2) -> 256 -> 16 and back, ReLU, Bernoulli, Adam), {count} steps:");

@@ -92,7 +92,7 @@ internal static class VfaeBenchmark
                 foreach (var index in Batches.Shuffled(data.Train.Count, run.BatchSize, gen))
                 {
                     using var scope = NewDisposeScope();
-                    if (done == warm) { clock.Clear(); total.Restart(); }
+                    if (done == warm) { clock.Clear(); total.Restart(); Threading.TakePairStatistics(); }
                     if (done++ >= steps + warm) break;
                     clock.Start();
                     var x = data.TrainBatch(index, gen);
@@ -113,6 +113,7 @@ internal static class VfaeBenchmark
                 }
         }
         total.Stop();
+        var pair = Threading.TakePairStatistics();
         Threading.SetFlushDenormal(flushed);
         double stepMs = total.Elapsed.TotalMilliseconds / steps;
         int batches = (data.Train.Count + run.BatchSize - 1) / run.BatchSize;
@@ -120,6 +121,7 @@ internal static class VfaeBenchmark
                                              $"an epoch of {batches} steps ≈ {stepMs * batches / 1000:F1} s"));
         foreach (var (phase, ms) in clock.Totals)
             stdout.WriteLine(string.Create(inv, $"  {phase,-68} {ms / steps,7:F3} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %"));
+        stdout.WriteLine("  " + pair.Describe(steps, total.Elapsed));
         model.Module.eval();
         var sw = Stopwatch.StartNew();
         Trainer.Evaluate(model, data.Test, run.Seed);

@@ -30,6 +30,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern bool zt_pair_available();
     [DllImport(Lib)] internal static extern bool zt_pair_loop_enter();
     [DllImport(Lib)] internal static extern void zt_pair_loop_leave();
+    [DllImport(Lib)] internal static extern void zt_pair_stats(long* values, bool reset);
     [DllImport(Lib)] internal static extern IntPtr zt_lanes_enter();
     [DllImport(Lib)] internal static extern void zt_lanes_leave(IntPtr holder);
     [DllImport(Lib)] internal static extern IntPtr zt_blas_config();

@@ -33,6 +33,17 @@ std::atomic<bool> g_on{[] {
 // side-by-side lanes park the pair before they start.
 constexpr auto kSpin = std::chrono::microseconds(500);
 
+// What the pair did since the last reset (zt_pair_stats): a run's timestamps cost two clock reads on each side
+// (~20 ns each, against runs of tens to hundreds of microseconds).
+struct Stats {
+  std::atomic<int64_t> runs{0}, wakes{0}, late{0}, caller_wait_ns{0}, pair_busy_ns{0};
+};
+Stats g_stats;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 class Pair {
  public:
   Pair() { std::thread([this] { Loop(); }).detach(); }  // lives as long as the process, as OpenBLAS's threads do
@@ -52,8 +63,10 @@ class Pair {
     csr_ = _mm_getcsr();  // the caller's flush-to-zero mode, so both halves round alike
     error_ = nullptr;
     uint64_t ticket = posted_.load(std::memory_order_relaxed) + 1;
+    posted_at_ = NowNs();
     posted_.store(ticket, std::memory_order_seq_cst);
     if (sleeping_.load(std::memory_order_seq_cst)) {
+      g_stats.wakes.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard<std::mutex> lock(mu_);
       cv_.notify_one();
     }
@@ -64,9 +77,14 @@ class Pair {
       mine = std::current_exception();
     }
     // Wait for the other half; it is about as long as ours, so spin, yielding now and then in case it was preempted.
+    int64_t mine_done = NowNs();
     for (int spins = 0; finished_.load(std::memory_order_acquire) != ticket; spins++) {
       if ((spins & 255) == 255) std::this_thread::yield(); else _mm_pause();
     }
+    g_stats.runs.fetch_add(1, std::memory_order_relaxed);
+    g_stats.caller_wait_ns.fetch_add(NowNs() - mine_done, std::memory_order_relaxed);
+    g_stats.pair_busy_ns.fetch_add(pair_ended_ - pair_started_, std::memory_order_relaxed);
+    if (pair_started_ - posted_at_ > kLate) g_stats.late.fetch_add(1, std::memory_order_relaxed);
     task_ = nullptr;
     if (mine) std::rethrow_exception(mine);
     if (error_) std::rethrow_exception(error_);
@@ -92,16 +110,20 @@ class Pair {
       }
       seen = ticket;
       _mm_setcsr(csr_);
+      pair_started_ = NowNs();
       try {
         (*task_)(1);
       } catch (...) {
         error_ = std::current_exception();
       }
+      pair_ended_ = NowNs();
       finished_.store(ticket, std::memory_order_release);
     }
   }
 
+  static constexpr int64_t kLate = 50000;  // ns from posting to the pair starting: a start later than this counts as late
   const std::function<void(int)>* task_ = nullptr;
+  int64_t posted_at_ = 0, pair_started_ = 0, pair_ended_ = 0;  // written before the release/acquire hand-offs that publish them
   unsigned csr_ = 0;
   std::exception_ptr error_;
   std::atomic<uint64_t> posted_{0}, finished_{0};
@@ -204,6 +226,13 @@ ZT_API void zt_set_pair(bool on) { zoo_pair::g_on.store(on); }
 ZT_API bool zt_pair_loop_enter() { return zoo_pair::loop_enter(); }
 ZT_API void zt_pair_loop_leave() { zoo_pair::loop_leave(); }
 ZT_API bool zt_get_pair() { return zoo_pair::g_on.load(); }
+// The pair's statistics since the last reset: split runs, runs that had to wake it, runs it started more than 50 us after
+// they were posted, the callers' waits for its halves and its own busy time (ns). reset zeroes them.
+ZT_API void zt_pair_stats(int64_t* out, bool reset) {
+  auto& s = zoo_pair::g_stats;
+  std::atomic<int64_t>* fields[] = {&s.runs, &s.wakes, &s.late, &s.caller_wait_ns, &s.pair_busy_ns};
+  for (int i = 0; i < 5; i++) out[i] = reset ? fields[i]->exchange(0) : fields[i]->load();
+}
 ZT_API bool zt_pair_available() { return zoo_pair::available(); }
 // For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the
 // second core free of a spinning pair thread. The handle goes back to zt_lanes_leave.

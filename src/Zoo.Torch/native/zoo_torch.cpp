@@ -956,6 +956,7 @@ struct AdamSlab {
   int64_t numel;
   float bc1, bc2;
   at::Tensor grad;
+  int64_t cut;  // the pair's share starts here: the rows of dW (or elements of db) the pair thread computed
 };
 }  // namespace
 
@@ -972,26 +973,27 @@ ZT_API void zt_adam_step(const T* params, const T* ms, const T* vs, int64_t* ste
         TORCH_CHECK(p.scalar_type() == at::kFloat && p.is_contiguous(), "Adam: parameter ", i,
                     " must be a contiguous float32 tensor");
         at::Tensor gc = g.contiguous();
+        // A layer's backward cut dW's rows (and db) where the pair cuts its n outputs: each thread updates the rows it
+        // computed, whose gradient its own caches may still hold. Cut end to end instead, the pair's half was the
+        // decoder's parameters, whose gradients came first in backward and were gone from cache: it ran 16 % longer.
+        int64_t rows = p.dim() > 0 ? p.size(0) : 1;
+        int64_t cut = zoo_pair::cut(rows) * (p.numel() / std::max<int64_t>(rows, 1));
         slabs.push_back({p.data_ptr<float>(), ms[i]->data_ptr<float>(), vs[i]->data_ptr<float>(), gc.data_ptr<float>(),
-                         p.numel(), (float)(1.0 - std::pow(beta1, (double)step)), (float)(1.0 - std::pow(beta2, (double)step)), gc});
+                         p.numel(), (float)(1.0 - std::pow(beta1, (double)step)), (float)(1.0 - std::pow(beta2, (double)step)), gc,
+                         cut});
         total += p.numel();
       }
-      // The update is elementwise, so the pair takes the second half of all the parameters' elements, laid end to
-      // end, and every element gets the same arithmetic either way. Split across libtorch's intra-op threads
-      // instead (at::parallel_for, grain 32768) it was slower than inline (0.88 against 0.69 ms): OpenBLAS's worker
-      // held the second core, spinning after every GEMM; the linear layers' GEMMs now run on the pair, not on it.
-      int64_t c = total >= (1 << 16) && zoo_pair::available() ? zoo_pair::cut(total) : 0;
-      pair_or_here(c, [&](int part) {
-        auto [from, to] = half(part, total, c);
-        int64_t start = 0;  // the first element of the slab, in the end-to-end numbering
+      // The update is elementwise, so every element gets the same arithmetic whichever thread takes it. Split across
+      // libtorch's intra-op threads instead (at::parallel_for, grain 32768) it was slower than inline (0.88 against
+      // 0.69 ms): OpenBLAS's worker held the second core, spinning after every GEMM; the layers' GEMMs now run on the pair.
+      bool pair = total >= (1 << 16) && zoo_pair::available();
+      pair_or_here(pair ? 1 : 0, [&](int part) {
         for (const auto& s : slabs) {
-          int64_t a = std::max(from, start), b = std::min(to, start + s.numel);
-          if (a < b) {
-            int64_t o = a - start;
-            zoo_kernels::adam_update(s.p + o, s.g + o, s.m + o, s.v + o, b - a, (float)lr, (float)beta1, (float)beta2,
-                                     (float)eps, (float)weight_decay, s.bc1, s.bc2);
-          }
-          start += s.numel;
+          // Too few rows to cut: the whole tensor here (they are small).
+          std::pair<int64_t, int64_t> r = half(part, s.numel, pair ? s.cut : 0);
+          if (r.first < r.second)
+            zoo_kernels::adam_update(s.p + r.first, s.g + r.first, s.m + r.first, s.v + r.first, r.second - r.first, (float)lr,
+                                     (float)beta1, (float)beta2, (float)eps, (float)weight_decay, s.bc1, s.bc2);
         }
       });)
 }
