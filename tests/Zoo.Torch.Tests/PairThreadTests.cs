@@ -99,30 +99,36 @@ public class PairThreadTests
     /// changes nothing.
     /// </summary>
     [Fact]
-    public void A_pair_loop_gives_libtorchs_ops_one_thread_and_the_layers_the_pair_until_it_ends()
+    public void A_pair_loop_gives_libtorchs_ops_one_thread_and_the_layers_the_pair_until_it_ends() => OnTwoThreads(() =>
+    {
+        Threading.PairThread = true;
+        using (Threading.PairLoop())
+        {
+            get_num_threads().ShouldBe(1);
+            Threading.PairSplits.ShouldBeTrue();
+            using (Threading.PairLoop()) get_num_threads().ShouldBe(1);
+            get_num_threads().ShouldBe(1);
+            Threading.PairSplits.ShouldBeTrue();
+        }
+        get_num_threads().ShouldBe(2);
+        Threading.PairThread = false;
+        using (Threading.PairLoop())
+        {
+            get_num_threads().ShouldBe(2);
+            Threading.PairSplits.ShouldBeFalse();
+        }
+        get_num_threads().ShouldBe(2);
+    });
+
+    /// <summary>Runs <paramref name="body"/> with libtorch on 2 threads, then puts the thread count and the pair switch back.</summary>
+    private static void OnTwoThreads(Action body)
     {
         var was = Threading.PairThread;
         int intraOp = get_num_threads();
         set_num_threads(2);
         try
         {
-            Threading.PairThread = true;
-            using (Threading.PairLoop())
-            {
-                get_num_threads().ShouldBe(1);
-                Threading.PairSplits.ShouldBeTrue();
-                using (Threading.PairLoop()) get_num_threads().ShouldBe(1);
-                get_num_threads().ShouldBe(1);
-                Threading.PairSplits.ShouldBeTrue();
-            }
-            get_num_threads().ShouldBe(2);
-            Threading.PairThread = false;
-            using (Threading.PairLoop())
-            {
-                get_num_threads().ShouldBe(2);
-                Threading.PairSplits.ShouldBeFalse();
-            }
-            get_num_threads().ShouldBe(2);
+            body();
         }
         finally
         {
@@ -133,38 +139,27 @@ public class PairThreadTests
 
     /// <summary>The pair's statistics count its splits and its busy time, and taking them starts the count again.</summary>
     [Fact]
-    public void Pair_statistics_count_the_splits_and_start_again_when_taken()
+    public void Pair_statistics_count_the_splits_and_start_again_when_taken() => OnTwoThreads(() =>
     {
-        var was = Threading.PairThread;
-        int intraOp = get_num_threads();
-        set_num_threads(2);
-        try
+        Threading.PairThread = true;
+        using var scope = NewDisposeScope();
+        using var g = new Generator(3);
+        var w = randn([500, 784], g);
+        var x = rand([100, 784], g);
+        using (Threading.PairLoop())
         {
-            Threading.PairThread = true;
-            using var scope = NewDisposeScope();
-            using var g = new Generator(3);
-            var w = randn([500, 784], g);
-            var x = rand([100, 784], g);
-            using (Threading.PairLoop())
-            {
-                Threading.TakePairStatistics();
-                for (int i = 0; i < 3; i++) nn.functional.linear(x, w, null, Activation.Softplus);
-                var s = Threading.TakePairStatistics();
-                s.Splits.ShouldBe(3, "one split a layer of 500 outputs");
-                s.PairBusy.ShouldBeGreaterThan(TimeSpan.Zero);
-                s.LateStarts.ShouldBeLessThanOrEqualTo(s.Splits);
-                s.Describe(3, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: 1.0 splits a step");
-                Threading.TakePairStatistics().Splits.ShouldBe(0);
-            }
-            Threading.PairThread = false;
-            Threading.TakePairStatistics().Describe(1, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: no split");
+            Threading.TakePairStatistics();
+            for (int i = 0; i < 3; i++) nn.functional.linear(x, w, null, Activation.Softplus);
+            var s = Threading.TakePairStatistics();
+            s.Splits.ShouldBe(3, "one split a layer of 500 outputs");
+            s.PairBusy.ShouldBeGreaterThan(TimeSpan.Zero);
+            s.LateStarts.ShouldBeLessThanOrEqualTo(s.Splits);
+            s.Describe(3, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: 1.0 splits a step");
+            Threading.TakePairStatistics().Splits.ShouldBe(0);
         }
-        finally
-        {
-            Threading.PairThread = was;
-            set_num_threads(intraOp);
-        }
-    }
+        Threading.PairThread = false;
+        Threading.TakePairStatistics().Describe(1, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: no split");
+    });
 
     /// <summary>A side-by-side lane already has a core to itself: layers there never split (and OpenBLAS stays at one thread).</summary>
     [Fact]
