@@ -63,7 +63,7 @@ public static class Threading
     /// <param name="PairBusy">The pair thread's time running second halves.</param>
     public sealed record PairStatistics(long Splits, long WakeUps, long LateStarts, TimeSpan CallerWait, TimeSpan PairBusy)
     {
-        /// <summary>One line per training step over <paramref name="steps"/> steps that took <paramref name="elapsed"/>.</summary>
+        /// <summary>One line of per-step figures, for <paramref name="steps"/> steps that took <paramref name="elapsed"/>.</summary>
         public string Describe(int steps, TimeSpan elapsed) => Splits == 0
             ? "pair: no split (one thread, or the pair off)"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -81,11 +81,11 @@ internal static class JobCommands
     public static int PrintJobs(IReadOnlyList<JobSummary> jobs, string none, TextWriter stdout)
     {
         if (jobs.Count == 0) { stdout.WriteLine(none); return 0; }
-        // Each model names its bound (ELBO, IWAE-K5, WAE-MMD), so the figure carries the name; records from before jobs kept it are ELBOs.
+        // Each model names its bound (ELBO, IWAE-K5, WAE-MMD), so the figure carries the name.
         stdout.WriteLine($"{"id",-40} {"state",-12} {"epoch",5} {"test bound",18}  reason");
         foreach (var j in jobs)
             stdout.WriteLine($"{j.Id,-40} {j.State,-12} {(j.State == JobSummary.WaitingState ? "" : j.Epoch.ToString(CultureInfo.InvariantCulture)),5} " +
-                             $"{(j.TestElbo is { } e ? $"{e.ToString("F2", CultureInfo.InvariantCulture)} {j.Bound ?? "ELBO"}" : ""),18}  {j.Reason}");
+                             $"{(j.TestElbo is { } e ? $"{e.ToString("F2", CultureInfo.InvariantCulture)} {JobRecord.BoundOrElbo(j.Bound)}" : ""),18}  {j.Reason}");
         return 0;
     }
 

@@ -102,8 +102,6 @@ internal static class TorchBenchmark
             adam.step();
             if (i >= warm) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
         }
-        var pair = Threading.TakePairStatistics();
-        double timedMs = times.Sum();
         times.Sort();
         double median = times[times.Count / 2];
         log.WriteLine($"conv AE step (batch {Batch}, 1x28x28 -> conv 32, 64 (k4 s2) -> 256 -> 16 and back, ReLU, Bernoulli, Adam), {count} steps:");

@@ -32,9 +32,12 @@ public sealed record JobRecord(
 {
     public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Quarantined;
 
+    /// <summary>How a job's test figure is named: its <paramref name="bound"/>, or ELBO for records from before jobs kept it.</summary>
+    public static string BoundOrElbo(string? bound) => bound ?? Zoo.Core.Training.EpochMetrics.BoundLabel(Zoo.Core.Training.EpochMetrics.ElboBound);
+
     /// <summary>The last line of a job that trained to the end: "succeeded: test ELBO -94.20 nats after 5 epochs".</summary>
     public string SucceededLine() => string.Create(CultureInfo.InvariantCulture,
-        $"succeeded: test {Bound ?? "ELBO"} {TestElbo:F2} nats after {Epoch} epoch{(Epoch == 1 ? "" : "s")}{(Spec.Ranks > 1 ? $" ({Spec.Ranks} ranks)" : "")}");
+        $"succeeded: test {BoundOrElbo(Bound)} {TestElbo:F2} nats after {Epoch} epoch{(Epoch == 1 ? "" : "s")}{(Spec.Ranks > 1 ? $" ({Spec.Ranks} ranks)" : "")}");
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

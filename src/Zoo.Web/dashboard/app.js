@@ -69,6 +69,8 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
   return node;
 }
+// What a job's test figure is (ELBO, IWAE-K5, WAE-MMD); records from before jobs kept it hold an ELBO.
+const boundName = (job) => job.bound || "ELBO";
 const fmt = (v, digits = 2) => (v === null || v === undefined ? "" : Number(v).toFixed(digits));
 const stateBadge = (s) => el("span", { class: "state " + s, "data-state": s }, s);
 const isFinal = (s) => ["succeeded", "failed", "cancelled", "quarantined"].includes(s);
@@ -127,7 +129,7 @@ function jobsPage() {
       el("td", {}, el("a", { href: `#/jobs/${encodeURIComponent(j.id)}` }, j.id)),
       el("td", {}, j.model), el("td", {}, stateBadge(j.state)), el("td", { class: "num" }, j.state === "submitted" ? "" : j.epoch),
       // Each model names its bound (ELBO, IWAE-K5, WAE-MMD): a list of several models cannot head the column with one.
-      el("td", { class: "num", "data-test-figure": "" }, fmt(j.testElbo), j.testElbo == null ? null : el("span", { class: "muted" }, " " + (j.bound || "ELBO"))),
+      el("td", { class: "num", "data-test-figure": "" }, fmt(j.testElbo), j.testElbo == null ? null : el("span", { class: "muted" }, " " + boundName(j))),
       el("td", { class: "muted" }, j.reason || ""))));
     if (jobs.length === 0) body.append(el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No jobs yet: submit one with New job, or `zoo submit`.")));
   });
@@ -227,7 +229,7 @@ function runPage(id) {
       throw e;
     }
     meta.replaceChildren(...[stateBadge(job.state), el("span", {}, "model ", el("b", {}, job.model)), el("span", {}, "epoch ", el("b", { id: "job-epoch" }, job.epoch)),
-      el("span", {}, `test ${job.bound || "ELBO"} `, el("b", { id: "job-test-figure" }, fmt(job.testElbo))), job.reason ? el("span", { class: isFinal(job.state) && job.state !== "succeeded" ? "error" : "" }, job.reason) : null].filter(Boolean));
+      el("span", {}, `test ${boundName(job)} `, el("b", { id: "job-test-figure" }, fmt(job.testElbo))), job.reason ? el("span", { class: isFinal(job.state) && job.state !== "succeeded" ? "error" : "" }, job.reason) : null].filter(Boolean));
     cancel.disabled = isFinal(job.state);
 
     const table = await getJson(`/api/jobs/${enc}/metrics`);
