@@ -58,7 +58,10 @@ public class LinearClassesTests
     private static void Close(Tensor x, Tensor y, string what) =>
         x.allclose(y, rtol: 1e-4, atol: 1e-4).ShouldBeTrue($"{what}: {(x - y).abs().max().item<float>()} apart");
 
-    /// <summary>The pair's two halves (split by output columns, then dX by input columns) give the bits of one thread.</summary>
+    /// <summary>
+    /// The pair's two halves give the bits of one thread: split by output columns, then da by its rows (50 columns are too
+    /// few to cut): 100 rows of a gathered into 730, or 730 rows of a as p(z1|z2,y) takes z2.
+    /// </summary>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -69,11 +72,11 @@ public class LinearClassesTests
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(3);
-        var a = randn([100, 50], g).requires_grad_(true);
+        long count = 730, m = gathered ? 100 : count;
+        var a = randn([m, 50], g).requires_grad_(true);
         var w = (randn([500, 60], g) * 0.1).requires_grad_(true);
         var b = (randn([500], g) * 0.1).requires_grad_(true);
-        long count = gathered ? 730 : 100;
-        var rows = gathered ? randint(0, 100, [count], g) : null;
+        var rows = gathered ? randint(0, m, [count], g) : null;
         var classes = randint(0, 10, [count], g);
         var y = nn.functional.linear_classes(a, rows, classes, w, b, Activation.Softplus);
         (y * randn([count, 500], g)).sum().backward();

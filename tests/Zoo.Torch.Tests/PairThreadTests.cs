@@ -64,6 +64,34 @@ public class PairThreadTests
     }
 
     /// <summary>
+    /// The Gaussian KL's rows over the pair at the VFAE's shapes: KL(q(z1) ‖ p(z1|z2,y)) on 730 rows of 50, q's 100 rows
+    /// against 10 copies' worth of p (q's gradient summed over its copies, cut by q's rows) and KL to N(0, I). Values and
+    /// every gradient to the last bit, and each KL split (one split forward, one backward).
+    /// </summary>
+    [Fact]
+    public void Gaussian_kl_rows_on_the_pair_give_the_same_bits_as_one_thread() => PairBits.ShouldMatchOneThread(() =>
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(11);
+        var outputs = new List<float[]>();
+        foreach (var (qRows, pRows) in new[] { (730L, 730L), (100L, 1000L), (730L, 0L) })
+        {
+            var q = (randn([qRows, 100], g) * 1.5).requires_grad_();
+            var p = pRows > 0 ? (randn([pRows, 100], g) * 1.5).requires_grad_() : null;
+            Threading.TakePairStatistics();
+            var kl = p is null
+                ? nn.functional.gaussian_kl(q.narrow(1, 0, 50), q.narrow(1, 50, 50))
+                : nn.functional.gaussian_kl(q.narrow(1, 0, 50), q.narrow(1, 50, 50), p.narrow(1, 0, 50), p.narrow(1, 50, 50));
+            (kl * randn([kl.size(0)], g)).sum().backward();
+            if (Threading.PairSplits) Threading.TakePairStatistics().Splits.ShouldBe(2, $"KL of {qRows} rows against {pRows}");
+            outputs.Add(kl.data<float>());
+            outputs.Add(q.grad!.data<float>());
+            if (p is not null) outputs.Add(p.grad!.data<float>());
+        }
+        return outputs.ToArray();
+    });
+
+    /// <summary>
     /// Two threads training at once share one pair thread: the one that finds it busy runs both halves itself. Every
     /// thread's results equal a run alone, and OpenBLAS's thread count is back afterwards.
     /// </summary>

@@ -267,9 +267,9 @@ void gaussian_sample_backward(const float* __restrict g, const float* __restrict
 }
 
 void gaussian_kl_rows(const float* __restrict qm, const float* __restrict qlv, int64_t qld, int64_t q_rows,
-                      const float* __restrict pm, const float* __restrict plv, int64_t pld, int64_t rows, int64_t d,
-                      float* __restrict out) {
-  for (int64_t r = 0; r < rows; r++) {
+                      const float* __restrict pm, const float* __restrict plv, int64_t pld, int64_t r0, int64_t r1,
+                      int64_t d, float* __restrict out) {
+  for (int64_t r = r0; r < r1; r++) {
     const float *a = qm + (r % q_rows) * qld, *la = qlv + (r % q_rows) * qld;
     float acc = 0.f;
     if (!pm) {
@@ -289,14 +289,15 @@ void gaussian_kl_rows(const float* __restrict qm, const float* __restrict qlv, i
 
 void gaussian_kl_rows_backward(const float* __restrict g, const float* __restrict qm, const float* __restrict qlv,
                                int64_t qld, int64_t q_rows, const float* __restrict pm, const float* __restrict plv,
-                               int64_t pld, int64_t rows, int64_t d, float* __restrict gqm, float* __restrict gqlv,
-                               float* __restrict gpm, float* __restrict gplv) {
+                               int64_t pld, int64_t rows, int64_t d, int64_t q0, int64_t q1, float* __restrict gqm,
+                               float* __restrict gqlv, float* __restrict gpm, float* __restrict gplv) {
   if (gqm)
-    for (int64_t i = 0; i < q_rows * d; i++) gqm[i] = 0.f;
+    for (int64_t i = q0 * d; i < q1 * d; i++) gqm[i] = 0.f;
   if (gqlv)
-    for (int64_t i = 0; i < q_rows * d; i++) gqlv[i] = 0.f;
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t qr = r % q_rows;
+    for (int64_t i = q0 * d; i < q1 * d; i++) gqlv[i] = 0.f;
+  // Copy by copy, so each of q's rows is summed in row order.
+  for (int64_t base = 0; base < rows; base += q_rows)
+  for (int64_t qr = q0, r = base + q0; qr < q1 && r < rows; qr++, r++) {
     const float *a = qm + qr * qld, *la = qlv + qr * qld;
     float gr = g[r];
     float *oqm = gqm ? gqm + qr * d : nullptr, *oqlv = gqlv ? gqlv + qr * d : nullptr;

@@ -440,6 +440,11 @@ std::pair<int64_t, int64_t> half(int i, int64_t n, int64_t c) {
   return i == 0 ? std::pair<int64_t, int64_t>{0, c} : std::pair<int64_t, int64_t>{c, n};
 }
 
+// Where the pair cuts `rows` independent rows of `cols` values: only when each half has enough work to beat the hand-off.
+int64_t row_cut(int64_t rows, int64_t cols) {
+  return rows >= 2 && rows * cols >= (1 << 15) && zoo_pair::available() ? rows / 2 : 0;
+}
+
 // Runs part over the pair when c splits the work, or part(0) alone here.
 void pair_or_here(int64_t c, const std::function<void(int)>& part) {
   if (c > 0) zoo_pair::run(part); else part(0);
@@ -464,8 +469,18 @@ void pre_activation_grad_columns(const float* gop, const float* yp, float* gpp, 
     zoo_kernels::column_sums(gop + n0, gbp + n0, rows, n1 - n0, n);
 }
 
-// dX = g_pre W (m x k, W's rows ldw floats apart), its columns cut over the pair when both halves are big enough.
+// dX = g_pre W (m x k, W's rows ldw floats apart), its columns cut over the pair when both halves are big enough, else
+// its rows: a 50-wide latent input has too few columns, and p(z1|z2,y)'s 730 x 50 x 500 then ran on one thread (about
+// 200 us of the VFAE's step). Either cut leaves every element's dot product, and its K blocks, as one call gives it.
 void dx_over_pair(bool pair, const float* gpp, int64_t m, int64_t n, const float* wp, int64_t ldw, int64_t k, float* gxp) {
+  if (pair && !pair_splits(m, k, n) && pair_splits(k, m, n)) {
+    int64_t cm = zoo_pair::cut(m);
+    zoo_pair::run([&](int i) {
+      auto [r0, r1] = half(i, m, cm);
+      zoo_pair::sgemm('N', 'N', k, r1 - r0, n, 1.f, wp, ldw, gpp + r0 * n, n, 0.f, gxp + r0 * k, k);
+    });
+    return;
+  }
   int64_t ck = pair && pair_splits(m, k, n) ? zoo_pair::cut(k) : 0;
   pair_or_here(ck, [&](int i) {
     auto [k0, k1] = half(i, k, ck);
@@ -728,10 +743,6 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     return {out, at::Tensor()};
   }
 
-  // Where the pair cuts `rows` rows of `cols` values: only when each half has enough work to beat the hand-off.
-  static int64_t row_cut(int64_t rows, int64_t cols) {
-    return rows >= 2 && rows * cols >= (1 << 15) && zoo_pair::available() ? rows / 2 : 0;
-  }
 };
 
 // Rows of a [mean | log variance] pair as the kernels read them: float32, 2-D, each row's values adjacent (a view of a
@@ -782,10 +793,16 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
       rows = b.size(0);
     }
     auto out = at::empty({rows}, qm.options());
-    if (!out.is_meta())
-      zoo_kernels::gaussian_kl_rows(a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0), a.size(0),
-                                    has_p ? b.data_ptr<float>() : nullptr, has_p ? lb.data_ptr<float>() : nullptr,
-                                    has_p ? b.stride(0) : 0, rows, a.size(1), out.data_ptr<float>());
+    if (!out.is_meta()) {
+      // Rows are independent: over the pair in halves, each row's arithmetic as on one thread.
+      int64_t c = row_cut(rows, a.size(1));
+      pair_or_here(c, [&](int i) {
+        auto [r0, r1] = half(i, rows, c);
+        zoo_kernels::gaussian_kl_rows(a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0), a.size(0),
+                                      has_p ? b.data_ptr<float>() : nullptr, has_p ? lb.data_ptr<float>() : nullptr,
+                                      has_p ? b.stride(0) : 0, r0, r1, a.size(1), out.data_ptr<float>());
+      });
+    }
     ctx->saved_data["has_p"] = has_p;
     ctx->save_for_backward(has_p ? variable_list{a, la, b, lb} : variable_list{a, la});
     return out;
@@ -802,11 +819,16 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
     if (has_p && ctx->needs_input_grad(3)) gplv = fresh(saved[3]);
     if (!g.is_meta()) {
       auto ptr = [](const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
-      int64_t rows = has_p ? saved[2].size(0) : a.size(0);
-      zoo_kernels::gaussian_kl_rows_backward(g.data_ptr<float>(), a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0),
-                                             a.size(0), has_p ? saved[2].data_ptr<float>() : nullptr,
-                                             has_p ? saved[3].data_ptr<float>() : nullptr, has_p ? saved[2].stride(0) : 0,
-                                             rows, a.size(1), ptr(gqm), ptr(gqlv), ptr(gpm), ptr(gplv));
+      int64_t rows = has_p ? saved[2].size(0) : a.size(0), q_rows = a.size(0);
+      // Cut by q's rows, so a row of q met by several of p's is summed on one thread, in order.
+      int64_t c = row_cut(q_rows, rows / std::max<int64_t>(q_rows, 1) * a.size(1));
+      pair_or_here(c, [&](int i) {
+        auto [q0, q1] = half(i, q_rows, c);
+        zoo_kernels::gaussian_kl_rows_backward(g.data_ptr<float>(), a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0),
+                                               q_rows, has_p ? saved[2].data_ptr<float>() : nullptr,
+                                               has_p ? saved[3].data_ptr<float>() : nullptr, has_p ? saved[2].stride(0) : 0,
+                                               rows, a.size(1), q0, q1, ptr(gqm), ptr(gqlv), ptr(gpm), ptr(gplv));
+      });
     }
     return {gqm, gqlv, gpm, gplv, at::Tensor()};
   }
