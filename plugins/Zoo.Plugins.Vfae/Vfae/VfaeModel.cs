@@ -175,26 +175,8 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var q1Scored = new DiagonalGaussian(q1.Mean.index_select(0, sourceRows), q1.LogVar.index_select(0, sourceRows));
             var costs = LatentCost(q1Scored, z1, sourceRows, classes, eps);                     // [L + K·U]
             Clock?.Lap("forward: q(z2|z1,y), p(z1|z2,y) over L + K·U rows");
-            Tensor? labelledBound = null, unlabelledBound = null;
-            if (l > 0) labelledBound = Rows(rec, li, n) - costs.narrow(0, 0, l);
-            if (u > 0)
-            {
-                // Unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)).
-                var costsU = costs.narrow(0, l, k * u).reshape(k, u).t();                       // [U, K]
-                var logQyU = Rows(logQy, ui, n);
-                var qy = logQyU.exp();
-                unlabelledBound = Rows(rec, ui, n) - (qy * costsU).sum(1) - (qy * logQyU).sum(1);
-            }
-            if (unlabelledBound is null) elbo = labelledBound!;
-            else if (labelledBound is null) elbo = unlabelledBound;
-            else
-            {
-                // Back to the rows' order: position p of [labelled | unlabelled] holds row order[p].
-                var back = new long[n];
-                for (int p = 0; p < li.Length; p++) back[li[p]] = p;
-                for (int p = 0; p < ui.Length; p++) back[ui[p]] = li.Length + p;
-                elbo = cat([labelledBound!, unlabelledBound]).index_select(0, tensor(back));
-            }
+            // Labelled rows: rec − cost; unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), in the rows' order.
+            elbo = nn.functional.class_summed_bound(rec, costs, logQy, li, ui);
             var logQyTrue = (logQy * Y(rows)).sum(1);
             var classification = (logQyTrue * Labelled(rows)).sum() / n;
             var mmd = UsesMmd

@@ -118,6 +118,22 @@ public static partial class torch
                 GC.KeepAlive(qMean); GC.KeepAlive(qLogVar); GC.KeepAlive(pMean); GC.KeepAlive(pLogVar);
                 return Tensor.New(r);
             }
+
+            /// <summary>
+            /// The semi-supervised bound with the class summed out where it is unknown (Kingma et al. 2014's M2), per row
+            /// [N]: labelled row <paramref name="labelled"/>[p] scores rec − costs[p]; unlabelled row
+            /// <paramref name="unlabelled"/>[j] scores rec − Σ_c q(c) costs[L + c·U + j] − Σ_c q(c) log q(c), with
+            /// q = exp(<paramref name="logQy"/>) [N, K] and costs [L + K·U] (labelled, then class-major). Every row is
+            /// listed once. One node, with the bits of libtorch's ops composed the same way.
+            /// </summary>
+            public static unsafe Tensor class_summed_bound(Tensor rec, Tensor costs, Tensor logQy, long[] labelled, long[] unlabelled)
+            {
+                IntPtr r;
+                fixed (long* li = labelled, ui = unlabelled)
+                    r = N.zt_class_summed_bound(rec.Handle, costs.Handle, logQy.Handle, li, labelled.Length, ui, unlabelled.Length);
+                GC.KeepAlive(rec); GC.KeepAlive(costs); GC.KeepAlive(logQy);
+                return Tensor.New(r);
+            }
         }
     }
 }

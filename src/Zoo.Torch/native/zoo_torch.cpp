@@ -834,6 +834,81 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
   }
 };
 
+// The semi-supervised bound with the class summed out where it is unknown (Kingma et al. 2014's M2; the VFAE's), per
+// row: labelled row li[p] scores rec - costs[p]; unlabelled row ui[j] scores rec - sum_c q(c) costs[l + c u + j] -
+// sum_c q(c) log q(c), with q = exp(log_qy) (the entropy term); rows back in their order. Forward and backward are the
+// libtorch ops, and the gradients' sums, that the model composed before (the same bits), in one node instead of about
+// fifteen, whose launches and autograd nodes were a serial stretch of the VFAE's step while the pair waited.
+struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
+  // Rows `index` of t: t itself when that is every row in order (the model's Rows).
+  static at::Tensor rows(const at::Tensor& t, const at::Tensor& index, int64_t n) {
+    return index.numel() == n ? t : t.index_select(0, index);
+  }
+  // The gradient of t from the gradient g of rows(t, index, n): index_select's backward (zeros, then index_add).
+  static at::Tensor rows_backward(const at::Tensor& g, const at::Tensor& index, at::IntArrayRef sizes) {
+    return index.numel() == sizes[0] ? g : at::zeros(sizes, g.options()).index_add_(0, index, g);
+  }
+
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& rec, const at::Tensor& costs, const at::Tensor& log_qy,
+                            const at::Tensor& li, const at::Tensor& ui, const at::Tensor& back) {
+    int64_t n = rec.size(0), l = li.numel(), u = ui.numel(), k = log_qy.size(1);
+    ctx->saved_data["n"] = n;
+    if (rec.is_meta()) {
+      ctx->save_for_backward({li, ui, back, costs, log_qy});
+      return at::empty({n}, rec.options());
+    }
+    at::Tensor lb, ub, costs_u, log_qy_u, qy;
+    if (l > 0) lb = rows(rec, li, n) - costs.narrow(0, 0, l);
+    if (u > 0) {
+      costs_u = costs.narrow(0, l, k * u).reshape({k, u}).t();
+      log_qy_u = rows(log_qy, ui, n);
+      qy = log_qy_u.exp();
+      ub = rows(rec, ui, n) - (qy * costs_u).sum(1) - (qy * log_qy_u).sum(1);
+    }
+    ctx->save_for_backward({li, ui, back, costs, log_qy, costs_u, log_qy_u, qy});
+    if (!ub.defined()) return lb;
+    if (!lb.defined()) return ub;
+    return at::cat({lb, ub}).index_select(0, back);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &li = saved[0], &ui = saved[1], &back = saved[2], &costs = saved[3], &log_qy = saved[4];
+    int64_t n = ctx->saved_data["n"].toInt(), l = li.numel(), u = ui.numel(), k = log_qy.size(1);
+    const at::Tensor& g = grads[0];
+    if (g.is_meta())
+      return {at::empty({n}, g.options()), at::empty(costs.sizes(), g.options()), u > 0 ? at::empty(log_qy.sizes(), g.options()) : at::Tensor(),
+              at::Tensor(), at::Tensor(), at::Tensor()};
+    const at::Tensor &costs_u = saved[5], &log_qy_u = saved[6], &qy = saved[7];
+    // cat and index_select(back) backward: the labelled rows' gradients, then the unlabelled rows'.
+    at::Tensor g_lb = g, g_ub = g;
+    if (l > 0 && u > 0) {
+      at::Tensor g_cat = at::zeros({l + u}, g.options()).index_add_(0, back, g);
+      g_lb = g_cat.narrow(0, 0, l);
+      g_ub = g_cat.narrow(0, l, u);
+    }
+    at::Tensor g_rec, g_costs, g_log_qy;
+    if (l > 0) {
+      g_rec = rows_backward(g_lb, li, {n});
+      g_costs = at::zeros(costs.sizes(), g.options());
+      g_costs.narrow(0, 0, l).copy_(-g_lb);
+    }
+    if (u > 0) {
+      at::Tensor g_rec_u = rows_backward(g_ub, ui, {n});
+      g_rec = g_rec.defined() ? g_rec + g_rec_u : g_rec_u;
+      // ub = rec_u - s1 - s2 with s1 = (qy * costs_u).sum(1), s2 = (qy * log_qy_u).sum(1).
+      at::Tensor g_s = (-g_ub).unsqueeze(1).expand({u, k});
+      at::Tensor g_qy = g_s * costs_u + g_s * log_qy_u;
+      at::Tensor g_log_qy_u = g_s * qy + g_qy * qy;  // s2's direct term and exp's backward (grad * result)
+      g_log_qy = rows_backward(g_log_qy_u, ui, log_qy.sizes());
+      at::Tensor g_costs_u = at::zeros(costs.sizes(), g.options());
+      g_costs_u.narrow(0, l, k * u).copy_((g_s * qy).t().reshape({k * u}));
+      g_costs = g_costs.defined() ? g_costs + g_costs_u : g_costs_u;
+    }
+    return {g_rec, g_costs, g_log_qy, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
 // A [mean | log variance] head split into its two halves as contiguous copies, one node: its backward writes both
 // halves' gradients into one tensor (zeros where a half went unused). As two narrow views, each half's backward was a
 // zero-filled copy of the whole head and the two were then added.
@@ -963,6 +1038,29 @@ ZT_API T zt_gaussian_kl(T q_mean, T q_logvar, T p_mean, T p_logvar) {
                        " dimensions and a whole number of copies of q's ", q_mean->size(0), " rows");
          } at::Tensor none = at::empty({0}, q_mean->options());
          return wrap(GaussianKl::apply(*q_mean, *q_logvar, has_p ? *p_mean : none, has_p ? *p_logvar : none, has_p));)
+  return nullptr;
+}
+
+// The bound of ClassSummedBound: li (l rows, labelled) and ui (u rows, unlabelled) are host arrays of row positions.
+ZT_API T zt_class_summed_bound(T rec, T costs, T log_qy, const int64_t* li, int64_t l, const int64_t* ui, int64_t u) {
+  ZT_TRY(int64_t n = rec->size(0);
+         TORCH_CHECK(rec->dim() == 1 && costs->dim() == 1 && log_qy->dim() == 2 && log_qy->size(0) == n,
+                     "class_summed_bound: expected rec [N], costs [L + K*U] and log q(y) [N, K], got ", rec->sizes(), ", ",
+                     costs->sizes(), " and ", log_qy->sizes());
+         TORCH_CHECK(l + u == n && costs->size(0) == l + log_qy->size(1) * u, "class_summed_bound: ", l, " labelled and ", u,
+                     " unlabelled rows for ", n, " rows and ", costs->size(0), " costs (L + K*U expected)");
+         auto longs = at::TensorOptions().dtype(at::kLong);
+         at::Tensor li_t = at::from_blob(const_cast<int64_t*>(li), {l}, longs).clone();
+         at::Tensor ui_t = at::from_blob(const_cast<int64_t*>(ui), {u}, longs).clone();
+         // back[i] = the position of row i in [labelled | unlabelled]; every row listed once.
+         at::Tensor back = at::full({n}, -1, longs);
+         int64_t* bp = back.data_ptr<int64_t>();
+         for (int64_t p = 0; p < l + u; p++) {
+           int64_t row = p < l ? li[p] : ui[p - l];
+           TORCH_CHECK(row >= 0 && row < n && bp[row] < 0, "class_summed_bound: row ", row, row >= 0 && row < n ? " listed twice" : " out of range", " (", n, " rows)");
+           bp[row] = p;
+         }
+         return wrap(ClassSummedBound::apply(*rec, *costs, *log_qy, li_t, ui_t, back));)
   return nullptr;
 }
 
