@@ -69,6 +69,15 @@ public static unsafe partial class torch
         return Rand(r, generator);
     }
 
+    /// <summary>Whether float32 <see cref="randn"/> draws inline (it checked once that it draws libtorch's numbers here).</summary>
+    internal static bool randn_inline => NativeMethods.zt_randn_inline();
+
+    /// <summary>libtorch's own randn (each uniform a call into the generator), which float32 <see cref="randn"/> must match.</summary>
+    internal static Tensor randn_libtorch(long[] size, Generator? generator = null)
+    {
+        fixed (long* p = size) return Rand(NativeMethods.zt_randn_libtorch(p, size.Length, generator?.Handle ?? IntPtr.Zero), generator);
+    }
+
     private static Tensor Rand(IntPtr h, Generator? g)
     {
         GC.KeepAlive(g);

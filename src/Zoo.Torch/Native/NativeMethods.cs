@@ -54,6 +54,8 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr zt_randperm(long n, IntPtr g);
     [DllImport(Lib)] internal static extern IntPtr zt_bernoulli(IntPtr p, IntPtr g);
     [DllImport(Lib)] internal static extern IntPtr zt_bernoulli_libtorch(IntPtr p, IntPtr g);
+    [DllImport(Lib)] internal static extern unsafe IntPtr zt_randn_libtorch(long* d, int n, IntPtr g);
+    [DllImport(Lib)] [return: MarshalAs(UnmanagedType.U1)] internal static extern bool zt_randn_inline();
     [DllImport(Lib)] internal static extern IntPtr zt_from_blob(void* data, long* d, int n, int dtype, bool rg);
     [DllImport(Lib)] internal static extern void zt_copy_to(IntPtr t, void* dst, long capacity);
     [DllImport(Lib), SuppressGCTransition] internal static extern int zt_dim(IntPtr t);
