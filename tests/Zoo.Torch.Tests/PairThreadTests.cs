@@ -64,12 +64,12 @@ public class PairThreadTests
     }
 
     /// <summary>
-    /// The Gaussian KL's rows over the pair at the VFAE's shapes: KL(q(z1) ‖ p(z1|z2,y)) on 730 rows of 50, q's 100 rows
-    /// against 10 copies' worth of p (q's gradient summed over its copies, cut by q's rows) and KL to N(0, I). Values and
-    /// every gradient to the last bit, and each KL split (one split forward, one backward).
+    /// The Gaussian KL's and draws' rows over the pair at the VFAE's shapes: KL(q(z1) ‖ p(z1|z2,y)) on 730 rows of 50, q's
+    /// 100 rows against 10 copies' worth of p (q's gradient summed over its copies, cut by q's rows), KL to N(0, I), and
+    /// z2's draws. Values and every gradient to the last bit, and each op split (once forward, once backward).
     /// </summary>
     [Fact]
-    public void Gaussian_kl_rows_on_the_pair_give_the_same_bits_as_one_thread() => PairBits.ShouldMatchOneThread(() =>
+    public void Gaussian_kl_and_draw_rows_on_the_pair_give_the_same_bits_as_one_thread() => PairBits.ShouldMatchOneThread(() =>
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(11);
@@ -88,6 +88,15 @@ public class PairThreadTests
             outputs.Add(q.grad!.data<float>());
             if (p is not null) outputs.Add(p.grad!.data<float>());
         }
+        // z2's draws, μ + σ·ε over 730 rows of 50, and their gradient.
+        var head = (randn([730, 100], g) * 1.5).requires_grad_();
+        var (eps, weight) = (randn([730, 50], g), randn([730, 50], g));
+        Threading.TakePairStatistics();
+        var z = nn.functional.gaussian_sample(head.narrow(1, 0, 50), head.narrow(1, 50, 50), eps);
+        (z * weight).sum().backward();
+        if (Threading.PairSplits) Threading.TakePairStatistics().Splits.ShouldBe(2, "the draws, forward and backward");
+        outputs.Add(z.data<float>());
+        outputs.Add(head.grad!.data<float>());
         return outputs.ToArray();
     });
 

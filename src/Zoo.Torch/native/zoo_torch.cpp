@@ -754,9 +754,16 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
     auto m = rows_of(mean), lv = rows_of(logvar), e = eps.contiguous();
     TORCH_CHECK(m.stride(0) == lv.stride(0), "gaussian_sample: mean and log variance must have the same row stride");
     auto z = at::empty(mean.sizes(), mean.options());
-    if (!z.is_meta())
-      zoo_kernels::gaussian_sample(m.data_ptr<float>(), lv.data_ptr<float>(), m.stride(0), e.data_ptr<float>(), m.size(0),
-                                   m.size(1), z.data_ptr<float>());
+    if (!z.is_meta()) {
+      // Rows are independent: over the pair in halves (the VFAE's 730 x 50 z2), each row as on one thread.
+      int64_t rows = m.size(0), d = m.size(1), ld = m.stride(0), c = row_cut(rows, d);
+      const float *mp = m.data_ptr<float>(), *lp = lv.data_ptr<float>(), *ep = e.data_ptr<float>();
+      float* zp = z.data_ptr<float>();
+      pair_or_here(c, [&](int i) {
+        auto [r0, r1] = half(i, rows, c);
+        zoo_kernels::gaussian_sample(mp + r0 * ld, lp + r0 * ld, ld, ep + r0 * d, r1 - r0, d, zp + r0 * d);
+      });
+    }
     ctx->save_for_backward({lv, e});
     return z;
   }
@@ -766,9 +773,15 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
     at::Tensor g = grads[0].contiguous(), glv;
     if (ctx->needs_input_grad(1)) {
       glv = at::empty(e.sizes(), e.options());
-      if (!glv.is_meta())
-        zoo_kernels::gaussian_sample_backward(g.data_ptr<float>(), lv.data_ptr<float>(), lv.stride(0), e.data_ptr<float>(),
-                                              e.size(0), e.size(1), glv.data_ptr<float>());
+      if (!glv.is_meta()) {
+        int64_t rows = e.size(0), d = e.size(1), ld = lv.stride(0), c = row_cut(rows, d);
+        const float *gp = g.data_ptr<float>(), *lp = lv.data_ptr<float>(), *ep = e.data_ptr<float>();
+        float* op = glv.data_ptr<float>();
+        pair_or_here(c, [&](int i) {
+          auto [r0, r1] = half(i, rows, c);
+          zoo_kernels::gaussian_sample_backward(gp + r0 * d, lp + r0 * ld, ld, ep + r0 * d, r1 - r0, d, op + r0 * d);
+        });
+      }
     }
     return {ctx->needs_input_grad(0) ? g : at::Tensor(), glv, at::Tensor()};
   }
