@@ -448,6 +448,16 @@ void pair_or_here(int64_t c, const std::function<void(int)>& part) {
   if (c > 0) zoo_pair::run(part); else part(0);
 }
 
+// Runs rows_part(r0, r1) on independent rows [0, rows) of `cols` values: over the pair in two halves where row_cut
+// splits them, else on all of them here. Each row gets the arithmetic one thread would give it.
+void over_row_halves(int64_t rows, int64_t cols, const std::function<void(int64_t, int64_t)>& rows_part) {
+  int64_t c = row_cut(rows, cols);
+  pair_or_here(c, [&](int i) {
+    auto [r0, r1] = half(i, rows, c);
+    if (r1 > r0) rows_part(r0, r1);
+  });
+}
+
 // The pieces LinearAct and LinearActClasses split over the pair, each over a column range [n0, n1) of a layer's
 // n outputs, x's rows k values wide (W's rows ldw floats apart: W may hold more columns than x, as class columns).
 // y[:, n0:n1) = x W[n0:n1)^T + b[n0:n1): the bias filled in first and the GEMM run into it with beta 1, as addmm does.
@@ -704,12 +714,8 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     if (!l.is_meta()) {
       const float *lp = l.data_ptr<float>(), *tp = t.data_ptr<float>();
       float *op = out.data_ptr<float>(), *gp = need ? grad.data_ptr<float>() : nullptr;
-      // Rows are independent: the pair takes the second half of them, each row's arithmetic as on one thread.
-      int64_t c = row_cut(rows, cols);
-      pair_or_here(c, [&](int i) {
-        auto [r0, r1] = half(i, rows, c);
-        if (r1 > r0)
-          zoo_kernels::bernoulli_loglik_rows(lp + r0 * cols, tp + r0 * cols, r1 - r0, cols, op + r0, gp ? gp + r0 * cols : nullptr);
+      over_row_halves(rows, cols, [&](int64_t r0, int64_t r1) {
+        zoo_kernels::bernoulli_loglik_rows(lp + r0 * cols, tp + r0 * cols, r1 - r0, cols, op + r0, gp ? gp + r0 * cols : nullptr);
       });
     }
     ctx->save_for_backward({grad});
@@ -727,9 +733,7 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
     int64_t rows = grad.size(0), cols = grad.numel() / std::max<int64_t>(rows, 1);
     const float *dp = grad.data_ptr<float>(), *sp = gc.data_ptr<float>();
     float* op = out.data_ptr<float>();
-    int64_t c = row_cut(rows, cols);
-    pair_or_here(c, [&](int i) {
-      auto [r0, r1] = half(i, rows, c);
+    over_row_halves(rows, cols, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; r++) {
         const float s = sp[r];
         const float* d = dp + r * cols;
@@ -755,12 +759,10 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
     TORCH_CHECK(m.stride(0) == lv.stride(0), "gaussian_sample: mean and log variance must have the same row stride");
     auto z = at::empty(mean.sizes(), mean.options());
     if (!z.is_meta()) {
-      // Rows are independent: over the pair in halves (the VFAE's 730 x 50 z2), each row as on one thread.
-      int64_t rows = m.size(0), d = m.size(1), ld = m.stride(0), c = row_cut(rows, d);
+      int64_t d = m.size(1), ld = m.stride(0);
       const float *mp = m.data_ptr<float>(), *lp = lv.data_ptr<float>(), *ep = e.data_ptr<float>();
       float* zp = z.data_ptr<float>();
-      pair_or_here(c, [&](int i) {
-        auto [r0, r1] = half(i, rows, c);
+      over_row_halves(m.size(0), d, [&](int64_t r0, int64_t r1) {  // the VFAE's z2: 730 x 50
         zoo_kernels::gaussian_sample(mp + r0 * ld, lp + r0 * ld, ld, ep + r0 * d, r1 - r0, d, zp + r0 * d);
       });
     }
@@ -774,11 +776,10 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
     if (ctx->needs_input_grad(1)) {
       glv = at::empty(e.sizes(), e.options());
       if (!glv.is_meta()) {
-        int64_t rows = e.size(0), d = e.size(1), ld = lv.stride(0), c = row_cut(rows, d);
+        int64_t d = e.size(1), ld = lv.stride(0);
         const float *gp = g.data_ptr<float>(), *lp = lv.data_ptr<float>(), *ep = e.data_ptr<float>();
         float* op = glv.data_ptr<float>();
-        pair_or_here(c, [&](int i) {
-          auto [r0, r1] = half(i, rows, c);
+        over_row_halves(e.size(0), d, [&](int64_t r0, int64_t r1) {
           zoo_kernels::gaussian_sample_backward(gp + r0 * d, lp + r0 * ld, ld, ep + r0 * d, r1 - r0, d, op + r0 * d);
         });
       }
@@ -805,10 +806,7 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
     }
     auto out = at::empty({rows}, qm.options());
     if (!out.is_meta()) {
-      // Rows are independent: over the pair in halves, each row's arithmetic as on one thread.
-      int64_t c = row_cut(rows, a.size(1));
-      pair_or_here(c, [&](int i) {
-        auto [r0, r1] = half(i, rows, c);
+      over_row_halves(rows, a.size(1), [&](int64_t r0, int64_t r1) {
         zoo_kernels::gaussian_kl_rows(a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0), a.size(0),
                                       has_p ? b.data_ptr<float>() : nullptr, has_p ? lb.data_ptr<float>() : nullptr,
                                       has_p ? b.stride(0) : 0, r0, r1, a.size(1), out.data_ptr<float>());
@@ -832,9 +830,7 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
       auto ptr = [](const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
       int64_t rows = has_p ? saved[2].size(0) : a.size(0), q_rows = a.size(0);
       // Cut by q's rows, so a row of q met by several of p's is summed on one thread, in order.
-      int64_t c = row_cut(q_rows, rows / std::max<int64_t>(q_rows, 1) * a.size(1));
-      pair_or_here(c, [&](int i) {
-        auto [q0, q1] = half(i, q_rows, c);
+      over_row_halves(q_rows, rows / std::max<int64_t>(q_rows, 1) * a.size(1), [&](int64_t q0, int64_t q1) {
         zoo_kernels::gaussian_kl_rows_backward(g.data_ptr<float>(), a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0),
                                                q_rows, has_p ? saved[2].data_ptr<float>() : nullptr,
                                                has_p ? saved[3].data_ptr<float>() : nullptr, has_p ? saved[2].stride(0) : 0,
@@ -972,9 +968,7 @@ void normal_fill_inline(at::CPUGeneratorImpl* impl, float* data, int64_t size) {
   }
   // at::uniform_real_distribution<float>(0, 1): the low 24 bits over 2^24.
   auto uniform = [](uint32_t w) { return (float)(w & ((1u << 24) - 1)) * (1.0f / (1u << 24)); };
-  int64_t blocks = size / 16, c = row_cut(blocks, 16);
-  pair_or_here(c, [&](int i) {
-    auto [b0, b1] = half(i, blocks, c);
+  over_row_halves(size / 16, 16, [&](int64_t b0, int64_t b1) {
     for (int64_t j = 16 * b0; j < 16 * b1; j++) data[j] = uniform(words[j]);
     zoo_normal::box_muller_blocks(data, b0, b1);
   });
