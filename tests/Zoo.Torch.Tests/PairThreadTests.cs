@@ -12,7 +12,8 @@ public class PairThreadTests
 {
     /// <summary>
     /// Training steps of an MLP whose layers span the split and unsplit cases: 784→500 (split; no dX needed for x), 500→260
-    /// (split), 260→40 (too narrow: one thread), 40→500 (a 2·10⁶ GEMM), 500→784 without an activation; with and without
+    /// (split), 260→40 (too narrow: one thread), 40→500 (a 2·10⁶ GEMM, too small to cut: it runs whole, its activation
+    /// over the pair by rows and act′ by columns), 500→784 without an activation; with and without
     /// biases. The outputs, every gradient and the parameters after Adam are compared to the last bit.
     /// </summary>
     [Theory]

@@ -531,6 +531,15 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     float* yp = y.data_ptr<float>();
     int64_t c = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
     zoo_pair::BlasSingle single;
+    if (c == 0 && act != zoo_kernels::None) {
+      // A GEMM too small to cut (a decoder's 20-wide first layer) runs whole here; its activation, the larger part
+      // of such a layer's time with softplus, still goes over the pair by rows.
+      bias_gemm_columns(xp, m, k, wp, k, bp, 0, n, yp, n);
+      over_row_halves(m, n, [&](int64_t r0, int64_t r1) {
+        zoo_kernels::act_forward_inplace(yp + r0 * n, (r1 - r0) * n, (int)act, (float)param);
+      });
+      return y;
+    }
     pair_or_here(c, [&](int i) {
       auto [n0, n1] = half(i, n, c);
       if (n1 <= n0) return;
@@ -584,14 +593,24 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     float* gxp = want_gx ? gx.data_ptr<float>() : nullptr;
     zoo_pair::BlasSingle single;
     int64_t cn = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
-    if (cn == 0 && gwp && gxp && (double)m * (double)n * (double)k >= kWholeGemmsPair) {
-      // Too narrow to cut (a latent head, a decoder's first layer): g_pre here, then dW on one thread and dX on the
-      // other, each GEMM whole, as it would run here alone.
-      pre_activation_grad_columns(gop, yp, gpp, gbp, m, 0, n, n, act, param);
-      zoo_pair::run([&](int i) {
-        if (i == 0) zoo_pair::sgemm('N', 'N', k, m, n, 1.f, wp, k, gpp, n, 0.f, gxp, k);
-        else zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
+    if (cn == 0) {
+      // Too narrow to cut (a latent head, a decoder's first layer): g_pre by columns over the pair when there are
+      // enough of them (each column's act' and bias sum as one thread's), then dW on one thread and dX on the other,
+      // each GEMM whole, as it would run here alone.
+      int64_t ca = (double)m * (double)n >= (1 << 15) ? zoo_pair::cut(n) : 0;
+      pair_or_here(ca, [&](int i) {
+        auto [n0, n1] = half(i, n, ca);
+        if (n1 > n0) pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
       });
+      if (gwp && gxp && (double)m * (double)n * (double)k >= kWholeGemmsPair) {
+        zoo_pair::run([&](int i) {
+          if (i == 0) zoo_pair::sgemm('N', 'N', k, m, n, 1.f, wp, k, gpp, n, 0.f, gxp, k);
+          else zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
+        });
+        return;
+      }
+      if (gwp) zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
+      if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
       return;
     }
     pair_or_here(cn, [&](int i) {
