@@ -211,6 +211,19 @@ static bool meta(const at::Tensor& t) { return t.is_meta(); }
 ZT_API T zt_randperm(int64_t n, at::Generator* g) {
   ZT_RET_T(g_meta ? at::empty({n}, opts((int)at::kLong)) : at::randperm(n, gen_opt(g), opts((int)at::kLong)))
 }
+// Runs draw(fill) under the generator's lock, where fill(out, n) puts its Mersenne twister's next n 32-bit numbers into
+// out (zoo_kernels::mt19937_fill, in bulk, on a copy of its state); the state goes back only when draw returns, so an
+// exception leaves the generator as it was. bernoulli and randn advance libtorch's generator this way exactly as its
+// per-number calls would.
+template <typename Draw>
+void draw_from_twister(at::CPUGeneratorImpl* impl, Draw&& draw) {
+  std::lock_guard<std::mutex> lock(impl->mutex_);
+  at::mt19937 engine = impl->engine();
+  at::mt19937_data_pod state = engine.data();
+  draw([&](uint32_t* out, int64_t n) { zoo_kernels::mt19937_fill(state.state_.data(), &state.left_, &state.next_, out, n); });
+  engine.set_data(state);
+  impl->set_engine(engine);
+}
 // Stochastic binarisation draws one 32-bit number per pixel; libtorch's bernoulli calls into the generator for each
 // (0.45 ms for a VFAE batch of 80,000). Here the generator's Mersenne twister runs in bulk on its state
 // (zoo_kernels::mt19937_fill, vectorised), and each number becomes a draw as at::bernoulli_distribution<float> makes
@@ -224,20 +237,16 @@ ZT_API T zt_bernoulli(T p, at::Generator* g) {
       const float* pp = p->data_ptr<float>();
       float* o = out.data_ptr<float>();
       int64_t n = p->numel();
-      {
-        std::lock_guard<std::mutex> lock(impl->mutex_);
-        at::mt19937 engine = impl->engine();
-        at::mt19937_data_pod state = engine.data();
+      draw_from_twister(impl, [&](auto&& fill) {
         uint32_t bits[4096];
         for (int64_t i = 0; i < n; i += 4096) {
           int64_t len = std::min<int64_t>(4096, n - i);
-          zoo_kernels::mt19937_fill(state.state_.data(), &state.left_, &state.next_, bits, len);
+          fill(bits, len);
           // As the distribution checks each p; the generator is left as it was.
           TORCH_CHECK(zoo_kernels::bernoulli_from_bits(bits, pp + i, o + i, len), "bernoulli: every probability must be in [0, 1]");
         }
-        engine.set_data(state);
-        impl->set_engine(engine);
-      } return wrap(out);)
+      });
+      return wrap(out);)
   return nullptr;
 }
 // libtorch's own bernoulli, for the test that the inline one draws the same.
@@ -438,9 +447,12 @@ std::pair<int64_t, int64_t> half(int i, int64_t n, int64_t c) {
   return i == 0 ? std::pair<int64_t, int64_t>{0, c} : std::pair<int64_t, int64_t>{c, n};
 }
 
+// Elements of an elementwise pass from which halving it over the pair beats the hand-off.
+constexpr int64_t kPairElements = 1 << 15;
+
 // Where the pair cuts `rows` independent rows of `cols` values: only when each half has enough work to beat the hand-off.
 int64_t row_cut(int64_t rows, int64_t cols) {
-  return rows >= 2 && rows * cols >= (1 << 15) && zoo_pair::available() ? rows / 2 : 0;
+  return rows >= 2 && rows * cols >= kPairElements && zoo_pair::available() ? rows / 2 : 0;
 }
 
 // Runs part over the pair when c splits the work, or part(0) alone here.
@@ -597,7 +609,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
       // Too narrow to cut (a latent head, a decoder's first layer): g_pre by columns over the pair when there are
       // enough of them (each column's act' and bias sum as one thread's), then dW on one thread and dX on the other,
       // each GEMM whole, as it would run here alone.
-      int64_t ca = (double)m * (double)n >= (1 << 15) ? zoo_pair::cut(n) : 0;
+      int64_t ca = m * n >= kPairElements ? zoo_pair::cut(n) : 0;
       pair_or_here(ca, [&](int i) {
         auto [n0, n1] = half(i, n, ca);
         if (n1 > n0) pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
@@ -879,8 +891,9 @@ struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
                             const at::Tensor& li, const at::Tensor& ui, const at::Tensor& back) {
     int64_t n = rec.size(0), l = li.numel(), u = ui.numel(), k = log_qy.size(1);
     ctx->saved_data["n"] = n;
+    ctx->saved_data["k"] = k;
     if (rec.is_meta()) {
-      ctx->save_for_backward({li, ui, back, costs, log_qy});
+      ctx->save_for_backward({li, ui, back});
       return at::empty({n}, rec.options());
     }
     at::Tensor lb, ub, costs_u, log_qy_u, qy;
@@ -891,7 +904,7 @@ struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
       qy = log_qy_u.exp();
       ub = rows(rec, ui, n) - (qy * costs_u).sum(1) - (qy * log_qy_u).sum(1);
     }
-    ctx->save_for_backward({li, ui, back, costs, log_qy, costs_u, log_qy_u, qy});
+    ctx->save_for_backward({li, ui, back, costs_u, log_qy_u, qy});
     if (!ub.defined()) return lb;
     if (!lb.defined()) return ub;
     return at::cat({lb, ub}).index_select(0, back);
@@ -899,13 +912,13 @@ struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto saved = ctx->get_saved_variables();
-    const at::Tensor &li = saved[0], &ui = saved[1], &back = saved[2], &costs = saved[3], &log_qy = saved[4];
-    int64_t n = ctx->saved_data["n"].toInt(), l = li.numel(), u = ui.numel(), k = log_qy.size(1);
+    const at::Tensor &li = saved[0], &ui = saved[1], &back = saved[2];
+    int64_t n = ctx->saved_data["n"].toInt(), k = ctx->saved_data["k"].toInt(), l = li.numel(), u = ui.numel();
     const at::Tensor& g = grads[0];
     if (g.is_meta())
-      return {at::empty({n}, g.options()), at::empty(costs.sizes(), g.options()), u > 0 ? at::empty(log_qy.sizes(), g.options()) : at::Tensor(),
+      return {at::empty({n}, g.options()), at::empty({l + k * u}, g.options()), u > 0 ? at::empty({n, k}, g.options()) : at::Tensor(),
               at::Tensor(), at::Tensor(), at::Tensor()};
-    const at::Tensor &costs_u = saved[5], &log_qy_u = saved[6], &qy = saved[7];
+    const at::Tensor &costs_u = saved[3], &log_qy_u = saved[4], &qy = saved[5];
     // cat and index_select(back) backward: the labelled rows' gradients, then the unlabelled rows'.
     at::Tensor g_lb = g, g_ub = g;
     if (l > 0 && u > 0) {
@@ -916,7 +929,7 @@ struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
     at::Tensor g_rec, g_costs, g_log_qy;
     if (l > 0) {
       g_rec = rows_backward(g_lb, li, {n});
-      g_costs = at::zeros(costs.sizes(), g.options());
+      g_costs = at::zeros({l + k * u}, g.options());
       g_costs.narrow(0, 0, l).copy_(-g_lb);
     }
     if (u > 0) {
@@ -925,10 +938,11 @@ struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
       // ub = rec_u - s1 - s2 with s1 = (qy * costs_u).sum(1), s2 = (qy * log_qy_u).sum(1).
       at::Tensor g_s = (-g_ub).unsqueeze(1).expand({u, k});
       at::Tensor g_qy = g_s * costs_u + g_s * log_qy_u;
-      at::Tensor g_log_qy_u = g_s * qy + g_qy * qy;  // s2's direct term and exp's backward (grad * result)
-      g_log_qy = rows_backward(g_log_qy_u, ui, log_qy.sizes());
-      at::Tensor g_costs_u = at::zeros(costs.sizes(), g.options());
-      g_costs_u.narrow(0, l, k * u).copy_((g_s * qy).t().reshape({k * u}));
+      at::Tensor g_s_qy = g_s * qy;  // both products' gradient on their other factor: costs_u's, and s2's on log_qy_u
+      at::Tensor g_log_qy_u = g_s_qy + g_qy * qy;  // s2's direct term and exp's backward (grad * result)
+      g_log_qy = rows_backward(g_log_qy_u, ui, {n, k});
+      at::Tensor g_costs_u = at::zeros({l + k * u}, g.options());
+      g_costs_u.narrow(0, l, k * u).copy_(g_s_qy.t().reshape({k * u}));
       g_costs = g_costs.defined() ? g_costs + g_costs_u : g_costs_u;
     }
     return {g_rec, g_costs, g_log_qy, at::Tensor(), at::Tensor(), at::Tensor()};
@@ -976,15 +990,10 @@ void normal_fill_inline(at::CPUGeneratorImpl* impl, float* data, int64_t size) {
   uint32_t tail_words[16];
   float tail[16];
   bool has_tail = size % 16 != 0;
-  {
-    std::lock_guard<std::mutex> lock(impl->mutex_);
-    at::mt19937 engine = impl->engine();
-    at::mt19937_data_pod state = engine.data();
-    zoo_kernels::mt19937_fill(state.state_.data(), &state.left_, &state.next_, words, size);
-    if (has_tail) zoo_kernels::mt19937_fill(state.state_.data(), &state.left_, &state.next_, tail_words, 16);
-    engine.set_data(state);
-    impl->set_engine(engine);
-  }
+  draw_from_twister(impl, [&](auto&& fill) {
+    fill(words, size);
+    if (has_tail) fill(tail_words, 16);
+  });
   // at::uniform_real_distribution<float>(0, 1): the low 24 bits over 2^24.
   auto uniform = [](uint32_t w) { return (float)(w & ((1u << 24) - 1)) * (1.0f / (1u << 24)); };
   over_row_halves(size / 16, 16, [&](int64_t b0, int64_t b1) {
@@ -1021,9 +1030,10 @@ bool normal_fill_inline_matches() {
 }  // namespace
 
 ZT_API T zt_randn(const int64_t* d, int n, int dtype, at::Generator* g) {
-  ZT_TRY(at::Tensor out = at::empty(dims(d, n), opts(dtype));
-         if (out.scalar_type() != at::kFloat || out.is_meta() || out.numel() < 16 || !normal_fill_inline_matches())
-           return wrap(at::randn(dims(d, n), gen_opt(g), opts(dtype)));
+  ZT_TRY(auto o = opts(dtype);
+         if (o.dtype() != at::kFloat || o.device().is_meta() || c10::multiply_integers(dims(d, n)) < 16 || !normal_fill_inline_matches())
+           return wrap(at::randn(dims(d, n), gen_opt(g), o));
+         at::Tensor out = at::empty(dims(d, n), o);
          normal_fill_inline(at::get_generator_or_default<at::CPUGeneratorImpl>(gen_opt(g), at::detail::getDefaultCPUGenerator()),
                             out.data_ptr<float>(), out.numel());
          return wrap(out);)
