@@ -8,7 +8,9 @@
 # PyTorch runs in its best configuration: one intra-op thread (two spin-wait against OpenBLAS's threads), and each
 # OpenBLAS kernel it could have (OPENBLAS_CORETYPE as the machine sets it, and unset: OpenBLAS's own detection);
 # the ratio is taken against the fastest. Zoo picks its kernel itself (see the README, "BLAS kernel").
-# Usage: bash scripts/bench.sh [steps=500] [epochs=5] [vfae-epochs=3] [eval-images=200]
+# The VAE's and the VFAE's ratios are then measured again in rounds: Zoo and the fastest peer back to back (which
+# goes first alternates), since this host's speed drifts by a quarter and more over tens of seconds.
+# Usage: bash scripts/bench.sh [steps=500] [epochs=5] [vfae-epochs=3] [eval-images=200] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO_APT_EXTRA="python3-torch time" bash scripts/setup.sh  # time: GNU time, for peak RSS
@@ -16,6 +18,7 @@ steps=${1:-500}
 epochs=${2:-5}
 vfae_epochs=${3:-3}
 eval_images=${4:-200}
+rounds=${5:-3}
 zoo="dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.dll"
 py=/usr/bin/python3
 out=$(mktemp -d)
@@ -35,6 +38,14 @@ rss() { # rss NAME COMMAND...: runs it, keeping its peak resident set (KiB) in $
   /usr/bin/time -f "%M" -o "$out/$name.rss" "$@"
 }
 label() { [ "$1" = unset ] && echo "OPENBLAS_CORETYPE unset" || echo "$as_set"; }
+in_rounds() { # in_rounds PART ZOO_COMMAND PEER_COMMAND: Zoo and the peer back to back, $rounds times, then the ratios
+  local part=$1 zoo_run=$2 peer_run=$3
+  echo "== $part in $rounds rounds: Zoo and PyTorch at its best ($(cat "$out/$part-best")) back to back"
+  for r in $(seq 1 "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then $zoo_run "$r"; $peer_run "$r"; else $peer_run "$r"; $zoo_run "$r"; fi
+  done
+  $py bench/summary.py rounds "$out" "$part"
+}
 
 echo "== step: Zoo (C#, libtorch shim)"
 $zoo bench torch --steps "$steps"
@@ -57,6 +68,14 @@ rss zoo-2 $zoo bench vae --epochs "$epochs" --json "$out/zoo-2.json"
 
 echo "== VAE summary (median seconds per epoch; peak resident set of the whole process)"
 $py bench/summary.py vae "$out" "$as_set"
+vae_zoo() { rss "round-vae-$1-zoo" $zoo bench vae --epochs "$epochs" --json "$out/round-vae-$1-zoo.json" | grep median; }
+vae_peer() {
+  local kernel flags
+  read -r kernel flags < "$out/vae-best"
+  pytorch "$kernel" "round-vae-$1-pytorch" bench/pytorch_vae.py --epochs "$epochs" --threads 1 $flags \
+    --json "$out/round-vae-$1-pytorch.json" | grep median
+}
+in_rounds vae vae_zoo vae_peer
 
 # Interleaved as the VAE's: Zoo, each PyTorch configuration, Zoo again.
 echo "== VFAE, $vfae_epochs epochs: Zoo (zoo bench vfae --profile 200)"
@@ -69,6 +88,12 @@ echo "== VFAE, $vfae_epochs epochs: Zoo again"
 $zoo bench vfae --epochs "$vfae_epochs" --json "$out/vfae-zoo-2.json"
 echo "== VFAE summary (median seconds per epoch)"
 $py bench/summary.py vfae "$out" "$as_set"
+vfae_zoo() { rss "round-vfae-$1-zoo" $zoo bench vfae --epochs "$vfae_epochs" --json "$out/round-vfae-$1-zoo.json" | grep median; }
+vfae_peer() {
+  OMP_WAIT_POLICY=PASSIVE pytorch "$(cat "$out/vfae-best")" "round-vfae-$1-pytorch" bench/pytorch_vfae.py \
+    --epochs "$vfae_epochs" --threads 1 --json "$out/round-vfae-$1-pytorch.json" | grep median
+}
+in_rounds vfae vfae_zoo vfae_peer
 
 echo "== IWAE estimate, k = 5000, $eval_images test images: a run of the IWAE paper's network (784-200-200-50 tanh, dynamic binarisation), one epoch"
 $zoo train vae encoder.hidden=200,200 encoder.activation=tanh decoder.hidden=200,200 decoder.activation=tanh latent=50 \

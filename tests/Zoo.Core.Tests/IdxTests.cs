@@ -149,7 +149,12 @@ public class DataTests
         using var test = ImageDataset.FromIdx($"{name}-test", Path.Combine(dir, $"t10k-images-idx3-ubyte{suffix}"),
             Path.Combine(dir, $"t10k-labels-idx1-ubyte{suffix}"));
         test.Count.ShouldBe(10_000);
+        // held as the file's bytes; a slice keeps them, and the floats widened on first read are byte / 255
+        var bytes = test.Codes.ShouldNotBeNull().data<byte>();
+        using (var part = test.Slice("part", 9_000, 1_000))
+            part.Codes.ShouldNotBeNull().data<byte>().ShouldBe(bytes.Skip(9_000 * 784).ToArray());
         test.Images.shape.ShouldBe([10_000L, 784]);
+        test.Images.data<float>().ShouldBe(bytes.Select(v => v / 255f).ToArray());
         var labels = test.Labels.narrow(0, 0, 3).data<long>();
         labels[0].ShouldBe(first);
         labels[2].ShouldBe(third);
@@ -171,8 +176,18 @@ public class DataTests
     public void Pixels_scale_to_exactly_the_floats_of_an_ieee_division_by_255()
     {
         var every = Enumerable.Range(0, 256).Select(v => (byte)v).ToArray();
-        using var scaled = Zoo.Core.Data.ImageDataset.Scale(every, 2, 128);
+        using var codes = Zoo.Torch.torch.tensor((ReadOnlySpan<byte>)every, [2, 128]);
+        using var scaled = Zoo.Core.Data.ImageDataset.Widen(codes, 128);
         scaled.shape.ShouldBe([2L, 128L]);
         scaled.data<float>().ShouldBe(every.Select(v => v / 255f).ToArray()); // bit for bit: the figures of every run rest on them
+    }
+
+    [Fact]
+    public void Packed_codes_widen_their_pixel_columns_as_pixels_and_the_rest_as_values()
+    {
+        var every = Enumerable.Range(0, 256).Select(v => (byte)v).ToArray();
+        using var codes = Zoo.Torch.torch.tensor((ReadOnlySpan<byte>)every, [2, 128]);
+        using var widened = Zoo.Core.Data.ImageDataset.Widen(codes, 100);
+        widened.data<float>().ShouldBe(every.Select((v, i) => i % 128 < 100 ? v / 255f : v).ToArray());
     }
 }

@@ -130,10 +130,12 @@ public class ImageRowTests
         l.Picture.ShouldBe((28, 28));
         t.Train.shape.ShouldBe(new long[] { 300, 795 });
         t.Test.shape.ShouldBe(new long[] { 40, 795 });
-        using (var pixels = t.Train.narrow(1, 0, 784))
+        (t.Train.dtype, t.EightBitColumns).ShouldBe((ScalarType.Byte, 784)); // MNIST's bytes, packed as they are
+        using var widened = ImageDataset.Widen(t.Train, t.EightBitColumns);
+        using (var pixels = widened.narrow(1, 0, 784))
         using (var images = train.Images.reshape(300, 784))
-            pixels.allclose(images).ShouldBeTrue();
-        var rows = t.Train.data<float>();
+            pixels.equal(images).ShouldBeTrue();
+        var rows = widened.data<float>();
         var labelledClasses = new List<long>();
         for (int r = 0; r < 300; r++)
         {
@@ -143,7 +145,8 @@ public class ImageRowTests
         }
         labelledClasses.Count.ShouldBe(20);
         labelledClasses.GroupBy(c => c).Select(g => g.Count()).ShouldAllBe(c => c == 2);
-        var testRows = t.Test.data<float>();
+        using var testWidened = ImageDataset.Widen(t.Test, t.EightBitColumns);
+        var testRows = testWidened.data<float>();
         Enumerable.Range(0, 40).ShouldAllBe(r => testRows[r * 795 + 794] == 1f);
         Should.Throw<ArgumentException>(() => TabularData.FromImages(train, test, new ImageRowOptions(784, 0, 0)))
             .Message.ShouldContain("sensitive-pixels must be in [1, 783]");
@@ -152,22 +155,32 @@ public class ImageRowTests
     [Fact]
     public void Few_labels_are_repeated_until_they_make_the_share_of_an_epoch()
     {
+        bool[] labelled = [true, true, false, false, false, false, false, false, false, false]; // rows 0 and 1 of 10
+        TrainingData.EpochSource(labelled, 0.2).ShouldBe(Enumerable.Range(0, 10)); // 2 of 10 labelled: already 0.2
+        var more = TrainingData.EpochSource(labelled, 0.5);                          // 2·4 labelled against 8 unlabelled
+        more.ShouldBe([.. Enumerable.Range(0, 10), 0, 1, 0, 1, 0, 1]);
+        TrainingData.EpochSource(labelled, 0).ShouldBe(Enumerable.Range(0, 10));
+    }
+
+    [Fact]
+    public void An_epoch_of_packed_rows_indexes_the_repeats_and_batches_them_as_copies_would_be()
+    {
         var layout = new TabularLayout(2, 0, 1, 2, [], ["a", "b"]);
         // 10 rows [x x | s | y y | labelled], rows 0 and 1 labelled.
-        var data = new float[10 * 6];
-        for (int r = 0; r < 10; r++) data[r * 6 + 5] = r < 2 ? 1 : 0;
-        using var rows = tensor(data, [10, 6]);
-        long[] labels = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1];
-
-        using var same = TrainingData.Oversample(rows, labels, layout, 0.2, out var sameLabels);
-        same.size(0).ShouldBe(10);                    // 2 of 10 labelled: already 0.2
-        sameLabels.ShouldBe(labels);
-
-        using var more = TrainingData.Oversample(rows, labels, layout, 0.5, out var moreLabels);
-        more.size(0).ShouldBe(16);                    // 2·4 labelled against 8 unlabelled
-        moreLabels.Length.ShouldBe(16);
-        moreLabels[10..].ShouldBe(new long[] { 0, 1, 0, 1, 0, 1 });
-        using var flags = more.narrow(1, 5, 1);
-        flags.sum().item<float>().ShouldBe(8f);
+        var values = new float[10 * 6];
+        for (int r = 0; r < 10; r++) (values[r * 6], values[r * 6 + 3 + r % 2], values[r * 6 + 5]) = (r, 1, r < 2 ? 1 : 0);
+        var table = new TabularData
+        {
+            Layout = layout, Train = tensor(values, [10, 6]), Test = tensor(values, [10, 6]),
+            TrainLabels = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], TestLabels = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], TrainSensitive = [], TestSensitive = [],
+        };
+        using var data = TrainingData.FromRows("t", table, Binarization.None, 0.5);
+        data.EpochCount.ShouldBe(16);
+        data.Train.Count.ShouldBe(10);  // the repeats are indexed, not copied
+        data.TrainFacts!.Labelled.Count(l => l).ShouldBe(8);
+        using var gen = new Generator(0);
+        using var index = tensor(new long[] { 15, 3, 10 });
+        using var batch = data.TrainBatch(index, gen);
+        batch.narrow(1, 0, 1).squeeze(1).data<float>().ShouldBe([1f, 3f, 0f]); // epoch rows 15 and 10 are copies of rows 1 and 0
     }
 }

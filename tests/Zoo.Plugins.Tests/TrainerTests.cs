@@ -160,6 +160,38 @@ public class TrainerTests
     }
 
 
+    /// <summary>Images held as their bytes give the very batches and test inputs their floats give, for each binarisation.</summary>
+    [Theory]
+    [InlineData(Binarization.None)]
+    [InlineData(Binarization.Threshold)]
+    [InlineData(Binarization.Stochastic)]
+    public void Eight_bit_images_train_and_test_as_their_floats_would(Binarization binarization)
+    {
+        TrainingData Data(bool asBytes)
+        {
+            ImageDataset Set(string name, int n, int seed)
+            {
+                var codes = new byte[n * 36];
+                new Random(seed).NextBytes(codes); // every code 0..255, the threshold's cut among them
+                var labels = tensor(new long[n]);
+                return asBytes ? ImageDataset.FromCodes(name, 6, 6, tensor(codes, [n, 36]), labels, 36)
+                    : ImageDataset.FromTensors(name, 6, 6, ImageDataset.FromEightBit(tensor(codes, [n, 36])), labels);
+            }
+            return TrainingData.FromImages(Set("train", 300, 1), Set("test", 50, 2), binarization, classes: 1);
+        }
+        using var bytes = Data(asBytes: true);
+        using var floats = Data(asBytes: false);
+        bytes.TrainInputs.dtype.ShouldBe(ScalarType.Byte); // a quarter of the floats' memory
+        bytes.Train.Codes.ShouldNotBeNull();
+        bytes.Test.equal(floats.Test).ShouldBeTrue();
+        using var index = tensor(new long[] { 299, 0, 17, 150 });
+        using var g1 = new Generator(3);
+        using var g2 = new Generator(3);
+        using var a = bytes.TrainBatch(index, g1);
+        using var b = floats.TrainBatch(index, g2);
+        (a.dtype, a.equal(b)).ShouldBe((ScalarType.Float32, true));
+    }
+
     [Fact]
     public void The_trainer_trains_on_data_made_in_memory_and_resumes_it_identically()
     {

@@ -89,7 +89,7 @@ internal static class VfaeBenchmark
         using (Threading.PairLoop()) // as the trainer runs its batches
         {
             while (done < steps + warm)
-                foreach (var index in Batches.Shuffled(data.Train.Count, run.BatchSize, gen))
+                foreach (var index in Batches.Shuffled(data.EpochCount, run.BatchSize, gen))
                 {
                     using var scope = NewDisposeScope();
                     if (done == warm) { clock.Clear(); total.Restart(); Threading.TakePairStatistics(); }
@@ -116,7 +116,7 @@ internal static class VfaeBenchmark
         var pair = Threading.TakePairStatistics();
         Threading.SetFlushDenormal(flushed);
         double stepMs = total.Elapsed.TotalMilliseconds / steps;
-        int batches = (data.Train.Count + run.BatchSize - 1) / run.BatchSize;
+        int batches = (data.EpochCount + run.BatchSize - 1) / run.BatchSize;
         stdout.WriteLine(string.Create(inv, $"profile: {steps} steps (after {warm} untimed), {stepMs:F2} ms a step, {100.0 * labelledSeen / Math.Max(1, rowsSeen):F1} % of rows labelled; " +
                                              $"an epoch of {batches} steps ≈ {stepMs * batches / 1000:F1} s"));
         foreach (var (phase, ms) in clock.Totals)

@@ -52,7 +52,7 @@ public sealed record MemoryEstimate(string Model, long Parameters, long Gradient
     /// </summary>
     public static MemoryEstimate? ForTraining(string modelName, Func<Generator, IVaeModel> createModel, TrainingConfig cfg, TrainingData data)
     {
-        long batch = Math.Min(cfg.BatchSize, Math.Max(1, data.Train.Count));
+        long batch = Math.Min(cfg.BatchSize, Math.Max(1, data.EpochCount));
         long evalBatch = Math.Min(Trainer.EvalBatch, Math.Max(1, data.Test.size(0)));
         var shape = data.TrainInputs.shape;
         var dtype = data.Test.dtype; // what the model sees (training inputs may be kept narrower, as bytes)

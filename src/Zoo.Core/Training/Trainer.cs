@@ -136,7 +136,7 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                 .Save(runDir, model.Module, adam);
         }
 
-        int trainCount = data.Train.Count;
+        int trainCount = data.EpochCount;
         int batches = (trainCount + cfg.BatchSize - 1) / cfg.BatchSize;
         var boundIsElbo = model.Bound == EpochMetrics.ElboBound; // asked once: a step reads no more than it must
         bool stopAgreed = false; // as a rank: a stop asked of any rank, agreed on in the previous step's all-reduce

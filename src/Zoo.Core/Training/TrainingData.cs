@@ -16,10 +16,19 @@ public sealed class TrainingData : IDisposable
 {
     public required ImageDataset Train { get; init; }
     /// <summary>
-    /// The training inputs before per-batch binarisation: thresholded pixels for Threshold (as bytes), [0, 1] pixels otherwise
-    /// (Stochastic draws each batch from them). Use <see cref="TrainBatch"/>.
+    /// The training inputs before per-batch binarisation: thresholded pixels for Threshold (as 0/1 bytes), [0, 1] pixels
+    /// otherwise (Stochastic draws each batch from them), as floats or as uint8 codes whose first
+    /// <see cref="TrainInputsEightBitColumns"/> columns are 8-bit pixels (<see cref="ImageDataset.Codes"/>). Use <see cref="TrainBatch"/>.
     /// </summary>
     public required Tensor TrainInputs { get; init; }
+    public int TrainInputsEightBitColumns { get; init; }
+    /// <summary>
+    /// An epoch's rows, when they are not each training row once: row i of an epoch is row EpochRows[i] of
+    /// <see cref="TrainInputs"/> (semi-supervised rows repeat the labelled ones; null otherwise). Indexed, not copied.
+    /// </summary>
+    public Tensor? EpochRows { get; init; }
+    /// <summary>The rows of an epoch: what the trainer shuffles and batches.</summary>
+    public int EpochCount => EpochRows is null ? Train.Count : (int)EpochRows.size(0);
     public required Binarization Binarization { get; init; }
     public required ImageDataset TestSet { get; init; }
     /// <summary>The test inputs as the model sees them: [N, D].</summary>
@@ -46,13 +55,27 @@ public sealed class TrainingData : IDisposable
         if (validation is not null)
             using (validation) valid = EvaluationInputs(validation, binarization);
         // Thresholded once, and kept as bytes (0/1): a quarter of the memory of floats (141 MB less for MNIST); each
-        // batch is widened to float32 after the gather, exactly.
-        var inputs = (binarization == Binarization.Threshold ? Batches.ThresholdBits(train.Images) : train.Images.alias()).DetachFromDisposeScope();
+        // batch is widened to float32 after the gather, exactly. Images held as 8-bit codes stay so (see ImageDataset).
+        var inputs = (binarization == Binarization.Threshold ? Thresholded(train) : (train.Codes ?? train.Images).alias()).DetachFromDisposeScope();
         return new TrainingData
         {
-            Train = train, TrainInputs = inputs, Binarization = binarization, TestSet = test, Test = x, Validation = valid,
+            Train = train, TrainInputs = inputs, TrainInputsEightBitColumns = binarization == Binarization.Threshold ? 0 : train.EightBitColumns,
+            Binarization = binarization, TestSet = test, Test = x, Validation = valid,
             Shape = new DataShape(train.Channels * train.Height * train.Width, train.Height, train.Width, classes) { Channels = train.Channels },
         };
+    }
+
+    /// <summary>
+    /// The threshold's bits of a set. Held as 8-bit codes, it is compared with the least code the threshold keeps (the
+    /// float rule evaluated on all 256 codes), so no float copy of the whole set is made.
+    /// </summary>
+    private static Tensor Thresholded(ImageDataset set)
+    {
+        if (set.Codes is null) return Batches.ThresholdBits(set.Images);
+        using var scope = NewDisposeScope();
+        var kept = Batches.ThresholdBits(ImageDataset.Widen(arange(256).to(ScalarType.Byte).unsqueeze(0), 256)).data<byte>();
+        var least = tensor(new[] { (byte)Array.IndexOf(kept, (byte)1) }, []); // a uint8 operand: a float one would cast the whole set to float
+        return set.Codes.ge(least).to(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -64,57 +87,38 @@ public sealed class TrainingData : IDisposable
     {
         if (table.Layout.Picture is null) binarization = Binarization.None;
         var width = table.Layout.Width;
-        var epochRows = Oversample(table.Train, table.TrainLabels, table.Layout, labelledShare, out var epochLabels, out var source);
         var labelled = table.Layout.LabelledRows(table.Train);
+        var source = EpochSource(labelled, labelledShare);
         var facts = new RowFacts(Array.ConvertAll(source, i => labelled[i]),
             table.TrainSensitive.Length > 0 ? Array.ConvertAll(source, i => table.TrainSensitive[i]) : null);
-        var train = ImageDataset.FromTensors($"{name}-train", 1, width, epochRows, tensor(epochLabels).DetachFromDisposeScope());
-        var test = ImageDataset.FromTensors($"{name}-test", 1, width, table.Test.alias().DetachFromDisposeScope(),
-            tensor(table.TestLabels).DetachFromDisposeScope());
+        ImageDataset Set(string split, Tensor rows, long[] labels) => table.EightBitColumns > 0
+            ? ImageDataset.FromCodes($"{name}-{split}", 1, width, rows.alias().DetachFromDisposeScope(), tensor(labels).DetachFromDisposeScope(), table.EightBitColumns)
+            : ImageDataset.FromTensors($"{name}-{split}", 1, width, rows.alias().DetachFromDisposeScope(), tensor(labels).DetachFromDisposeScope());
+        var test = Set("test", table.Test, table.TestLabels);
         return new TrainingData
         {
-            Train = train, TrainInputs = epochRows.alias().DetachFromDisposeScope(), Binarization = binarization, TestSet = test,
-            Test = EvaluationInputs(test, binarization), Shape = TableShape(table.Layout), Tabular = table, TrainFacts = facts,
+            Train = Set("train", table.Train, table.TrainLabels), TrainInputs = table.Train.alias().DetachFromDisposeScope(),
+            TrainInputsEightBitColumns = table.EightBitColumns,
+            EpochRows = source.Length == labelled.Length ? null : tensor(Array.ConvertAll(source, i => (long)i)).DetachFromDisposeScope(),
+            Binarization = binarization, TestSet = test, Test = EvaluationInputs(test, binarization), Shape = TableShape(table.Layout),
+            Tabular = table, TrainFacts = facts,
         };
     }
 
     /// <summary>
-    /// The rows of one epoch: every row once, the labelled ones repeated (whole copies) until they make up at least
-    /// <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
+    /// The rows of one epoch, as rows of the split: every row once, then the labelled ones repeated (whole copies) until
+    /// they make up at least <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
     /// </summary>
-    public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels) =>
-        Oversample(rows, labels, layout, share, out epochLabels, out _);
-
-    /// <summary>
-    /// <see cref="Oversample(Tensor, long[], TabularLayout, double, out long[])"/>, and where each row of the epoch
-    /// comes from.
-    /// </summary>
-    /// <param name="rows">the split's rows; the last column flags the labelled ones</param>
-    /// <param name="labels">the rows' labels, one per row</param>
-    /// <param name="layout">the rows' columns</param>
+    /// <param name="labelled">which rows of the split keep their label</param>
     /// <param name="share">the least share of the epoch the labelled rows make up (0 = no repeats)</param>
-    /// <param name="epochLabels">the epoch rows' labels</param>
-    /// <param name="source">For each row of the epoch, the row of <paramref name="rows"/> it is.</param>
-    public static Tensor Oversample(Tensor rows, long[] labels, TabularLayout layout, double share, out long[] epochLabels, out int[] source)
+    public static int[] EpochSource(bool[] labelled, double share)
     {
-        using var scope = NewDisposeScope();
-        var flags = layout.LabelledRows(rows);
-        var labelled = Enumerable.Range(0, flags.Length).Where(i => flags[i]).ToArray();
-        int unlabelled = flags.Length - labelled.Length;
+        var kept = Enumerable.Range(0, labelled.Length).Where(i => labelled[i]).ToArray();
+        int unlabelled = labelled.Length - kept.Length;
         // L·(1 + copies) ≥ share·(U + L·(1 + copies))  ⇔  1 + copies ≥ share·U / ((1 − share)·L)
-        int copies = share <= 0 || labelled.Length == 0 || unlabelled == 0 ? 0
-            : (int)Math.Ceiling(share * unlabelled / ((1 - share) * labelled.Length)) - 1;
-        if (copies <= 0)
-        {
-            source = Enumerable.Range(0, flags.Length).ToArray();
-            epochLabels = labels;
-            return rows.alias().DetachFromDisposeScope();
-        }
-        var extra = Enumerable.Repeat(labelled, copies).SelectMany(i => i).ToArray();
-        source = [.. Enumerable.Range(0, flags.Length), .. extra];
-        epochLabels = [.. labels, .. extra.Select(i => labels[i])];
-        var index = tensor(extra.Select(i => (long)i).ToArray());
-        return cat([rows, rows.index_select(0, index)]).DetachFromDisposeScope();
+        int copies = share <= 0 || kept.Length == 0 || unlabelled == 0 ? 0
+            : (int)Math.Ceiling(share * unlabelled / ((1 - share) * kept.Length)) - 1;
+        return [.. Enumerable.Range(0, labelled.Length), .. Enumerable.Repeat(kept, Math.Max(0, copies)).SelectMany(i => i)];
     }
 
     private static DataShape TableShape(TabularLayout layout) => new(layout.Width, 1, layout.Width, layout.Classes) { Table = layout };
@@ -126,17 +130,20 @@ public sealed class TrainingData : IDisposable
     public static Tensor EvaluationInputs(ImageDataset images, Binarization binarization)
     {
         using var gen = new Generator(0x5EED_7E57);
-        return Batches.Binarize(images.Images, binarization, gen).DetachFromDisposeScope();
+        using var widened = images.Codes is { } codes ? ImageDataset.Widen(codes, images.EightBitColumns) : null; // for this once: not kept
+        return Batches.Binarize(widened ?? images.Images, binarization, gen).DetachFromDisposeScope();
     }
 
     /// <summary>The model inputs of the training examples at <paramref name="index"/> (stochastic binarisation drawn from <paramref name="gen"/>).</summary>
     public Tensor TrainBatch(Tensor index, Generator gen)
     {
-        var x = TrainInputs.index_select(0, index);
+        Tensor x;
+        using (var rows = EpochRows?.index_select(0, index))
+            x = TrainInputs.index_select(0, rows ?? index);
         if (x.dtype == ScalarType.Byte)
         {
-            var bits = x;
-            using (bits) x = bits.to(float32);
+            var codes = x;
+            using (codes) x = ImageDataset.Widen(codes, TrainInputsEightBitColumns);
         }
         if (Binarization != Binarization.Stochastic) return x;
         using (x) return Batches.Binarize(x, Binarization.Stochastic, gen);
@@ -155,6 +162,7 @@ public sealed class TrainingData : IDisposable
     {
         Train.Dispose();
         TrainInputs.Dispose();
+        EpochRows?.Dispose();
         TestSet.Dispose();
         Test.Dispose();
         Validation?.Dispose();

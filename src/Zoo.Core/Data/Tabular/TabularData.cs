@@ -42,7 +42,7 @@ public sealed record TabularLayout(int BinaryFeatures, int ContinuousFeatures, i
     public bool[] LabelledRows(Tensor rows)
     {
         using var scope = NewDisposeScope();
-        return Array.ConvertAll(rows.narrow(1, Width - 1, 1).squeeze(1).data<float>(), f => f > 0.5f);
+        return Array.ConvertAll(rows.narrow(1, Width - 1, 1).squeeze(1).to(float32).data<float>(), f => f > 0.5f);
     }
 }
 
@@ -54,9 +54,14 @@ public sealed record TabularLayout(int BinaryFeatures, int ContinuousFeatures, i
 public sealed class TabularData : IDisposable
 {
     public required TabularLayout Layout { get; init; }
-    /// <summary>Packed rows [N, Layout.Width].</summary>
+    /// <summary>Packed rows [N, Layout.Width]: floats, or uint8 codes when <see cref="EightBitColumns"/> is above 0.</summary>
     public required Tensor Train { get; init; }
     public required Tensor Test { get; init; }
+    /// <summary>
+    /// For rows of 8-bit images: the rows are held as uint8 codes whose first EightBitColumns columns (the picture) are
+    /// 8-bit pixels and the rest 0/1 (<see cref="ImageDataset.Widen"/>); 0 for float rows.
+    /// </summary>
+    public int EightBitColumns { get; init; }
     public required long[] TrainLabels { get; init; }
     public required long[] TestLabels { get; init; }
     /// <summary>Each row's s group (empty when s is raw features, as for images).</summary>
@@ -173,15 +178,18 @@ public sealed class TabularData : IDisposable
         var labelled = new bool[train.Count];
         ChooseLabelled(order, trainLabels, o.Labels, labelled);
 
+        // Images held as 8-bit codes are packed as codes (a quarter of the floats' memory), widened a batch at a time.
+        bool codes = train.Codes is not null && test.Codes is not null && train.EightBitColumns == pixels && test.EightBitColumns == pixels;
         Tensor Pack(ImageDataset d, bool[]? flags)
         {
             var flag = flags is null ? ones([d.Count, 1]) : tensor(flags.Select(f => f ? 1f : 0f).ToArray(), [d.Count, 1]);
             var y = nn.functional.one_hot(d.Labels, classes).to(float32);
-            return cat([d.Images.reshape(d.Count, pixels), y, flag], 1).DetachFromDisposeScope();
+            return (codes ? cat([d.Codes!, y.to(ScalarType.Byte), flag.to(ScalarType.Byte)], 1) : cat([d.Images.reshape(d.Count, pixels), y, flag], 1))
+                .DetachFromDisposeScope();
         }
         return new TabularData
         {
-            Layout = layout, Train = Pack(train, labelled), Test = Pack(test, null),
+            Layout = layout, Train = Pack(train, labelled), Test = Pack(test, null), EightBitColumns = codes ? pixels : 0,
             TrainLabels = trainLabels, TestLabels = testLabels, TrainSensitive = [], TestSensitive = [],
         };
     }
@@ -196,11 +204,11 @@ public sealed class TabularData : IDisposable
         var rows = Enumerable.Range(0, TrainLabels.Length).ToArray();
         var labelled = new bool[rows.Length];
         ChooseLabelled(rows, TrainLabels, labels, labelled);
-        var flags = tensor(labelled.Select(f => f ? 1f : 0f).ToArray(), [rows.Length, 1]);
+        var flags = tensor(labelled.Select(f => f ? 1f : 0f).ToArray(), [rows.Length, 1]).to(Train.dtype);
         var train = cat([Train.narrow(1, 0, Layout.Width - 1), flags], 1);
         return new TabularData
         {
-            Layout = Layout, Train = train.DetachFromDisposeScope(), Test = Test.clone().DetachFromDisposeScope(),
+            Layout = Layout, Train = train.DetachFromDisposeScope(), Test = Test.clone().DetachFromDisposeScope(), EightBitColumns = EightBitColumns,
             TrainLabels = TrainLabels, TestLabels = TestLabels, TrainSensitive = TrainSensitive, TestSensitive = TestSensitive,
         };
     }
