@@ -39,6 +39,18 @@ public static class Threading
     }
 
     /// <summary>
+    /// The calling thread's share of each split over the pair (0.5 at the start): after every split it moves towards
+    /// the point where both halves end together (clamped to [0.3, 0.7]), since one vCPU of a VM can run a tenth or more
+    /// slower than the other for minutes. Setting it pins it (<c>ZOO_PAIR_SHARE</c> does so from the start); setting 0
+    /// lets it move again. The results are the same bits at any share (tested).
+    /// </summary>
+    public static double PairShare
+    {
+        get => NativeMethods.zt_pair_share();
+        set => NativeMethods.zt_pair_set_share(value);
+    }
+
+    /// <summary>
     /// Whether this thread's layers split over the pair now: <see cref="PairThread"/> on, OpenBLAS loaded and libtorch on
     /// exactly 2 threads (with more, OpenBLAS's own threads take the GEMMs, as before; a lane has 1).
     /// </summary>
@@ -61,14 +73,16 @@ public static class Threading
     /// <param name="LateStarts">Splits whose second half started more than 50 µs after it was posted.</param>
     /// <param name="CallerWait">The callers' time waiting for second halves after finishing their own.</param>
     /// <param name="PairBusy">The pair thread's time running second halves.</param>
-    public sealed record PairStatistics(long Splits, long WakeUps, long LateStarts, TimeSpan CallerWait, TimeSpan PairBusy)
+    /// <param name="CallerShare">The caller's share of the splits when the statistics were taken (<see cref="PairShare"/>).</param>
+    public sealed record PairStatistics(long Splits, long WakeUps, long LateStarts, TimeSpan CallerWait, TimeSpan PairBusy, double CallerShare)
     {
         /// <summary>One line of per-step figures, for <paramref name="steps"/> steps that took <paramref name="elapsed"/>.</summary>
         public string Describe(int steps, TimeSpan elapsed) => Splits == 0
             ? "pair: no split (one thread, or the pair off)"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"pair: {(double)Splits / steps:F1} splits a step ({(double)WakeUps / steps:F2} woke it, {(double)LateStarts / steps:F2} started > 50 us late); " +
-                $"its thread busy {100 * PairBusy / elapsed:F0} % of the time; the caller waited {CallerWait.TotalMicroseconds / Splits:F1} us a split for the second half");
+                $"its thread busy {100 * PairBusy / elapsed:F0} % of the time; the caller waited {CallerWait.TotalMicroseconds / Splits:F1} us a split for the second half; " +
+                $"the caller's share {CallerShare:F2}");
     }
 
     /// <summary>The pair's statistics since the last call (or the start), and zeroes them.</summary>
@@ -76,7 +90,7 @@ public static class Threading
     {
         var v = stackalloc long[5];
         NativeMethods.zt_pair_stats(v, reset: true);
-        return new PairStatistics(v[0], v[1], v[2], TimeSpan.FromTicks(v[3] / 100), TimeSpan.FromTicks(v[4] / 100));
+        return new PairStatistics(v[0], v[1], v[2], TimeSpan.FromTicks(v[3] / 100), TimeSpan.FromTicks(v[4] / 100), PairShare);
     }
 
     /// <summary>The scope <see cref="PairLoop"/> opens.</summary>

@@ -4,9 +4,10 @@ namespace Zoo.Torch.Tests;
 internal static class PairBits
 {
     /// <summary>
-    /// Runs <paramref name="run"/> with the pair on and off on 2 intra-op threads, the second time with OpenBLAS on
-    /// one thread (whose bits each of the pair's halves gives), and checks that every array came out the same; restores
-    /// the pair switch and the thread counts after.
+    /// Runs <paramref name="run"/> with the pair on, its caller's share pinned at each end of its range and at the
+    /// middle (the cuts move with it), and off, on 2 intra-op threads, the last time with OpenBLAS on one thread (whose
+    /// bits each of the pair's halves gives), and checks that every array came out the same each time; restores the
+    /// pair switch, its moving share and the thread counts after.
     /// </summary>
     public static void ShouldMatchOneThread(Func<float[][]> run)
     {
@@ -17,7 +18,14 @@ internal static class PairBits
         {
             Threading.PairThread = true;
             Threading.PairSplits.ShouldBeTrue();
-            var on = run();
+            var shares = new[] { 0.3, 0.5, 0.7 };
+            var on = shares.Select(share =>
+            {
+                Threading.PairShare = share;
+                Threading.PairShare.ShouldBe(share, 1e-6);
+                return run();
+            }).ToList();
+            Threading.PairShare = 0; // moving again
             int blas = Threading.BlasThreads;
             Threading.SetBlasThreads(1);
             float[][] off;
@@ -31,13 +39,17 @@ internal static class PairBits
             {
                 Threading.SetBlasThreads(blas);
             }
-            on.Length.ShouldBe(off.Length);
-            for (int i = 0; i < on.Length; i++)
-                on[i].SequenceEqual(off[i]).ShouldBeTrue($"array {i} of {on.Length} differs with the pair thread");
+            for (int s = 0; s < shares.Length; s++)
+            {
+                on[s].Length.ShouldBe(off.Length);
+                for (int i = 0; i < off.Length; i++)
+                    on[s][i].SequenceEqual(off[i]).ShouldBeTrue($"array {i} of {off.Length} differs with the pair thread at the caller's share {shares[s]}");
+            }
         }
         finally
         {
             Threading.PairThread = was;
+            Threading.PairShare = 0;
             set_num_threads(threads);
         }
     }

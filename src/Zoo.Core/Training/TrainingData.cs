@@ -71,7 +71,7 @@ public sealed class TrainingData : IDisposable
     /// </summary>
     private static Tensor Thresholded(ImageDataset set)
     {
-        if (set.Codes is null) return Batches.ThresholdBits(set.Images);
+        if (set.Codes is null || set.EightBitColumns != set.Codes.size(1)) return Batches.ThresholdBits(set.Images); // not all 8-bit pixels
         using var scope = NewDisposeScope();
         var kept = Batches.ThresholdBits(ImageDataset.Widen(arange(256).to(ScalarType.Byte).unsqueeze(0), 256)).data<byte>();
         var least = tensor(new[] { (byte)Array.IndexOf(kept, (byte)1) }, []); // a uint8 operand: a float one would cast the whole set to float
@@ -106,8 +106,8 @@ public sealed class TrainingData : IDisposable
     }
 
     /// <summary>
-    /// The rows of one epoch, as rows of the split: every row once, then the labelled ones repeated (whole copies) until
-    /// they make up at least <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
+    /// The rows of one epoch, as rows of the split: every row once, then all the labelled ones again, as many times as
+    /// they need to make up at least <paramref name="share"/> of it, so that a few labels still reach most batches (0 = no repeats).
     /// </summary>
     /// <param name="labelled">which rows of the split keep their label</param>
     /// <param name="share">the least share of the epoch the labelled rows make up (0 = no repeats)</param>

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,18 @@ std::atomic<bool> g_on{[] {
 // side-by-side lanes park the pair before they start.
 constexpr auto kSpin = std::chrono::microseconds(500);
 
+// The caller's share of a cut (cut, cut_rows): a tenth of the time one vCPU of these VMs ran slower than the other
+// (a neighbour on its core, say), and with halves cut at the middle every split waited for the slower one (the VFAE's
+// caller waited 8 to 23 us a split for the pair's half, 5 to 11 % of its step). After each balanced run the share moves
+// towards the point where both halves end together; ZOO_PAIR_SHARE=0.5 (or zt_pair_set_share) pins it. Any cut gives
+// the same bits: GEMM cuts stay on multiples of 16 columns, elementwise ones are element by element.
+constexpr float kShareMin = 0.3f, kShareMax = 0.7f, kShareGain = 0.02f;
+std::atomic<float> g_share{[] {
+  const char* v = std::getenv("ZOO_PAIR_SHARE");
+  return v ? std::fmin(std::fmax((float)std::atof(v), kShareMin), kShareMax) : 0.5f;
+}()};
+std::atomic<bool> g_share_pinned{std::getenv("ZOO_PAIR_SHARE") != nullptr};
+
 // What the pair did since the last reset (zt_pair_stats): a run's timestamps cost two clock reads on each side
 // (~20 ns each, against runs of tens to hundreds of microseconds).
 struct Stats {
@@ -57,7 +70,7 @@ class Pair {
     parked_.store(true, std::memory_order_relaxed);
   }
 
-  void Run(const std::function<void(int)>& part) {
+  void Run(const std::function<void(int)>& part, bool balance) {
     parked_.store(false, std::memory_order_relaxed);
     task_ = &part;
     csr_ = _mm_getcsr();  // the caller's flush-to-zero mode, so both halves round alike
@@ -85,6 +98,14 @@ class Pair {
     g_stats.caller_wait_ns.fetch_add(NowNs() - mine_done, std::memory_order_relaxed);
     g_stats.pair_busy_ns.fetch_add(pair_ended_ - pair_started_, std::memory_order_relaxed);
     if (pair_started_ - posted_at_ > kLate) g_stats.late.fetch_add(1, std::memory_order_relaxed);
+    if (balance && !g_share_pinned.load(std::memory_order_relaxed)) {
+      // Each half's time from the posting (the pair's includes its start): the longer one moves the share away from it.
+      double mine = (double)(mine_done - posted_at_), its = (double)(pair_ended_ - posted_at_);
+      if (mine > 2000 && its > 2000) {
+        float share = g_share.load(std::memory_order_relaxed) + kShareGain * (float)((its - mine) / (its + mine));
+        g_share.store(std::fmin(std::fmax(share, kShareMin), kShareMax), std::memory_order_relaxed);
+      }
+    }
     task_ = nullptr;
     if (mine) std::rethrow_exception(mine);
     if (error_) std::rethrow_exception(error_);
@@ -177,7 +198,7 @@ void loop_leave() {
   if (t_loop_depth > 0 && --t_loop_depth == 0) omp_set_num_threads(t_loop_threads);
 }
 
-void run(const std::function<void(int)>& part) {
+void run(const std::function<void(int)>& part, bool balance) {
   Pair& pair = Instance();
   std::unique_lock<std::mutex> lock(pair.busy, std::try_to_lock);
   if (!lock.owns_lock()) {
@@ -185,7 +206,7 @@ void run(const std::function<void(int)>& part) {
     part(1);
     return;
   }
-  pair.Run(part);
+  pair.Run(part, balance);
 }
 
 void park() { Instance().Park(); }
@@ -210,7 +231,13 @@ BlasSingle::~BlasSingle() {
 
 int64_t cut(int64_t n) {
   if (n < 64) return 0;
-  return ((n / 2 + 8) / 16) * 16;
+  int64_t c = ((int64_t)std::lround(n * g_share.load(std::memory_order_relaxed)) + 8) / 16 * 16;
+  return std::min(std::max<int64_t>(c, 16), (n - 1) / 16 * 16);
+}
+
+int64_t cut_rows(int64_t rows) {
+  if (rows < 2) return 0;
+  return std::min(std::max<int64_t>(std::lround(rows * g_share.load(std::memory_order_relaxed)), 1), rows - 1);
 }
 
 void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
@@ -234,6 +261,13 @@ ZT_API void zt_pair_stats(int64_t* out, bool reset) {
   for (int i = 0; i < 5; i++) out[i] = reset ? fields[i]->exchange(0) : fields[i]->load();
 }
 ZT_API bool zt_pair_available() { return zoo_pair::available(); }
+// The caller's share of the pair's cuts now; zt_pair_set_share pins it (clamped to [0.3, 0.7]), or with share <= 0
+// lets it follow the halves' times again.
+ZT_API double zt_pair_share() { return zoo_pair::g_share.load(); }
+ZT_API void zt_pair_set_share(double share) {
+  zoo_pair::g_share_pinned.store(share > 0);
+  if (share > 0) zoo_pair::g_share.store(std::fmin(std::fmax((float)share, zoo_pair::kShareMin), zoo_pair::kShareMax));
+}
 // For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the
 // second core free of a spinning pair thread. The handle goes back to zt_lanes_leave.
 ZT_API void* zt_lanes_enter() {

@@ -21,8 +21,9 @@ void loop_leave();
 
 // Runs part(0) on this thread and part(1) on the pair thread at the same time and returns when both are done; an
 // exception from either is rethrown here. Another caller holding the pair (two threads training at once) makes this
-// caller run both parts itself, one after the other: the same results, only slower.
-void run(const std::function<void(int)>& part);
+// caller run both parts itself, one after the other: the same results, only slower. With balance, the parts were cut
+// at cut/cut_rows, and their times move the caller's share of the next cuts (false for parts cut otherwise).
+void run(const std::function<void(int)>& part, bool balance = true);
 
 // Ends the pair thread's spin now (it sleeps until the next run): for a caller about to put other threads on the
 // second core.
@@ -37,9 +38,12 @@ struct BlasSingle {
   BlasSingle& operator=(const BlasSingle&) = delete;
 };
 
-// Where to cut [0, n) in two for the pair: near the middle on a multiple of 16 floats (a 64-byte line), or 0 when
-// n is too narrow to be worth a hand-off (everything then goes to part 0).
+// Where to cut [0, n) in two for the pair: at the caller's share (near the middle, moved towards where both halves
+// end together; see pair.cpp) on a multiple of 16 floats (a 64-byte line, and OpenBLAS's tile), or 0 when n is too
+// narrow to be worth a hand-off (everything then goes to part 0). The same bits whatever the share.
 int64_t cut(int64_t n);
+// The same for `rows` independent rows (any row, 0 for fewer than 2).
+int64_t cut_rows(int64_t rows);
 
 // Fortran sgemm_ of the BLAS libtorch loaded (column-major), looked up once: the same routine libtorch's at::mm
 // calls, with the same arguments for the whole matrix, so a block computed here has the bits at::mm would give it.

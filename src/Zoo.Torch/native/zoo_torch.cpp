@@ -434,11 +434,12 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// A layer goes to the pair thread (pair.h) when both halves of its GEMM are big enough: a half of at most 10^6
-// multiply-adds could fall under OpenBLAS's small-matrix kernel, whose rounding differs, where the whole did not.
-bool pair_splits(int64_t m, int64_t n, int64_t k) {
+// Where a GEMM of m x n x k is cut over n for the pair thread (pair.h), or 0: only when both halves are big enough,
+// since a half of at most 10^6 multiply-adds could fall under OpenBLAS's small-matrix kernel, whose rounding differs,
+// where the whole did not. One call decides and cuts: the pair's share may move between two calls.
+int64_t pair_cut(int64_t m, int64_t n, int64_t k) {
   int64_t c = zoo_pair::cut(n);
-  return c > 0 && (double)m * (double)std::min(c, n - c) * (double)k > 1e6;
+  return c > 0 && (double)m * (double)std::min(c, n - c) * (double)k > 1e6 ? c : 0;
 }
 
 // The range of [0, n) that part i of a pair takes when cut at c (all of it for part 0 when c is 0).
@@ -452,7 +453,7 @@ constexpr int64_t kPairElements = 1 << 15;
 
 // Where the pair cuts `rows` independent rows of `cols` values: only when each half has enough work to beat the hand-off.
 int64_t row_cut(int64_t rows, int64_t cols) {
-  return rows >= 2 && rows * cols >= kPairElements && zoo_pair::available() ? rows / 2 : 0;
+  return rows >= 2 && rows * cols >= kPairElements && zoo_pair::available() ? zoo_pair::cut_rows(rows) : 0;
 }
 
 // Runs part over the pair when c splits the work, or part(0) alone here.
@@ -493,15 +494,15 @@ void pre_activation_grad_columns(const float* gop, const float* yp, float* gpp, 
 // its rows: a 50-wide latent input has too few columns, and p(z1|z2,y)'s 730 x 50 x 500 then ran on one thread (about
 // 200 us of the VFAE's step). Either cut leaves every element's dot product, and its K blocks, as one call gives it.
 void dx_over_pair(bool pair, const float* gpp, int64_t m, int64_t n, const float* wp, int64_t ldw, int64_t k, float* gxp) {
-  if (pair && !pair_splits(m, k, n) && pair_splits(k, m, n)) {
-    int64_t cm = zoo_pair::cut(m);
+  int64_t ck = pair ? pair_cut(m, k, n) : 0;
+  int64_t cm = pair && ck == 0 ? pair_cut(k, m, n) : 0;
+  if (cm > 0) {
     zoo_pair::run([&](int i) {
       auto [r0, r1] = half(i, m, cm);
       zoo_pair::sgemm('N', 'N', k, r1 - r0, n, 1.f, wp, ldw, gpp + r0 * n, n, 0.f, gxp + r0 * k, k);
     });
     return;
   }
-  int64_t ck = pair && pair_splits(m, k, n) ? zoo_pair::cut(k) : 0;
   pair_or_here(ck, [&](int i) {
     auto [k0, k1] = half(i, k, ck);
     if (k1 > k0) zoo_pair::sgemm('N', 'N', k1 - k0, m, n, 1.f, wp + k0, ldw, gpp, n, 0.f, gxp + k0, k);
@@ -541,7 +542,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     at::Tensor y = at::empty({m, n}, x.options());
     const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>(), *bp = has_bias ? b.data_ptr<float>() : nullptr;
     float* yp = y.data_ptr<float>();
-    int64_t c = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
+    int64_t c = pair_cut(m, n, k);
     zoo_pair::BlasSingle single;
     if (c == 0 && act != zoo_kernels::None) {
       // A GEMM too small to cut (a decoder's 20-wide first layer) runs whole here; its activation, the larger part
@@ -604,7 +605,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     float* gwp = want_gw ? gw.data_ptr<float>() : nullptr;
     float* gxp = want_gx ? gx.data_ptr<float>() : nullptr;
     zoo_pair::BlasSingle single;
-    int64_t cn = pair_splits(m, n, k) ? zoo_pair::cut(n) : 0;
+    int64_t cn = pair_cut(m, n, k);
     if (cn == 0) {
       // Too narrow to cut (a latent head, a decoder's first layer): g_pre by columns over the pair when there are
       // enough of them (each column's act' and bias sum as one thread's), then dW on one thread and dX on the other,
@@ -618,7 +619,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
         zoo_pair::run([&](int i) {
           if (i == 0) zoo_pair::sgemm('N', 'N', k, m, n, 1.f, wp, k, gpp, n, 0.f, gxp, k);
           else zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
-        });
+        }, /*balance=*/false);
         return;
       }
       if (gwp) zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
@@ -659,7 +660,7 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
       const float *ap = as.data_ptr<float>(), *wp = wc.data_ptr<float>(), *bp = has_bias ? b.data_ptr<float>() : nullptr;
       const int64_t *srcp = has_src ? src.data_ptr<int64_t>() : nullptr, *clsp = cls.data_ptr<int64_t>();
       float *bigp = big.data_ptr<float>(), *tp = table.data_ptr<float>(), *yp = y.data_ptr<float>();
-      int64_t c = pair && pair_splits(m, n, ia) ? zoo_pair::cut(n) : 0;
+      int64_t c = pair ? pair_cut(m, n, ia) : 0;
       std::optional<zoo_pair::BlasSingle> single;
       if (pair) single.emplace();
       pair_or_here(c, [&](int i) {
@@ -709,7 +710,7 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
     float *gtp = want_gw ? gtable.data_ptr<float>() : nullptr, *gap = want_ga ? ga.data_ptr<float>() : nullptr;
     std::optional<zoo_pair::BlasSingle> single;
     if (pair) single.emplace();
-    int64_t cn = pair && pair_splits(m, n, ia) ? zoo_pair::cut(n) : 0;
+    int64_t cn = pair ? pair_cut(m, n, ia) : 0;
     pair_or_here(cn, [&](int i) {
       auto [n0, n1] = half(i, n, cn);
       if (n1 <= n0) return;
