@@ -73,14 +73,17 @@ public static class Threading
     /// <param name="LateStarts">Splits whose second half started more than 50 µs after it was posted.</param>
     /// <param name="CallerWait">The callers' time waiting for second halves after finishing their own.</param>
     /// <param name="PairBusy">The pair thread's time running second halves.</param>
+    /// <param name="TakenBack">Second halves the caller ran itself: not started when its own half was done (the pair
+    /// thread asleep, or its vCPU held by the host).</param>
     /// <param name="CallerShare">The caller's share of the splits when the statistics were taken (<see cref="PairShare"/>).</param>
-    public sealed record PairStatistics(long Splits, long WakeUps, long LateStarts, TimeSpan CallerWait, TimeSpan PairBusy, double CallerShare)
+    public sealed record PairStatistics(long Splits, long WakeUps, long LateStarts, TimeSpan CallerWait, TimeSpan PairBusy, long TakenBack, double CallerShare)
     {
         /// <summary>One line of per-step figures, for <paramref name="steps"/> steps that took <paramref name="elapsed"/>.</summary>
         public string Describe(int steps, TimeSpan elapsed) => Splits == 0
             ? "pair: no split (one thread, or the pair off)"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"pair: {(double)Splits / steps:F1} splits a step ({(double)WakeUps / steps:F2} woke it, {(double)LateStarts / steps:F2} started > 50 us late); " +
+                $"pair: {(double)Splits / steps:F1} splits a step ({(double)WakeUps / steps:F2} woke it, {(double)LateStarts / steps:F2} started > 50 us late, " +
+                $"{(double)TakenBack / steps:F2} taken back by the caller); " +
                 $"its thread busy {100 * PairBusy / elapsed:F0} % of the time; the caller waited {CallerWait.TotalMicroseconds / Splits:F1} us a split for the second half; " +
                 $"the caller's share {CallerShare:F2}");
     }
@@ -88,9 +91,9 @@ public static class Threading
     /// <summary>The pair's statistics since the last call (or the start), and zeroes them.</summary>
     public static unsafe PairStatistics TakePairStatistics()
     {
-        var v = stackalloc long[5];
+        var v = stackalloc long[6];
         NativeMethods.zt_pair_stats(v, reset: true);
-        return new PairStatistics(v[0], v[1], v[2], TimeSpan.FromTicks(v[3] / 100), TimeSpan.FromTicks(v[4] / 100), PairShare);
+        return new PairStatistics(v[0], v[1], v[2], TimeSpan.FromTicks(v[3] / 100), TimeSpan.FromTicks(v[4] / 100), v[5], PairShare);
     }
 
     /// <summary>The scope <see cref="PairLoop"/> opens.</summary>

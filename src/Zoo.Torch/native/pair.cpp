@@ -49,7 +49,7 @@ std::atomic<bool> g_share_pinned{std::getenv("ZOO_PAIR_SHARE") != nullptr};
 // What the pair did since the last reset (zt_pair_stats): a run's timestamps cost two clock reads on each side
 // (~20 ns each, against runs of tens to hundreds of microseconds).
 struct Stats {
-  std::atomic<int64_t> runs{0}, wakes{0}, late{0}, caller_wait_ns{0}, pair_busy_ns{0};
+  std::atomic<int64_t> runs{0}, wakes{0}, late{0}, caller_wait_ns{0}, pair_busy_ns{0}, taken_back{0};
 };
 Stats g_stats;
 
@@ -89,8 +89,23 @@ class Pair {
     } catch (...) {
       mine = std::current_exception();
     }
-    // Wait for the other half; it is about as long as ours, so spin, yielding now and then in case it was preempted.
     int64_t mine_done = NowNs();
+    // The other half not started yet (the pair thread asleep, or its vCPU taken by the host for a while): this thread
+    // takes it back and runs it, instead of waiting for a wake-up or a host that may hold that vCPU for milliseconds.
+    uint64_t unclaimed = ticket - 1;
+    if (claimed_.compare_exchange_strong(unclaimed, ticket, std::memory_order_acq_rel)) {
+      try {
+        part(1);
+      } catch (...) {
+        if (!mine) mine = std::current_exception();
+      }
+      g_stats.runs.fetch_add(1, std::memory_order_relaxed);
+      g_stats.taken_back.fetch_add(1, std::memory_order_relaxed);
+      task_ = nullptr;
+      if (mine) std::rethrow_exception(mine);
+      return;
+    }
+    // Wait for the other half; it is about as long as ours, so spin, yielding now and then in case it was preempted.
     for (int spins = 0; finished_.load(std::memory_order_acquire) != ticket; spins++) {
       if ((spins & 255) == 255) std::this_thread::yield(); else _mm_pause();
     }
@@ -130,6 +145,9 @@ class Pair {
         spin_until = std::chrono::steady_clock::now() + kSpin;
       }
       seen = ticket;
+      // Claim the half, unless the caller took it back first (then it runs there, and this thread waits for the next).
+      uint64_t unclaimed = ticket - 1;
+      if (!claimed_.compare_exchange_strong(unclaimed, ticket, std::memory_order_acq_rel)) continue;
       _mm_setcsr(csr_);
       pair_started_ = NowNs();
       try {
@@ -147,7 +165,7 @@ class Pair {
   int64_t posted_at_ = 0, pair_started_ = 0, pair_ended_ = 0;  // written before the release/acquire hand-offs that publish them
   unsigned csr_ = 0;
   std::exception_ptr error_;
-  std::atomic<uint64_t> posted_{0}, finished_{0};
+  std::atomic<uint64_t> posted_{0}, finished_{0}, claimed_{0};  // claimed_: the last ticket whose second half someone runs
   std::atomic<bool> sleeping_{false}, parked_{false};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -254,11 +272,12 @@ ZT_API bool zt_pair_loop_enter() { return zoo_pair::loop_enter(); }
 ZT_API void zt_pair_loop_leave() { zoo_pair::loop_leave(); }
 ZT_API bool zt_get_pair() { return zoo_pair::g_on.load(); }
 // The pair's statistics since the last reset: split runs, runs that had to wake it, runs it started more than 50 us after
-// they were posted, the callers' waits for its halves and its own busy time (ns). reset zeroes them.
+// they were posted, the callers' waits for its halves, its own busy time (ns), and halves the callers took back (not
+// started when their own was done). reset zeroes them.
 ZT_API void zt_pair_stats(int64_t* out, bool reset) {
   auto& s = zoo_pair::g_stats;
-  std::atomic<int64_t>* fields[] = {&s.runs, &s.wakes, &s.late, &s.caller_wait_ns, &s.pair_busy_ns};
-  for (int i = 0; i < 5; i++) out[i] = reset ? fields[i]->exchange(0) : fields[i]->load();
+  std::atomic<int64_t>* fields[] = {&s.runs, &s.wakes, &s.late, &s.caller_wait_ns, &s.pair_busy_ns, &s.taken_back};
+  for (int i = 0; i < 6; i++) out[i] = reset ? fields[i]->exchange(0) : fields[i]->load();
 }
 ZT_API bool zt_pair_available() { return zoo_pair::available(); }
 // The caller's share of the pair's cuts now; zt_pair_set_share pins it (clamped to [0.3, 0.7]), or with share <= 0
