@@ -175,7 +175,7 @@ public class PairThreadTests
         }
     }
 
-    /// <summary>The pair's statistics count its splits and its busy time, and taking them starts the count again.</summary>
+    /// <summary>The pair's statistics count its splits, its busy time and the halves taken back, and taking them starts the count again.</summary>
     [Fact]
     public void Pair_statistics_count_the_splits_and_start_again_when_taken() => OnTwoThreads(() =>
     {
@@ -190,7 +190,8 @@ public class PairThreadTests
             for (int i = 0; i < 3; i++) nn.functional.linear(x, w, null, Activation.Softplus);
             var s = Threading.TakePairStatistics();
             s.Splits.ShouldBe(3, "one split a layer of 500 outputs");
-            s.PairBusy.ShouldBeGreaterThan(TimeSpan.Zero);
+            s.TakenBack.ShouldBeLessThanOrEqualTo(s.Splits); // a half the pair had not started (asleep after earlier tests) runs here
+            if (s.TakenBack < s.Splits) s.PairBusy.ShouldBeGreaterThan(TimeSpan.Zero);
             s.LateStarts.ShouldBeLessThanOrEqualTo(s.Splits);
             s.Describe(3, TimeSpan.FromSeconds(1)).ShouldStartWith("pair: 1.0 splits a step");
             Threading.TakePairStatistics().Splits.ShouldBe(0);
