@@ -34,11 +34,12 @@ std::atomic<bool> g_on{[] {
 // side-by-side lanes park the pair before they start.
 constexpr auto kSpin = std::chrono::microseconds(500);
 
-// The caller's share of a cut (cut, cut_rows): a tenth of the time one vCPU of these VMs ran slower than the other
-// (a neighbour on its core, say), and with halves cut at the middle every split waited for the slower one (the VFAE's
-// caller waited 8 to 23 us a split for the pair's half, 5 to 11 % of its step). After each balanced run the share moves
-// towards the point where both halves end together; ZOO_PAIR_SHARE=0.5 (or zt_pair_set_share) pins it. Any cut gives
-// the same bits: GEMM cuts stay on multiples of 16 columns, elementwise ones are element by element.
+// The caller's share of a cut (cut, cut_rows). One vCPU of these VMs can run a tenth slower than the other for a
+// while (the pair's forward halves of the VFAE took 154 us against the caller's 139), and with halves cut at the
+// middle every split waits for the slower one (the VFAE's caller waited 8 to 23 us a split, 5 to 11 % of its step).
+// After each balanced run the share moves towards the point where both halves end together; ZOO_PAIR_SHARE=0.5 (or
+// zt_pair_set_share) pins it. Any cut gives the same bits: GEMM cuts stay on multiples of 16 columns (OpenBLAS's
+// tiles), elementwise ones are element by element.
 constexpr float kShareMin = 0.3f, kShareMax = 0.7f, kShareGain = 0.02f;
 std::atomic<float> g_share{[] {
   const char* v = std::getenv("ZOO_PAIR_SHARE");
