@@ -69,8 +69,10 @@ public sealed class ImageDataset : IDisposable
     public static Tensor FromEightBit(Tensor values)
     {
         using var floats = values.to(float32);
-        return floats / 255.0;
+        return floats / EightBitMax;
     }
+
+    private const double EightBitMax = 255;
 
     /// <summary>
     /// uint8 codes as floats: the first <paramref name="eightBitColumns"/> columns as 8-bit pixels (<see cref="FromEightBit"/>),
@@ -81,9 +83,13 @@ public sealed class ImageDataset : IDisposable
         long width = codes.size(1);
         if (eightBitColumns == width) return FromEightBit(codes);
         if (eightBitColumns == 0) return codes.to(float32);
-        using var scope = NewDisposeScope();
-        return cat([FromEightBit(codes.narrow(1, 0, eightBitColumns)), codes.narrow(1, eightBitColumns, width - eightBitColumns).to(float32)], 1)
-            .MoveToOuterDisposeScope();
+        // FromEightBit's division for the pixels, by 1 (exact) for the rest, in one pass: a batch is widened every step
+        var divisors = new float[width];
+        Array.Fill(divisors, 1f);
+        Array.Fill(divisors, (float)EightBitMax, 0, eightBitColumns);
+        using var by = tensor(divisors, [1, width]);
+        using var floats = codes.to(float32);
+        return floats / by;
     }
 
     /// <summary>A dataset over tensors made elsewhere (generated data): [N, C·H·W] pixels in [0, 1] and [N] int64 labels; it takes ownership.</summary>

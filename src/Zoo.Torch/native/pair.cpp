@@ -41,11 +41,18 @@ constexpr auto kSpin = std::chrono::microseconds(500);
 // zt_pair_set_share) pins it. Any cut gives the same bits: GEMM cuts stay on multiples of 16 columns (OpenBLAS's
 // tiles), elementwise ones are element by element.
 constexpr float kShareMin = 0.3f, kShareMax = 0.7f, kShareGain = 0.02f;
-std::atomic<float> g_share{[] {
-  const char* v = std::getenv("ZOO_PAIR_SHARE");
-  return v ? std::fmin(std::fmax((float)std::atof(v), kShareMin), kShareMax) : 0.5f;
-}()};
-std::atomic<bool> g_share_pinned{std::getenv("ZOO_PAIR_SHARE") != nullptr};
+std::atomic<float> g_share{0.5f};
+std::atomic<bool> g_share_pinned{false};
+
+// Pins the share at `share` (clamped to the range), or with share <= 0 lets it move again.
+void PinShare(double share) {
+  g_share_pinned.store(share > 0);
+  if (share > 0) g_share.store(std::fmin(std::fmax((float)share, kShareMin), kShareMax));
+}
+const bool g_share_from_env = [] {
+  if (const char* v = std::getenv("ZOO_PAIR_SHARE")) PinShare(std::atof(v));
+  return true;
+}();
 
 // What the pair did since the last reset (zt_pair_stats): a run's timestamps cost two clock reads on each side
 // (~20 ns each, against runs of tens to hundreds of microseconds).
@@ -284,10 +291,7 @@ ZT_API bool zt_pair_available() { return zoo_pair::available(); }
 // The caller's share of the pair's cuts now; zt_pair_set_share pins it (clamped to [0.3, 0.7]), or with share <= 0
 // lets it follow the halves' times again.
 ZT_API double zt_pair_share() { return zoo_pair::g_share.load(); }
-ZT_API void zt_pair_set_share(double share) {
-  zoo_pair::g_share_pinned.store(share > 0);
-  if (share > 0) zoo_pair::g_share.store(std::fmin(std::fmax((float)share, zoo_pair::kShareMin), zoo_pair::kShareMax));
-}
+ZT_API void zt_pair_set_share(double share) { zoo_pair::PinShare(share); }
 // For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the
 // second core free of a spinning pair thread. The handle goes back to zt_lanes_leave.
 ZT_API void* zt_lanes_enter() {

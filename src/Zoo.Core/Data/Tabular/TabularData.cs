@@ -182,10 +182,10 @@ public sealed class TabularData : IDisposable
         bool codes = train.Codes is not null && test.Codes is not null && train.EightBitColumns == pixels && test.EightBitColumns == pixels;
         Tensor Pack(ImageDataset d, bool[]? flags)
         {
-            var flag = flags is null ? ones([d.Count, 1]) : tensor(flags.Select(f => f ? 1f : 0f).ToArray(), [d.Count, 1]);
-            var y = nn.functional.one_hot(d.Labels, classes).to(float32);
-            return (codes ? cat([d.Codes!, y.to(ScalarType.Byte), flag.to(ScalarType.Byte)], 1) : cat([d.Images.reshape(d.Count, pixels), y, flag], 1))
-                .DetachFromDisposeScope();
+            var dtype = codes ? ScalarType.Byte : ScalarType.Float32;
+            var flag = (flags is null ? ones([d.Count, 1]) : tensor(flags.Select(f => f ? 1f : 0f).ToArray(), [d.Count, 1])).to(dtype);
+            var y = nn.functional.one_hot(d.Labels, classes).to(dtype);
+            return cat([codes ? d.Codes! : d.Images.reshape(d.Count, pixels), y, flag], 1).DetachFromDisposeScope();
         }
         return new TabularData
         {
