@@ -88,6 +88,14 @@ public static class Threading
                 $"the caller's share {CallerShare:F2}");
     }
 
+    /// <summary>The pair thread's busy time since the statistics were last taken, leaving them as they are (for <c>PhaseClock</c>).</summary>
+    public static unsafe TimeSpan PairBusySoFar()
+    {
+        var v = stackalloc long[6];
+        NativeMethods.zt_pair_stats(v, reset: false);
+        return TimeSpan.FromTicks(v[4] / 100);
+    }
+
     /// <summary>The pair's statistics since the last call (or the start), and zeroes them.</summary>
     public static unsafe PairStatistics TakePairStatistics()
     {

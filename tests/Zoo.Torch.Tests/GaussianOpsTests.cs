@@ -73,6 +73,32 @@ public class GaussianOpsTests
         ShouldMatch(pa.grad!, pb.grad!, "gradient of p's head");
     }
 
+    /// <summary>
+    /// q's rows named for each row of p (the VFAE's KL(q(z1|x,s) ‖ p(z1|z2,y)) over its labelled and class rows): the bits
+    /// of the rows picked by index_select first, the KL's value and both heads' gradients, each row of q met by several
+    /// rows of p, by one, or by none.
+    /// </summary>
+    [Fact]
+    public void Kl_against_named_rows_of_q_gives_the_bits_of_the_picked_rows()
+    {
+        using var scope = NewDisposeScope();
+        var (qa, qma, qla) = Head(5, 6, 5);
+        var (qb, qmb, qlb) = Head(5, 6, 5);
+        var (pa, pma, pla) = Head(9, 6, 6);
+        var (pb, pmb, plb) = Head(9, 6, 6);
+        var rows = tensor(new long[] { 3, 0, 3, 1, 3, 0, 4, 1, 3 });  // row 2 of q is met by none
+        using var g = new Generator(7);
+        var w = randn([9], g);
+        var fused = nn.functional.gaussian_kl(qma, qla, pma, pla, rows);
+        var picked = nn.functional.gaussian_kl(qmb.index_select(0, rows), qlb.index_select(0, rows), pmb, plb);
+        fused.data<float>().ShouldBe(picked.data<float>());
+        (fused * w).sum().backward();
+        (picked * w).sum().backward();
+        qa.grad!.data<float>().ShouldBe(qb.grad!.data<float>());
+        pa.grad!.data<float>().ShouldBe(pb.grad!.data<float>());
+        qa.grad!.narrow(0, 2, 1).abs().sum().item<float>().ShouldBe(0f);
+    }
+
     /// <summary>The head split into its halves as one node: the same values and the same head gradient (to the bit) as two narrow views, also when one half goes unused.</summary>
     [Theory]
     [InlineData(true)]
@@ -100,6 +126,10 @@ public class GaussianOpsTests
         using var scope = NewDisposeScope();
         Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4, 3]), zeros([4, 3]), zeros([6, 3]), zeros([6, 3])))
             .Message.ShouldContain("whole number of copies of q's 4 rows");
+        Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4, 3]), zeros([4, 3]), zeros([6, 3]), zeros([6, 3]), tensor(new long[] { 0, 1, 2, 3, 4, 0 })))
+            .Message.ShouldContain("q's row 4 (for p's row 4) is outside q's 4 rows");
+        Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4, 3]), zeros([4, 3]), zeros([6, 3]), zeros([6, 3]), tensor(new long[] { 0, 1 })))
+            .Message.ShouldContain("q's rows must be int64 [6]");
         Should.Throw<TorchException>(() => nn.functional.gaussian_sample(zeros([4, 3]), zeros([4, 3]), zeros([4, 2])))
             .Message.ShouldContain("must have one shape");
         Should.Throw<TorchException>(() => nn.functional.gaussian_kl(zeros([4]), zeros([4])))

@@ -19,15 +19,25 @@ public class PairThreadTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias) =>
-        PairBits.ShouldMatchOneThread(() => Run(bias));
+    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias) => PairBits.ShouldMatchOneThread(() => Run(bias));
 
-    private static float[][] Run(bool bias)
+    /// <summary>
+    /// The VFAE's tall layers, 730 rows through 100→500 (softplus) and a 500→100 head: both forward GEMMs cut by rows, the
+    /// head's dW by x's columns and its dX by rows (each thread then packs half of the larger operand), to the last bit.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Tall_layers_cut_by_rows_give_the_same_bits_as_one_thread(bool bias) =>
+        PairBits.ShouldMatchOneThread(() => Run(bias, 730, [100, 500, 100], [Activation.Softplus, Activation.Identity]));
+
+    private static float[][] Run(bool bias) => Run(bias, 100, [784, 500, 260, 40, 500, 784],
+        [Activation.Softplus, Activation.Tanh, Activation.Identity, Activation.ReLU, Activation.Identity]);
+
+    private static float[][] Run(bool bias, int rows, int[] sizes, Activation[] acts)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(5);
-        int[] sizes = [784, 500, 260, 40, 500, 784];
-        Activation[] acts = [Activation.Softplus, Activation.Tanh, Activation.Identity, Activation.ReLU, Activation.Identity];
         var weights = new List<Parameter>();
         var biases = new List<Parameter>();
         for (int i = 0; i + 1 < sizes.Length; i++)
@@ -37,7 +47,7 @@ public class PairThreadTests
         }
         var all = weights.Concat(biases).ToList();
         using var adam = optim.Adam(all, lr: 0.01);
-        var x = rand([100, 784], g);
+        var x = rand([rows, sizes[0]], g);
         var outputs = new List<float[]>();
         bool ftz = Threading.FlushDenormal;
         Threading.SetFlushDenormal(true);  // as the trainer runs
@@ -66,7 +76,8 @@ public class PairThreadTests
 
     /// <summary>
     /// The Gaussian KL's and draws' rows over the pair at the VFAE's shapes: KL(q(z1) ‖ p(z1|z2,y)) on 730 rows of 50, q's
-    /// 100 rows against 10 copies' worth of p (q's gradient summed over its copies, cut by q's rows), KL to N(0, I), and
+    /// 100 rows against 10 copies' worth of p (q's gradient summed over its copies, cut by q's rows), q's 100 rows named
+    /// for each of 730 rows of p (30 once, 70 ten times), KL to N(0, I), and
     /// z2's draws. Values and every gradient to the last bit, and each op split (once forward, once backward).
     /// </summary>
     [Fact]
@@ -75,14 +86,16 @@ public class PairThreadTests
         using var scope = NewDisposeScope();
         using var g = new Generator(11);
         var outputs = new List<float[]>();
-        foreach (var (qRows, pRows) in new[] { (730L, 730L), (100L, 1000L), (730L, 0L) })
+        foreach (var (qRows, pRows, named) in new[] { (730L, 730L, false), (100L, 1000L, false), (730L, 0L, false), (100L, 730L, true) })
         {
             var q = (randn([qRows, 100], g) * 1.5).requires_grad_();
             var p = pRows > 0 ? (randn([pRows, 100], g) * 1.5).requires_grad_() : null;
+            // The VFAE's: 30 labelled rows once, then the other 70 once for each of 10 classes.
+            var rows = named ? tensor(Enumerable.Range(0, 30).Concat(Enumerable.Repeat(Enumerable.Range(30, 70), 10).SelectMany(r => r)).Select(r => (long)r).ToArray()) : null;
             Threading.TakePairStatistics();
             var kl = p is null
                 ? nn.functional.gaussian_kl(q.narrow(1, 0, 50), q.narrow(1, 50, 50))
-                : nn.functional.gaussian_kl(q.narrow(1, 0, 50), q.narrow(1, 50, 50), p.narrow(1, 0, 50), p.narrow(1, 50, 50));
+                : nn.functional.gaussian_kl(q.narrow(1, 0, 50), q.narrow(1, 50, 50), p.narrow(1, 0, 50), p.narrow(1, 50, 50), rows);
             (kl * randn([kl.size(0)], g)).sum().backward();
             if (Threading.PairSplits) Threading.TakePairStatistics().Splits.ShouldBe(2, $"KL of {qRows} rows against {pRows}");
             outputs.Add(kl.data<float>());

@@ -80,8 +80,9 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
     /// KL(q(z1|x,s) ‖ p(z1|z2,y)) + KL(q(z2|z1,y) ‖ p(z2)) − log p(y) for the scored rows r, each row
     /// <paramref name="source"/>[r] of <paramref name="z1"/> with class <paramref name="classes"/>[r]: [R], with
     /// z2 = mean + σ·<paramref name="eps"/> (the standard normal draws, as <see cref="DiagonalGaussian.Sample(Generator)"/>
-    /// takes them) and <paramref name="q1"/> the scored rows' q(z1|x,s). y enters both networks as their input's last
-    /// K columns (<see cref="IEncoder.EncodeWithClasses"/>), so a row's z1 goes through q(z2|z1,y)'s first GEMM once.
+    /// takes them) and <paramref name="q1"/> the batch's q(z1|x,s). y enters both networks as their input's last
+    /// K columns (<see cref="IEncoder.EncodeWithClasses"/>), so a row's z1 goes through q(z2|z1,y)'s first GEMM once,
+    /// and the KL reads q1's rows by <paramref name="source"/> without copying them.
     /// </summary>
     private Tensor LatentCost(DiagonalGaussian q1, Tensor z1, Tensor source, Tensor classes, Tensor eps)
     {
@@ -90,7 +91,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         var z2 = q2.Sample(eps);
         var p1 = z1Decoder.EncodeWithClasses(z2, null, classes, layout.Classes);
         var kl2 = prior.AnalyticKl(q2) ?? (q2.LogProb(z2) - prior.LogProb(z2));
-        return (q1.KlTo(p1) + kl2 + Math.Log(layout.Classes)).MoveToOuterDisposeScope();
+        return (q1.KlTo(p1, source) + kl2 + Math.Log(layout.Classes)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The rows at host positions <paramref name="index"/>; the rows themselves when that is all of them, in order.</summary>
@@ -172,8 +173,7 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var classes = ownClasses is null ? tensor(unlabelledClasses) : u > 0 ? cat([ownClasses, tensor(unlabelledClasses)]) : ownClasses;
             var allDraws = epsClasses is null ? epsOwn : cat([epsOwn, epsClasses]);
             var eps = Rows(allDraws, draws, allDraws.size(0));
-            var q1Scored = new DiagonalGaussian(q1.Mean.index_select(0, sourceRows), q1.LogVar.index_select(0, sourceRows));
-            var costs = LatentCost(q1Scored, z1, sourceRows, classes, eps);                     // [L + K·U]
+            var costs = LatentCost(q1, z1, sourceRows, classes, eps);                           // [L + K·U]
             Clock?.Lap("forward: q(z2|z1,y), p(z1|z2,y) over L + K·U rows");
             // Labelled rows: rec − cost; unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), in the rows' order.
             elbo = nn.functional.class_summed_bound(rec, costs, logQy, li, ui);

@@ -77,7 +77,7 @@ internal static class VfaeBenchmark
         using var gen = new Generator((ulong)run.Seed);
         using var model = run.CreateModel(data.Shape, gen);
         using var adam = optim.Adam(model.Module.parameters(), lr: run.LearningRate);
-        var clock = new PhaseClock();
+        var clock = new PhaseClock(Threading.PairBusySoFar);
         const int warm = 20;
         var facts = data.TrainFacts;
         long rowsSeen = 0, labelledSeen = 0;
@@ -119,8 +119,9 @@ internal static class VfaeBenchmark
         int batches = (data.EpochCount + run.BatchSize - 1) / run.BatchSize;
         stdout.WriteLine(string.Create(inv, $"profile: {steps} steps (after {warm} untimed), {stepMs:F2} ms a step, {100.0 * labelledSeen / Math.Max(1, rowsSeen):F1} % of rows labelled; " +
                                              $"an epoch of {batches} steps ≈ {stepMs * batches / 1000:F1} s"));
-        foreach (var (phase, ms) in clock.Totals)
-            stdout.WriteLine(string.Create(inv, $"  {phase,-68} {ms / steps,7:F3} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %"));
+        // The pair's busy share of each phase: how much of it ran on both cores.
+        foreach (var (phase, ms, pairMs) in clock.Totals)
+            stdout.WriteLine(string.Create(inv, $"  {phase,-68} {ms / steps,7:F3} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %   pair busy {100 * pairMs / Math.Max(ms, 1e-9),3:F0} %"));
         stdout.WriteLine("  " + pair.Describe(steps, total.Elapsed));
         model.Module.eval();
         var sw = Stopwatch.StartNew();

@@ -74,13 +74,16 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     /// KL(this || p) between diagonal Gaussians, per example [N]:
     /// ½ Σ (log σp² − log σq² + (σq² + (μq − μp)²) / σp² − 1).
     /// For rows, p may hold k copies' worth (k·N rows, copy-major): row r of p is then compared with row r mod N of
-    /// this, and the result has k·N rows, without copying this k times.
+    /// this, and the result has k·N rows, without copying this k times. With <paramref name="rows"/> (int64, one for each
+    /// row of p), row r of p is compared with row rows[r] of this instead: the result is the KL of this's rows picked by
+    /// index_select against p, without the picked copies.
     /// </summary>
-    public Tensor KlTo(DiagonalGaussian p)
+    public Tensor KlTo(DiagonalGaussian p, Tensor? rows = null)
     {
-        if (IsRows && p.IsRows) return nn.functional.gaussian_kl(Mean, LogVar, p.Mean, p.LogVar);
+        if (IsRows && p.IsRows) return nn.functional.gaussian_kl(Mean, LogVar, p.Mean, p.LogVar, rows);
         using var scope = NewDisposeScope();
-        var t = p.LogVar - LogVar + (LogVar.exp() + (Mean - p.Mean).square()) * (-p.LogVar).exp() - 1.0;
+        var (mean, logVar) = rows is null ? (Mean, LogVar) : (Mean.index_select(0, rows), LogVar.index_select(0, rows));
+        var t = p.LogVar - logVar + (logVar.exp() + (mean - p.Mean).square()) * (-p.LogVar).exp() - 1.0;
         return (t.sum(-1) * 0.5).MoveToOuterDisposeScope();
     }
 

@@ -109,13 +109,15 @@ public static partial class torch
             /// <summary>
             /// KL(q ‖ p) per row between diagonal Gaussians of float32 (rows, d) tensors, ½ Σ (log σp² − log σq² +
             /// (σq² + (μq − μp)²) / σp² − 1), fused into one pass forward and one backward; with p null, KL(q ‖ N(0, I)).
-            /// p may have k times q's rows: row r of p is compared with row r mod (q's rows) of q, so each row of q meets
-            /// k Gaussians without being copied k times (its gradient sums over them).
+            /// Row r of p is compared with row <paramref name="qRows"/>[r] of q (int64, one for each row of p), or without
+            /// it with row r mod (q's rows), p then holding k copies' worth: each row of q meets its Gaussians without
+            /// being copied (its gradient sums over them in p's row order, as index_select's backward would).
             /// </summary>
-            public static Tensor gaussian_kl(Tensor qMean, Tensor qLogVar, Tensor? pMean = null, Tensor? pLogVar = null)
+            public static Tensor gaussian_kl(Tensor qMean, Tensor qLogVar, Tensor? pMean = null, Tensor? pLogVar = null, Tensor? qRows = null)
             {
-                var r = N.zt_gaussian_kl(qMean.Handle, qLogVar.Handle, pMean?.Handle ?? IntPtr.Zero, pLogVar?.Handle ?? IntPtr.Zero);
-                GC.KeepAlive(qMean); GC.KeepAlive(qLogVar); GC.KeepAlive(pMean); GC.KeepAlive(pLogVar);
+                var r = N.zt_gaussian_kl(qMean.Handle, qLogVar.Handle, pMean?.Handle ?? IntPtr.Zero, pLogVar?.Handle ?? IntPtr.Zero,
+                    qRows?.Handle ?? IntPtr.Zero);
+                GC.KeepAlive(qMean); GC.KeepAlive(qLogVar); GC.KeepAlive(pMean); GC.KeepAlive(pLogVar); GC.KeepAlive(qRows);
                 return Tensor.New(r);
             }
 

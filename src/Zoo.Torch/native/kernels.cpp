@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace zoo_kernels {
 
@@ -267,10 +268,11 @@ void gaussian_sample_backward(const float* __restrict g, const float* __restrict
 }
 
 void gaussian_kl_rows(const float* __restrict qm, const float* __restrict qlv, int64_t qld, int64_t q_rows,
-                      const float* __restrict pm, const float* __restrict plv, int64_t pld, int64_t r0, int64_t r1,
-                      int64_t d, float* __restrict out) {
+                      const int64_t* __restrict src, const float* __restrict pm, const float* __restrict plv, int64_t pld,
+                      int64_t r0, int64_t r1, int64_t d, float* __restrict out) {
   for (int64_t r = r0; r < r1; r++) {
-    const float *a = qm + (r % q_rows) * qld, *la = qlv + (r % q_rows) * qld;
+    int64_t qr = src ? src[r] : r % q_rows;
+    const float *a = qm + qr * qld, *la = qlv + qr * qld;
     float acc = 0.f;
     if (!pm) {
 #pragma omp simd reduction(+ : acc)
@@ -288,19 +290,30 @@ void gaussian_kl_rows(const float* __restrict qm, const float* __restrict qlv, i
 }
 
 void gaussian_kl_rows_backward(const float* __restrict g, const float* __restrict qm, const float* __restrict qlv,
-                               int64_t qld, int64_t q_rows, const float* __restrict pm, const float* __restrict plv,
-                               int64_t pld, int64_t rows, int64_t d, int64_t q0, int64_t q1, float* __restrict gqm,
-                               float* __restrict gqlv, float* __restrict gpm, float* __restrict gplv) {
+                               int64_t qld, int64_t q_rows, const int64_t* __restrict src, const float* __restrict pm,
+                               const float* __restrict plv, int64_t pld, int64_t rows, int64_t d, int64_t q0, int64_t q1,
+                               float* __restrict gqm, float* __restrict gqlv, float* __restrict gpm, float* __restrict gplv) {
   if (gqm)
     for (int64_t i = q0 * d; i < q1 * d; i++) gqm[i] = 0.f;
   if (gqlv)
     for (int64_t i = q0 * d; i < q1 * d; i++) gqlv[i] = 0.f;
-  // Copy by copy, so each of q's rows is summed in row order.
-  for (int64_t base = 0; base < rows; base += q_rows)
-  for (int64_t qr = q0, r = base + q0; qr < q1 && r < rows; qr++, r++) {
+  // In p's row order (copy by copy without src), so each of q's rows is summed in row order. With src, as index_select's
+  // backward sums: a row of p's own gradient for q first (into `own`), then added to q's row, each term rounded alone.
+  std::vector<float> own(src ? 2 * d : 0);
+  int64_t copies = src ? 1 : (rows + q_rows - 1) / q_rows;
+  for (int64_t copy = 0; copy < copies; copy++)
+  for (int64_t r = src ? 0 : copy * q_rows + q0, end = src ? rows : std::min(copy * q_rows + q1, rows); r < end; r++) {
+    int64_t qr = src ? src[r] : r - copy * q_rows;
+    if (qr < q0 || qr >= q1) continue;
     const float *a = qm + qr * qld, *la = qlv + qr * qld;
     float gr = g[r];
-    float *oqm = gqm ? gqm + qr * d : nullptr, *oqlv = gqlv ? gqlv + qr * d : nullptr;
+    float *dqm = gqm ? gqm + qr * d : nullptr, *dqlv = gqlv ? gqlv + qr * d : nullptr;
+    float *oqm = dqm, *oqlv = dqlv;
+    if (src) {
+      std::fill(own.begin(), own.end(), 0.f);
+      if (oqm) oqm = own.data();
+      if (oqlv) oqlv = own.data() + d;
+    }
     if (!pm) {
       if (oqm) {
 #pragma omp simd
@@ -310,19 +323,24 @@ void gaussian_kl_rows_backward(const float* __restrict g, const float* __restric
 #pragma omp simd
         for (int64_t j = 0; j < d; j++) oqlv[j] += 0.5f * gr * (expf(la[j]) - 1.f);
       }
-      continue;
-    }
-    const float *b = pm + r * pld, *lb = plv + r * pld;
-    float *opm = gpm ? gpm + r * d : nullptr, *oplv = gplv ? gplv + r * d : nullptr;
+    } else {
+      const float *b = pm + r * pld, *lb = plv + r * pld;
+      float *opm = gpm ? gpm + r * d : nullptr, *oplv = gplv ? gplv + r * d : nullptr;
 #pragma omp simd
-    for (int64_t j = 0; j < d; j++) {
-      float inv = expf(-lb[j]), diff = a[j] - b[j], ea = expf(la[j]);
-      float dm = gr * diff * inv;
-      if (oqm) oqm[j] += dm;
-      if (opm) opm[j] = -dm;
-      if (oqlv) oqlv[j] += 0.5f * gr * (ea * inv - 1.f);
-      if (oplv) oplv[j] = 0.5f * gr * (1.f - (ea + diff * diff) * inv);
+      for (int64_t j = 0; j < d; j++) {
+        float inv = expf(-lb[j]), diff = a[j] - b[j], ea = expf(la[j]);
+        float dm = gr * diff * inv;
+        if (oqm) oqm[j] += dm;
+        if (opm) opm[j] = -dm;
+        if (oqlv) oqlv[j] += 0.5f * gr * (ea * inv - 1.f);
+        if (oplv) oplv[j] = 0.5f * gr * (1.f - (ea + diff * diff) * inv);
+      }
     }
+    if (!src) continue;
+    if (dqm)
+      for (int64_t j = 0; j < d; j++) dqm[j] += oqm[j];
+    if (dqlv)
+      for (int64_t j = 0; j < d; j++) dqlv[j] += oqlv[j];
   }
 }
 

@@ -60,15 +60,17 @@ void gaussian_sample_backward(const float* g, const float* lv, int64_t ld, const
                               float* glv);
 
 // out[r] = KL(q_r || p_r) = 1/2 sum_j (plv - qlv + (exp(qlv) + (qm - pm)^2) exp(-plv) - 1), where q_r is q's row
-// r mod q_rows (p may hold several copies' worth of rows, copy-major), or KL(q_r || N(0, I)) =
-// 1/2 sum_j (qm^2 + exp(qlv) - qlv - 1) when pm is null. Rows [r0, r1) only (the pair takes a range each).
-void gaussian_kl_rows(const float* qm, const float* qlv, int64_t qld, int64_t q_rows, const float* pm, const float* plv,
-                      int64_t pld, int64_t r0, int64_t r1, int64_t d, float* out);
-// The gradients of sum_r g[r] out[r]: into gqm, gqlv (q_rows x d, summed over the copies in row order) and gpm,
-// gplv (rows x d); any may be null when not wanted. Only q's rows [q0, q1) and the rows of p that meet them, so two
-// threads with disjoint q ranges write disjoint rows, each summed in the order one thread would sum it.
+// src[r], or without src its row r mod q_rows (p may hold several copies' worth of rows, copy-major), or
+// KL(q_r || N(0, I)) = 1/2 sum_j (qm^2 + exp(qlv) - qlv - 1) when pm is null. Rows [r0, r1) only (the pair takes a
+// range each).
+void gaussian_kl_rows(const float* qm, const float* qlv, int64_t qld, int64_t q_rows, const int64_t* src, const float* pm,
+                      const float* plv, int64_t pld, int64_t r0, int64_t r1, int64_t d, float* out);
+// The gradients of sum_r g[r] out[r]: into gqm, gqlv (q_rows x d, each row summed over the rows of p that meet it, in
+// p's row order, as index_select's backward sums) and gpm, gplv (rows x d); any may be null when not wanted. Only q's
+// rows [q0, q1) and the rows of p that meet them, so two threads with disjoint q ranges write disjoint rows, each
+// summed in the order one thread would sum it.
 void gaussian_kl_rows_backward(const float* g, const float* qm, const float* qlv, int64_t qld, int64_t q_rows,
-                               const float* pm, const float* plv, int64_t pld, int64_t rows, int64_t d, int64_t q0,
-                               int64_t q1, float* gqm, float* gqlv, float* gpm, float* gplv);
+                               const int64_t* src, const float* pm, const float* plv, int64_t pld, int64_t rows, int64_t d,
+                               int64_t q0, int64_t q1, float* gqm, float* gqlv, float* gpm, float* gplv);
 
 }  // namespace zoo_kernels

@@ -490,12 +490,15 @@ void pre_activation_grad_columns(const float* gop, const float* yp, float* gpp, 
     zoo_kernels::column_sums(gop + n0, gbp + n0, rows, n1 - n0, n);
 }
 
-// dX = g_pre W (m x k, W's rows ldw floats apart), its columns cut over the pair when both halves are big enough, else
-// its rows: a 50-wide latent input has too few columns, and p(z1|z2,y)'s 730 x 50 x 500 then ran on one thread (about
-// 200 us of the VFAE's step). Either cut leaves every element's dot product, and its K blocks, as one call gives it.
+// dX = g_pre W (m x k, W's rows ldw floats apart), its rows or its columns cut over the pair. Each thread packs all of
+// what the halves share, g_pre (m x n) for a cut of the columns and W (n x k) for one of the rows, so the longer side
+// is cut (the VFAE's 730 rows against 500 columns), or the other where its halves would be too small (a 50-wide latent
+// input has too few columns; p(z1|z2,y)'s 730 x 50 x 500 once ran on one thread, about 200 us of the VFAE's step).
+// Either cut leaves every element's dot product, and its K blocks, as one call gives it.
 void dx_over_pair(bool pair, const float* gpp, int64_t m, int64_t n, const float* wp, int64_t ldw, int64_t k, float* gxp) {
-  int64_t ck = pair ? pair_cut(m, k, n) : 0;
-  int64_t cm = pair && ck == 0 ? pair_cut(k, m, n) : 0;
+  int64_t cm = pair && m > k ? pair_cut(k, m, n) : 0;
+  int64_t ck = pair && cm == 0 ? pair_cut(m, k, n) : 0;
+  if (pair && cm == 0 && ck == 0) cm = pair_cut(k, m, n);
   if (cm > 0) {
     zoo_pair::run([&](int i) {
       auto [r0, r1] = half(i, m, cm);
@@ -542,8 +545,19 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     at::Tensor y = at::empty({m, n}, x.options());
     const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>(), *bp = has_bias ? b.data_ptr<float>() : nullptr;
     float* yp = y.data_ptr<float>();
-    int64_t c = pair_cut(m, n, k);
     zoo_pair::BlasSingle single;
+    // Taller than wide (the VFAE's heads over 730 rows): its rows cut instead, so that each thread packs half of x for
+    // OpenBLAS and all of the small W, rather than all of x (1.5 MB there) and half of W.
+    int64_t cm = m > n ? pair_cut(n, m, k) : 0;
+    if (cm > 0) {
+      zoo_pair::run([&](int i) {
+        auto [r0, r1] = half(i, m, cm);
+        bias_gemm_columns(xp + r0 * k, r1 - r0, k, wp, k, bp, 0, n, yp + r0 * n, n);
+        if (act != zoo_kernels::None) zoo_kernels::act_forward_inplace(yp + r0 * n, (r1 - r0) * n, (int)act, (float)param);
+      });
+      return y;
+    }
+    int64_t c = pair_cut(m, n, k);
     if (c == 0 && act != zoo_kernels::None) {
       // A GEMM too small to cut (a decoder's 20-wide first layer) runs whole here; its activation, the larger part
       // of such a layer's time with softplus, still goes over the pair by rows.
@@ -626,12 +640,24 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
       if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
       return;
     }
-    pair_or_here(cn, [&](int i) {
-      auto [n0, n1] = half(i, n, cn);
-      if (n1 <= n0) return;
-      pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
-      if (gwp) zoo_pair::sgemm('N', 'T', k, n1 - n0, m, 1.f, xp, k, gpp + n0, n, 0.f, gwp + n0 * k, k);
-    });
+    // A head (no activation) narrower than its input: dW cut over x's columns instead, so that each thread packs half
+    // of x (730 x 500 in the VFAE's heads) rather than all of it; the bias gradient's columns go half to each.
+    int64_t ck = act == zoo_kernels::None && gwp && k > n ? pair_cut(n, k, m) : 0;
+    if (ck > 0) {
+      zoo_pair::run([&](int i) {
+        auto [n0, n1] = half(i, n, cn);
+        if (n1 > n0) pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
+        auto [k0, k1] = half(i, k, ck);
+        zoo_pair::sgemm('N', 'T', k1 - k0, n, m, 1.f, xp + k0, k, gpp, n, 0.f, gwp + k0, k);
+      });
+    } else {
+      pair_or_here(cn, [&](int i) {
+        auto [n0, n1] = half(i, n, cn);
+        if (n1 <= n0) return;
+        pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
+        if (gwp) zoo_pair::sgemm('N', 'T', k, n1 - n0, m, 1.f, xp, k, gpp + n0, n, 0.f, gwp + n0 * k, k);
+      });
+    }
     if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
   }
 
@@ -824,11 +850,12 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
 // one pass forward and one backward instead of some ten libtorch ops and nodes. p may hold k copies of q's rows'
 // worth (row r against q's row r mod q_rows): each row of q meets k Gaussians without being copied k times.
 struct GaussianKl : public torch::autograd::Function<GaussianKl> {
+  // src (int64, one entry per row of p; empty without it) names the row of q that each row of p meets.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qm, const at::Tensor& qlv, const at::Tensor& pm,
-                            const at::Tensor& plv, bool has_p) {
+                            const at::Tensor& plv, const at::Tensor& src, bool has_p) {
     auto a = rows_of(qm), la = rows_of(qlv);
     TORCH_CHECK(a.stride(0) == la.stride(0), "gaussian_kl: q's mean and log variance must have the same row stride");
-    at::Tensor b, lb;
+    at::Tensor b, lb, rows_src = src.numel() > 0 ? src.contiguous() : src;
     int64_t rows = a.size(0);
     if (has_p) {
       b = rows_of(pm);
@@ -838,38 +865,40 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
     }
     auto out = at::empty({rows}, qm.options());
     if (!out.is_meta()) {
+      const int64_t* sp = rows_src.numel() > 0 ? rows_src.data_ptr<int64_t>() : nullptr;
       over_row_halves(rows, a.size(1), [&](int64_t r0, int64_t r1) {
-        zoo_kernels::gaussian_kl_rows(a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0), a.size(0),
+        zoo_kernels::gaussian_kl_rows(a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0), a.size(0), sp,
                                       has_p ? b.data_ptr<float>() : nullptr, has_p ? lb.data_ptr<float>() : nullptr,
                                       has_p ? b.stride(0) : 0, r0, r1, a.size(1), out.data_ptr<float>());
       });
     }
     ctx->saved_data["has_p"] = has_p;
-    ctx->save_for_backward(has_p ? variable_list{a, la, b, lb} : variable_list{a, la});
+    ctx->save_for_backward(has_p ? variable_list{a, la, rows_src, b, lb} : variable_list{a, la, rows_src});
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto saved = ctx->get_saved_variables();
     bool has_p = ctx->saved_data["has_p"].toBool();
-    const at::Tensor &a = saved[0], &la = saved[1];
+    const at::Tensor &a = saved[0], &la = saved[1], &src = saved[2];
     at::Tensor g = grads[0].contiguous(), gqm, gqlv, gpm, gplv;
     auto fresh = [](const at::Tensor& like) { return at::empty(like.sizes(), like.options()); };
     if (ctx->needs_input_grad(0)) gqm = fresh(a);
     if (ctx->needs_input_grad(1)) gqlv = fresh(la);
-    if (has_p && ctx->needs_input_grad(2)) gpm = fresh(saved[2]);
-    if (has_p && ctx->needs_input_grad(3)) gplv = fresh(saved[3]);
+    if (has_p && ctx->needs_input_grad(2)) gpm = fresh(saved[3]);
+    if (has_p && ctx->needs_input_grad(3)) gplv = fresh(saved[4]);
     if (!g.is_meta()) {
       auto ptr = [](const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; };
-      int64_t rows = has_p ? saved[2].size(0) : a.size(0), q_rows = a.size(0);
+      int64_t rows = has_p ? saved[3].size(0) : a.size(0), q_rows = a.size(0);
+      const int64_t* sp = src.numel() > 0 ? src.data_ptr<int64_t>() : nullptr;
       // Cut by q's rows, so a row of q met by several of p's is summed on one thread, in order.
       over_row_halves(q_rows, rows / std::max<int64_t>(q_rows, 1) * a.size(1), [&](int64_t q0, int64_t q1) {
         zoo_kernels::gaussian_kl_rows_backward(g.data_ptr<float>(), a.data_ptr<float>(), la.data_ptr<float>(), a.stride(0),
-                                               q_rows, has_p ? saved[2].data_ptr<float>() : nullptr,
-                                               has_p ? saved[3].data_ptr<float>() : nullptr, has_p ? saved[2].stride(0) : 0,
+                                               q_rows, sp, has_p ? saved[3].data_ptr<float>() : nullptr,
+                                               has_p ? saved[4].data_ptr<float>() : nullptr, has_p ? saved[3].stride(0) : 0,
                                                rows, a.size(1), q0, q1, ptr(gqm), ptr(gqlv), ptr(gpm), ptr(gplv));
       });
     }
-    return {gqm, gqlv, gpm, gplv, at::Tensor()};
+    return {gqm, gqlv, gpm, gplv, at::Tensor(), at::Tensor()};
   }
 };
 
@@ -1129,8 +1158,8 @@ ZT_API T zt_gaussian_sample(T mean, T logvar, T eps) {
   return nullptr;
 }
 
-// p_mean and p_logvar null: KL to N(0, I).
-ZT_API T zt_gaussian_kl(T q_mean, T q_logvar, T p_mean, T p_logvar) {
+// p_mean and p_logvar null: KL to N(0, I). q_rows (int64 [rows of p], or null) names the row of q each row of p meets.
+ZT_API T zt_gaussian_kl(T q_mean, T q_logvar, T p_mean, T p_logvar, T q_rows) {
   ZT_TRY(bool has_p = p_mean != nullptr;
          for (T t : {q_mean, q_logvar}) check_rows(*t, "gaussian_kl");
          TORCH_CHECK(q_mean->sizes() == q_logvar->sizes(), "gaussian_kl: q's mean ", q_mean->sizes(), " and log variance ",
@@ -1139,11 +1168,25 @@ ZT_API T zt_gaussian_kl(T q_mean, T q_logvar, T p_mean, T p_logvar) {
            TORCH_CHECK(p_logvar != nullptr, "gaussian_kl: p needs a log variance with its mean");
            for (T t : {p_mean, p_logvar}) check_rows(*t, "gaussian_kl");
            TORCH_CHECK(p_mean->sizes() == p_logvar->sizes() && p_mean->size(1) == q_mean->size(1) && q_mean->size(0) > 0 &&
-                           p_mean->size(0) % q_mean->size(0) == 0,
+                           (q_rows != nullptr || p_mean->size(0) % q_mean->size(0) == 0),
                        "gaussian_kl: p ", p_mean->sizes(), " must have q's ", q_mean->size(1),
-                       " dimensions and a whole number of copies of q's ", q_mean->size(0), " rows");
+                       " dimensions and, without q's rows named, a whole number of copies of q's ", q_mean->size(0), " rows");
          } at::Tensor none = at::empty({0}, q_mean->options());
-         return wrap(GaussianKl::apply(*q_mean, *q_logvar, has_p ? *p_mean : none, has_p ? *p_logvar : none, has_p));)
+         at::Tensor src = at::empty({0}, q_mean->options().dtype(at::kLong));
+         if (q_rows) {
+           TORCH_CHECK(has_p, "gaussian_kl: q's rows name those that meet p's rows, and there is no p");
+           TORCH_CHECK(q_rows->scalar_type() == at::kLong && q_rows->dim() == 1 && q_rows->size(0) == p_mean->size(0),
+                       "gaussian_kl: q's rows must be int64 [", p_mean->size(0), "] (one for each row of p), got ",
+                       q_rows->scalar_type(), " ", q_rows->sizes());
+           src = q_rows->contiguous();
+           if (!src.is_meta()) {
+             const int64_t* sp = src.data_ptr<int64_t>();
+             for (int64_t r = 0; r < src.numel(); r++)
+               TORCH_CHECK(sp[r] >= 0 && sp[r] < q_mean->size(0), "gaussian_kl: q's row ", sp[r], " (for p's row ", r,
+                           ") is outside q's ", q_mean->size(0), " rows");
+           }
+         }
+         return wrap(GaussianKl::apply(*q_mean, *q_logvar, has_p ? *p_mean : none, has_p ? *p_logvar : none, src, has_p));)
   return nullptr;
 }
 
