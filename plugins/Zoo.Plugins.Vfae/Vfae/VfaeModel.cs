@@ -70,10 +70,16 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
         using var scope = NewDisposeScope();
         var output = xDecoder.Decode(options.Fair ? cat([z1, s], 1) : z1);
         int b = layout.BinaryFeatures, c = layout.ContinuousFeatures;
-        var total = zeros([x.size(0)]);
-        if (b > 0) total = total + binary.LogProb(output.narrow(1, 0, b), x.narrow(1, 0, b));
-        if (c > 0) total = total + continuous.LogProb(output.narrow(1, b, 2L * c), x.narrow(1, b, c));
-        return total.MoveToOuterDisposeScope();
+        // A block that is all of the features (images: all binary) is scored as it is, without a slice or a sum.
+        Tensor Block(Tensor t, long start, long width) => width == t.size(1) ? t : t.narrow(1, start, width);
+        Tensor? total = null;
+        if (b > 0) total = binary.LogProb(Block(output, 0, b), Block(x, 0, b));
+        if (c > 0)
+        {
+            var lp = continuous.LogProb(Block(output, b, 2L * c), Block(x, b, c));
+            total = total is null ? lp : total + lp;
+        }
+        return (total ?? zeros([x.size(0)])).MoveToOuterDisposeScope();
     }
 
     /// <summary>

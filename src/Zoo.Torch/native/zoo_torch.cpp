@@ -982,21 +982,49 @@ struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
 // A [mean | log variance] head split into its two halves as contiguous copies, one node: its backward writes both
 // halves' gradients into one tensor (zeros where a half went unused). As two narrow views, each half's backward was a
 // zero-filled copy of the whole head and the two were then added.
+// The copies are row by row memcpy for float32 rows (a head's output and its gradients are such): libtorch's copy_
+// costs a dispatch and a TensorIterator for each half, a serial stretch of the VFAE's step (four heads).
 struct SplitHalves : public torch::autograd::Function<SplitHalves> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& stats) {
     int64_t d = stats.size(1) / 2;
     ctx->saved_data["d"] = d;
-    return {stats.narrow(1, 0, d).contiguous(), stats.narrow(1, d, d).contiguous()};
+    if (!raw_rows(stats)) return {stats.narrow(1, 0, d).contiguous(), stats.narrow(1, d, d).contiguous()};
+    int64_t rows = stats.size(0), ld = stats.stride(0);
+    at::Tensor mean = at::empty({rows, d}, stats.options()), logvar = at::empty({rows, d}, stats.options());
+    const float* sp = stats.data_ptr<float>();
+    float *mp = mean.data_ptr<float>(), *lp = logvar.data_ptr<float>();
+    for (int64_t r = 0; r < rows; r++) {
+      std::memcpy(mp + r * d, sp + r * ld, d * sizeof(float));
+      std::memcpy(lp + r * d, sp + r * ld + d, d * sizeof(float));
+    }
+    return {mean, logvar};
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     int64_t d = ctx->saved_data["d"].toInt();
     const at::Tensor& g0 = grads[0].defined() ? grads[0] : grads[1];
     at::Tensor g = at::empty({g0.size(0), 2 * d}, g0.options());
+    bool raw = true;
+    for (int i = 0; i < 2; i++) raw = raw && (!grads[i].defined() || (raw_rows(grads[i]) && grads[i].stride(0) == d));
+    if (!raw) {
+      for (int i = 0; i < 2; i++) {
+        auto half = g.narrow(1, i * d, d);
+        if (grads[i].defined()) half.copy_(grads[i]); else half.zero_();
+      }
+      return {g};
+    }
+    float* gp = g.data_ptr<float>();
     for (int i = 0; i < 2; i++) {
-      auto half = g.narrow(1, i * d, d);
-      if (grads[i].defined()) half.copy_(grads[i]); else half.zero_();
+      const float* hp = grads[i].defined() ? grads[i].data_ptr<float>() : nullptr;
+      for (int64_t r = 0; r < g.size(0); r++) {
+        if (hp) std::memcpy(gp + r * 2 * d + i * d, hp + r * d, d * sizeof(float));
+        else std::memset(gp + r * 2 * d + i * d, 0, d * sizeof(float));
+      }
     }
     return {g};
+  }
+  // float32 rows on the CPU whose values are adjacent: a memcpy a row (and a half) copies them.
+  static bool raw_rows(const at::Tensor& t) {
+    return t.scalar_type() == at::kFloat && t.dim() == 2 && t.device().is_cpu() && !t.is_meta() && t.stride(1) == 1;
   }
 };
 
