@@ -16,10 +16,14 @@ public class PairThreadTests
     /// over the pair by rows and act′ by columns), 500→784 without an activation; with and without
     /// biases. The outputs, every gradient and the parameters after Adam are compared to the last bit.
     /// </summary>
+    /// With <c>eager</c>, Adam's step is begun before backward (<see cref="Modules.Adam.BeginEagerStep"/>, as the trainer
+    /// does): the pair updates parameters whose gradients are final while backward goes on.
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias) => PairBits.ShouldMatchOneThread(() => Run(bias));
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Layers_and_Adam_on_the_pair_give_the_same_bits_as_one_thread(bool bias, bool eager) =>
+        PairBits.ShouldMatchOneThread(() => Run(bias, eager));
 
     /// <summary>
     /// The VFAE's tall layers, 730 rows through 100→500 (softplus) and a 500→100 head: both forward GEMMs cut by rows, the
@@ -29,12 +33,12 @@ public class PairThreadTests
     [InlineData(true)]
     [InlineData(false)]
     public void Tall_layers_cut_by_rows_give_the_same_bits_as_one_thread(bool bias) =>
-        PairBits.ShouldMatchOneThread(() => Run(bias, 730, [100, 500, 100], [Activation.Softplus, Activation.Identity]));
+        PairBits.ShouldMatchOneThread(() => Run(bias, eager: true, 730, [100, 500, 100], [Activation.Softplus, Activation.Identity]));
 
-    private static float[][] Run(bool bias) => Run(bias, 100, [784, 500, 260, 40, 500, 784],
+    private static float[][] Run(bool bias, bool eager) => Run(bias, eager, 100, [784, 500, 260, 40, 500, 784],
         [Activation.Softplus, Activation.Tanh, Activation.Identity, Activation.ReLU, Activation.Identity]);
 
-    private static float[][] Run(bool bias, int rows, int[] sizes, Activation[] acts)
+    private static float[][] Run(bool bias, bool eager, int rows, int[] sizes, Activation[] acts)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(5);
@@ -60,7 +64,9 @@ public class PairThreadTests
                 var h = x;
                 for (int i = 0; i < weights.Count; i++) h = nn.functional.linear(h, weights[i], bias ? biases[i] : null, acts[i]);
                 outputs.Add(h.data<float>());
-                nn.functional.bernoulli_log_prob(h, x).sum().neg().backward();
+                var loss = nn.functional.bernoulli_log_prob(h, x).sum().neg();
+                if (eager) adam.BeginEagerStep();
+                loss.backward();
                 outputs.AddRange(all.Select(p => p.grad!.data<float>()));
                 adam.step();
             }
@@ -127,9 +133,9 @@ public class PairThreadTests
         try
         {
             Threading.PairThread = true;
-            var alone = Run(bias: true);
+            var alone = Run(bias: true, eager: true);
             var runs = new float[4][][];
-            var threads = Enumerable.Range(0, runs.Length).Select(i => new Thread(() => runs[i] = Run(bias: true))).ToList();
+            var threads = Enumerable.Range(0, runs.Length).Select(i => new Thread(() => runs[i] = Run(bias: true, eager: true))).ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
             foreach (var run in runs)
@@ -187,6 +193,42 @@ public class PairThreadTests
             set_num_threads(intraOp);
         }
     }
+
+    /// <summary>
+    /// An eager Adam step begins only where the pair splits, and one thread's at a time (it holds the pair's idle time);
+    /// zero_grad ends one never finished, and a step of other parameters than those begun is refused in one line.
+    /// </summary>
+    [Fact]
+    public void An_eager_step_needs_the_pair_and_ends_at_its_step() => OnTwoThreads(() =>
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(3);
+        Parameter P() => new Parameter(randn([64, 64], g));
+        var (a, b) = (P(), P());
+        using var adamA = optim.Adam([a]);
+        using var adamB = optim.Adam([b]);
+        Threading.PairThread = false;
+        adamA.BeginEagerStep().ShouldBeFalse();
+        Threading.PairThread = true;
+        using (Threading.PairLoop())
+        {
+            (a * a).sum().backward();
+            adamA.BeginEagerStep().ShouldBeTrue();
+            bool other = true;
+            var t = new Thread(() => { using (Threading.PairLoop()) other = adamB.BeginEagerStep(); });
+            t.Start();
+            t.Join();
+            other.ShouldBeFalse("another thread's eager step holds the pair");
+            Should.Throw<TorchException>(() => adamB.step()).Message.ShouldContain("an eager step was begun for other parameters");
+            adamA.BeginEagerStep().ShouldBeTrue();
+            adamA.zero_grad(); // ends it: the next thread may begin one
+            var u = new Thread(() => { using (Threading.PairLoop()) other = adamB.BeginEagerStep(); adamB.zero_grad(); });
+            u.Start();
+            u.Join();
+            other.ShouldBeTrue();
+        }
+        foreach (var p in new[] { a, b }) p.Dispose();
+    });
 
     /// <summary>The pair's statistics count its splits, its busy time and the halves taken back, and taking them starts the count again.</summary>
     [Fact]

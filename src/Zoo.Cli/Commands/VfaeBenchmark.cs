@@ -103,6 +103,7 @@ internal static class VfaeBenchmark
                     adam.zero_grad();
                     var terms = batchFacts is not null && model is IRowFactsLoss byFacts ? byFacts.Loss(x, batchFacts, gen) : model.Loss(x, gen);
                     if (model is IPhaseTimed t) t.Clock = null;
+                    adam.BeginEagerStep(); // as the trainer does
                     terms.Loss.backward();
                     clock.Lap("backward");
                     adam.step();

@@ -210,6 +210,8 @@ public sealed class Trainer(string modelName, string configJson, TrainingConfig 
                     if (parallel is null)
                     {
                         if (!double.IsFinite(value)) throw Diverged(value, epoch, batch, batches);
+                        // Nothing touches the gradients between backward and step unless they are clipped.
+                        if (cfg.ClipGradNorm <= 0) adam.BeginEagerStep();
                         terms!.Loss.backward();
                     }
                     else

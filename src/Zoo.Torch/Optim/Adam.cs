@@ -51,25 +51,47 @@ public sealed class Adam : IDisposable
 
     public void zero_grad(bool set_to_none = true)
     {
+        NativeMethods.zt_adam_eager_cancel(); // an eager step begun and never finished (a failed backward) ends here
         foreach (var p in parameters) p.zero_grad(set_to_none);
     }
 
-    public unsafe void step()
+    /// <summary>
+    /// Begins the next <see cref="step"/> early, between the forward pass and backward: each parameter's update may start
+    /// on the pair thread (Threading.PairThread) as soon as backward has its gradient, in the pair's idle time between
+    /// backward's splits, and <see cref="step"/> finishes the rest on both threads. The same bits as a plain step
+    /// (elementwise, each element's arithmetic unchanged). Only for a loop that calls <see cref="step"/> right after
+    /// backward, changing no gradient in between (no clipping, no all-reduce). False, changing nothing, where the pair is off.
+    /// </summary>
+    public unsafe bool BeginEagerStep() => Call((pp, pm, pv, pst, n) =>
+        NativeMethods.zt_adam_eager_begin(pp, pm, pv, pst, n, lr, beta1, beta2, eps, weight_decay));
+
+    public unsafe void step() => Call((pp, pm, pv, pst, n) =>
+    {
+        NativeMethods.zt_adam_step(pp, pm, pv, pst, n, lr, beta1, beta2, eps, weight_decay);
+        return true;
+    });
+
+    private unsafe delegate bool NativeCall(IntPtr* pp, IntPtr* pm, IntPtr* pv, long* pst, int n);
+
+    /// <summary>Calls the shim with the parameters, both moments and the step counts as native arrays.</summary>
+    private unsafe bool Call(NativeCall call)
     {
         var ps = new IntPtr[parameters.Length];
         var ms = new IntPtr[parameters.Length];
         var vs = new IntPtr[parameters.Length];
         for (int i = 0; i < ps.Length; i++)
             (ps[i], ms[i], vs[i]) = (parameters[i].Handle, expAvg[i].Handle, expAvgSq[i].Handle);
+        bool result;
         fixed (IntPtr* pp = ps)
         fixed (IntPtr* pm = ms)
         fixed (IntPtr* pv = vs)
         fixed (long* pst = steps)
-            NativeMethods.zt_adam_step(pp, pm, pv, pst, ps.Length, lr, beta1, beta2, eps, weight_decay);
+            result = call(pp, pm, pv, pst, ps.Length);
         GC.KeepAlive(parameters);
         GC.KeepAlive(expAvg);
         GC.KeepAlive(expAvgSq);
         TorchException.Check();
+        return result;
     }
 
     /// <summary>

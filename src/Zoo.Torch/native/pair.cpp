@@ -142,6 +142,10 @@ class Pair {
       auto spin_until = std::chrono::steady_clock::now() + kSpin;
       int spins = 0;
       while ((ticket = posted_.load(std::memory_order_acquire)) == seen) {
+        if (RunBackground()) {
+          spin_until = std::chrono::steady_clock::now() + kSpin;
+          continue;
+        }
         if ((++spins & 63) != 0 || (std::chrono::steady_clock::now() < spin_until && !parked_.load(std::memory_order_relaxed))) {
           _mm_pause();
           continue;
@@ -168,6 +172,37 @@ class Pair {
     }
   }
 
+  // One piece of the background work, if any is set and has some: true when it ran one.
+  bool RunBackground() {
+    if (background_.load(std::memory_order_relaxed) == nullptr) return false;
+    in_background_.store(true, std::memory_order_seq_cst);
+    const std::function<bool()>* work = background_.load(std::memory_order_seq_cst);
+    bool ran = false;
+    if (work != nullptr) {
+      _mm_setcsr(csr_);
+      try {
+        ran = (*work)();
+      } catch (...) {
+        ran = false;  // the caller redoes what is left, and sees the error there
+      }
+    }
+    in_background_.store(false, std::memory_order_release);
+    return ran;
+  }
+
+ public:
+  void SetBackground(const std::function<bool()>* work) {
+    csr_ = _mm_getcsr();  // as a run's halves: the caller's flush-to-zero mode
+    background_.store(work, std::memory_order_seq_cst);
+  }
+  void ClearBackground() {
+    background_.store(nullptr, std::memory_order_seq_cst);
+    while (in_background_.load(std::memory_order_seq_cst)) _mm_pause();
+  }
+
+ private:
+  std::atomic<const std::function<bool()>*> background_{nullptr};
+  std::atomic<bool> in_background_{false};
   static constexpr int64_t kLate = 50000;  // ns from posting to the pair starting: a start later than this counts as late
   const std::function<void(int)>* task_ = nullptr;
   int64_t posted_at_ = 0, pair_started_ = 0, pair_ended_ = 0;  // written before the release/acquire hand-offs that publish them
@@ -236,6 +271,9 @@ void run(const std::function<void(int)>& part, bool balance) {
 }
 
 void park() { Instance().Park(); }
+
+void set_background(const std::function<bool()>* work) { Instance().SetBackground(work); }
+void clear_background() { Instance().ClearBackground(); }
 
 BlasSingle::BlasSingle() {
   static auto set = (SetThreadsFn)dlsym(RTLD_DEFAULT, "openblas_set_num_threads");

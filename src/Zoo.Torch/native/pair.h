@@ -25,6 +25,13 @@ void loop_leave();
 // at cut/cut_rows, and their times move the caller's share of the next cuts (false for parts cut otherwise).
 void run(const std::function<void(int)>& part, bool balance = true);
 
+// Work for the pair thread's idle time between runs (eager Adam during backward): while set, the pair thread calls
+// work() whenever it finds no run posted, each call one small piece (a few microseconds, so that a run posted meanwhile
+// starts at most that late), until work() returns false (nothing left for now). clear_background() unsets it and returns
+// once the pair thread is out of work(); work must stay callable until then.
+void set_background(const std::function<bool()>* work);
+void clear_background();
+
 // Ends the pair thread's spin now (it sleeps until the next run): for a caller about to put other threads on the
 // second core.
 void park();

@@ -13,6 +13,8 @@
 #include <torch/version.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include <atomic>
@@ -1257,9 +1259,155 @@ struct AdamSlab {
 };
 }  // namespace
 
+// ---- Eager Adam: a step's update begun while backward still runs (zt_adam_eager_begin). A parameter's gradient is
+// final once its AccumulateGrad node has run (every node that used the parameter has passed its gradient on), and from
+// then on nothing in backward reads the parameter; a post hook on that node marks it ready, and the pair thread, in its
+// idle time between backward's splits (the caller's serial stretches), updates ready parameters a chunk at a time.
+// zt_adam_step then finishes the rest on both threads, which claim chunks as they go (no halves to wait on). Each
+// element gets the arithmetic of adam_update whichever thread or chunk takes it: chunks start on multiples of 16
+// floats, as the pair's halves do, so only a tensor's own last elements fall in the loop's scalar remainder.
+namespace {
+constexpr int64_t kEagerChunk = 8192;  // floats a piece: a few microseconds, the most a split posted meanwhile waits
+
+struct EagerParam {
+  at::Tensor param;
+  float *m = nullptr, *v = nullptr, *p = nullptr;
+  const float* g = nullptr;
+  int64_t numel = 0, step = 0;
+  float bc1 = 1.f, bc2 = 1.f;
+  at::Tensor grad;  // kept alive while its chunks run
+  std::atomic<bool> ready{false};
+  std::atomic<int64_t> next{0};  // elements claimed so far
+};
+
+struct EagerStep {
+  std::vector<std::unique_ptr<EagerParam>> params;
+  float lr = 0, beta1 = 0, beta2 = 0, eps = 0, wd = 0;
+  double beta1_exact = 0, beta2_exact = 0;  // the bias corrections are taken in double, as zt_adam_step takes them
+  std::atomic<bool> active{true};
+  std::function<bool()> work;
+
+  // Takes parameter i's gradient (its accumulator has run, or the step is being finished): true when there is one.
+  bool MarkReady(size_t i) {
+    EagerParam& e = *params[i];
+    if (e.ready.load(std::memory_order_acquire)) return true;
+    const at::Tensor& g = e.param.grad();
+    if (!g.defined() || g.is_meta()) return false;
+    e.grad = g.contiguous();
+    e.g = e.grad.data_ptr<float>();
+    e.p = e.param.data_ptr<float>();
+    e.numel = e.param.numel();
+    e.bc1 = (float)(1.0 - std::pow(beta1_exact, (double)e.step));
+    e.bc2 = (float)(1.0 - std::pow(beta2_exact, (double)e.step));
+    e.ready.store(true, std::memory_order_release);
+    return true;
+  }
+
+  // One chunk of a ready parameter's update: true when it ran one.
+  bool Piece() {
+    for (auto& ep : params) {
+      EagerParam& e = *ep;
+      if (!e.ready.load(std::memory_order_acquire) || e.next.load(std::memory_order_relaxed) >= e.numel) continue;
+      int64_t c = e.next.fetch_add(kEagerChunk, std::memory_order_relaxed);
+      if (c >= e.numel) continue;
+      int64_t len = std::min(kEagerChunk, e.numel - c);
+      zoo_kernels::adam_update(e.p + c, e.g + c, e.m + c, e.v + c, len, lr, beta1, beta2, eps, wd, e.bc1, e.bc2);
+      return true;
+    }
+    return false;
+  }
+};
+
+// The step this thread began, until its zt_adam_step (or zt_adam_eager_cancel) ends it.
+thread_local std::shared_ptr<EagerStep> t_eager;
+std::atomic<bool> g_eager_taken{false};  // the pair's background slot: one training thread's eager step at a time
+
+struct EagerReady : public torch::autograd::FunctionPostHook {
+  EagerReady(std::shared_ptr<EagerStep> step, size_t i) : step_(std::move(step)), i_(i) {}
+  variable_list operator()(const variable_list& outputs, const variable_list&) override {
+    if (step_->active.load(std::memory_order_acquire)) step_->MarkReady(i_);
+    return outputs;
+  }
+  std::shared_ptr<EagerStep> step_;
+  size_t i_;
+};
+
+// Ends this thread's eager step: the pair thread out of it and its hooks inert. Returns it (null when none).
+std::shared_ptr<EagerStep> EndEager() {
+  std::shared_ptr<EagerStep> step = std::move(t_eager);
+  if (!step) return step;
+  zoo_pair::clear_background();
+  step->active.store(false, std::memory_order_release);
+  g_eager_taken.store(false, std::memory_order_release);
+  return step;
+}
+}  // namespace
+
+// Begins Adam's next step early (see above), between the forward pass and backward: each parameter's update may start
+// as soon as backward has its gradient, and zt_adam_step, called with the same arrays right after backward, finishes
+// it. Between the two nothing may change a gradient (clipping, an all-reduce) or a parameter. False, changing nothing,
+// where the pair is off or another thread's eager step holds it; the step then runs as usual.
+ZT_API bool zt_adam_eager_begin(const T* params, const T* ms, const T* vs, const int64_t* steps, int n, double lr,
+                                double beta1, double beta2, double eps, double weight_decay) {
+  ZT_TRY(
+      EndEager(); if (!zoo_pair::available()) return false;
+      bool expected = false; if (!g_eager_taken.compare_exchange_strong(expected, true)) return false;
+      auto step = std::make_shared<EagerStep>();
+      step->lr = (float)lr; step->beta1 = (float)beta1; step->beta2 = (float)beta2; step->eps = (float)eps;
+      step->wd = (float)weight_decay; step->beta1_exact = beta1; step->beta2_exact = beta2;
+      for (int i = 0; i < n; i++) {
+        auto e = std::make_unique<EagerParam>();
+        e->param = *params[i];
+        e->step = steps[i] + 1;
+        bool fits = !e->param.is_meta() && e->param.scalar_type() == at::kFloat && e->param.is_contiguous() &&
+                    ms[i]->numel() == e->param.numel() && vs[i]->numel() == e->param.numel();
+        if (fits) {
+          e->m = ms[i]->data_ptr<float>();
+          e->v = vs[i]->data_ptr<float>();
+          // A parameter the forward pass used has its accumulator now; one it did not use gets no gradient.
+          if (auto acc = torch::autograd::impl::try_get_grad_accumulator(e->param))
+            acc->add_post_hook(std::make_unique<EagerReady>(step, (size_t)i));
+        }
+        step->params.push_back(std::move(e));
+      }
+      step->work = [raw = step.get()] { return raw->Piece(); };
+      t_eager = step;
+      zoo_pair::set_background(&step->work);
+      return true;)
+  return false;
+}
+
+// Ends an eager step that will not be finished (a failed backward): the pair thread stops taking its chunks. What it
+// updated stays updated.
+ZT_API void zt_adam_eager_cancel() { ZT_TRY(EndEager();) }
+
 ZT_API void zt_adam_step(const T* params, const T* ms, const T* vs, int64_t* steps, int n, double lr, double beta1,
                          double beta2, double eps, double weight_decay) {
   ZT_TRY(
+      if (auto eager = EndEager()) {
+        bool same = (int)eager->params.size() == n;
+        for (int i = 0; same && i < n; i++)
+          same = eager->params[i]->param.unsafeGetTensorImpl() == params[i]->unsafeGetTensorImpl();
+        TORCH_CHECK(same, "Adam: an eager step was begun for other parameters than those stepped");
+        int64_t total = 0;
+        for (int i = 0; i < n; i++) {
+          EagerParam& e = *eager->params[i];
+          if (e.m == nullptr) {
+            TORCH_CHECK(!params[i]->grad().defined() || params[i]->is_meta(), "Adam: parameter ", i,
+                        " must be a contiguous float32 tensor with state of its size");
+            continue;
+          }
+          TORCH_CHECK(e.step == steps[i] + 1, "Adam: parameter ", i, " was stepped between the eager step's start and its end");
+          if (!eager->MarkReady(i)) continue;  // no gradient: no update, and its count does not move
+          ++steps[i];
+          total += e.numel - std::min(e.next.load(), e.numel);
+        }
+        // What the pair did not get to, on both threads, each claiming chunks until none is left.
+        bool pair = total >= (1 << 16) && zoo_pair::available();
+        auto rest = [&](int) { while (eager->Piece()) {} };
+        if (pair) zoo_pair::run(rest, /*balance=*/false); else rest(0);
+        return;
+      }
       std::vector<AdamSlab> slabs; int64_t total = 0; for (int i = 0; i < n; i++) {
         at::Tensor& p = *params[i];
         const at::Tensor& g = p.grad();
