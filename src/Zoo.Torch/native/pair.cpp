@@ -179,7 +179,7 @@ class Pair {
     const std::function<bool()>* work = background_.load(std::memory_order_seq_cst);
     bool ran = false;
     if (work != nullptr) {
-      _mm_setcsr(csr_);
+      _mm_setcsr(background_csr_);
       try {
         ran = (*work)();
       } catch (...) {
@@ -192,7 +192,7 @@ class Pair {
 
  public:
   void SetBackground(const std::function<bool()>* work) {
-    csr_ = _mm_getcsr();  // as a run's halves: the caller's flush-to-zero mode
+    background_csr_ = _mm_getcsr();  // as a run's halves: the caller's flush-to-zero mode (published by the store)
     background_.store(work, std::memory_order_seq_cst);
   }
   void ClearBackground() {
@@ -203,6 +203,7 @@ class Pair {
  private:
   std::atomic<const std::function<bool()>*> background_{nullptr};
   std::atomic<bool> in_background_{false};
+  unsigned background_csr_ = 0;
   static constexpr int64_t kLate = 50000;  // ns from posting to the pair starting: a start later than this counts as late
   const std::function<void(int)>* task_ = nullptr;
   int64_t posted_at_ = 0, pair_started_ = 0, pair_ended_ = 0;  // written before the release/acquire hand-offs that publish them
