@@ -498,9 +498,13 @@ void pre_activation_grad_columns(const float* gop, const float* yp, float* gpp, 
 // input has too few columns; p(z1|z2,y)'s 730 x 50 x 500 once ran on one thread, about 200 us of the VFAE's step).
 // Either cut leaves every element's dot product, and its K blocks, as one call gives it.
 void dx_over_pair(bool pair, const float* gpp, int64_t m, int64_t n, const float* wp, int64_t ldw, int64_t k, float* gxp) {
-  int64_t cm = pair && m > k ? pair_cut(k, m, n) : 0;
-  int64_t ck = pair && cm == 0 ? pair_cut(m, k, n) : 0;
-  if (pair && cm == 0 && ck == 0) cm = pair_cut(k, m, n);
+  int64_t cm = 0, ck = 0;
+  if (pair) {
+    bool rows_first = m > k;
+    if (rows_first) cm = pair_cut(k, m, n);
+    if (cm == 0) ck = pair_cut(m, k, n);
+    if (!rows_first && ck == 0) cm = pair_cut(k, m, n);
+  }
   if (cm > 0) {
     zoo_pair::run([&](int i) {
       auto [r0, r1] = half(i, m, cm);
@@ -1257,6 +1261,9 @@ struct AdamSlab {
   at::Tensor grad;
   int64_t cut;  // the pair's share starts here: the rows of dW (or elements of db) the pair thread computed
 };
+
+// Adam's bias correction 1 - beta^step, taken in double as PyTorch takes it, then rounded once to float.
+float bias_correction(double beta, int64_t step) { return (float)(1.0 - std::pow(beta, (double)step)); }
 }  // namespace
 
 // ---- Eager Adam: a step's update begun while backward still runs (zt_adam_eager_begin). A parameter's gradient is
@@ -1282,8 +1289,7 @@ struct EagerParam {
 
 struct EagerStep {
   std::vector<std::unique_ptr<EagerParam>> params;
-  float lr = 0, beta1 = 0, beta2 = 0, eps = 0, wd = 0;
-  double beta1_exact = 0, beta2_exact = 0;  // the bias corrections are taken in double, as zt_adam_step takes them
+  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, wd = 0;
   std::atomic<bool> active{true};
   std::function<bool()> work;
 
@@ -1297,8 +1303,8 @@ struct EagerStep {
     e.g = e.grad.data_ptr<float>();
     e.p = e.param.data_ptr<float>();
     e.numel = e.param.numel();
-    e.bc1 = (float)(1.0 - std::pow(beta1_exact, (double)e.step));
-    e.bc2 = (float)(1.0 - std::pow(beta2_exact, (double)e.step));
+    e.bc1 = bias_correction(beta1, e.step);
+    e.bc2 = bias_correction(beta2, e.step);
     e.ready.store(true, std::memory_order_release);
     return true;
   }
@@ -1311,7 +1317,8 @@ struct EagerStep {
       int64_t c = e.next.fetch_add(kEagerChunk, std::memory_order_relaxed);
       if (c >= e.numel) continue;
       int64_t len = std::min(kEagerChunk, e.numel - c);
-      zoo_kernels::adam_update(e.p + c, e.g + c, e.m + c, e.v + c, len, lr, beta1, beta2, eps, wd, e.bc1, e.bc2);
+      zoo_kernels::adam_update(e.p + c, e.g + c, e.m + c, e.v + c, len, (float)lr, (float)beta1, (float)beta2, (float)eps,
+                               (float)wd, e.bc1, e.bc2);
       return true;
     }
     return false;
@@ -1353,8 +1360,7 @@ ZT_API bool zt_adam_eager_begin(const T* params, const T* ms, const T* vs, const
       EndEager(); if (!zoo_pair::available()) return false;
       bool expected = false; if (!g_eager_taken.compare_exchange_strong(expected, true)) return false;
       auto step = std::make_shared<EagerStep>();
-      step->lr = (float)lr; step->beta1 = (float)beta1; step->beta2 = (float)beta2; step->eps = (float)eps;
-      step->wd = (float)weight_decay; step->beta1_exact = beta1; step->beta2_exact = beta2;
+      step->lr = lr; step->beta1 = beta1; step->beta2 = beta2; step->eps = eps; step->wd = weight_decay;
       for (int i = 0; i < n; i++) {
         auto e = std::make_unique<EagerParam>();
         e->param = *params[i];
@@ -1424,7 +1430,7 @@ ZT_API void zt_adam_step(const T* params, const T* ms, const T* vs, int64_t* ste
         int64_t rows = p.dim() > 0 ? p.size(0) : 1;
         int64_t cut = zoo_pair::cut(rows) * (p.numel() / std::max<int64_t>(rows, 1));
         slabs.push_back({p.data_ptr<float>(), ms[i]->data_ptr<float>(), vs[i]->data_ptr<float>(), gc.data_ptr<float>(),
-                         p.numel(), (float)(1.0 - std::pow(beta1, (double)step)), (float)(1.0 - std::pow(beta2, (double)step)), gc,
+                         p.numel(), bias_correction(beta1, step), bias_correction(beta2, step), gc,
                          cut});
         total += p.numel();
       }
