@@ -181,15 +181,12 @@ public sealed class VfaeModel : nn.Module, IVaeModel, IConditionalDecoder, IClas
             var eps = Rows(allDraws, draws, allDraws.size(0));
             var costs = LatentCost(q1, z1, sourceRows, classes, eps);                           // [L + K·U]
             Clock?.Lap("forward: q(z2|z1,y), p(z1|z2,y) over L + K·U rows");
-            // Labelled rows: rec − cost; unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), in the rows' order.
-            elbo = nn.functional.class_summed_bound(rec, costs, logQy, li, ui);
-            var logQyTrue = (logQy * Y(rows)).sum(1);
-            var classification = (logQyTrue * Labelled(rows)).sum() / n;
-            var mmd = UsesMmd
-                ? Mmd.Penalty(q1.Mean, facts.Groups ?? throw new ArgumentException("vfae: the MMD needs each row's s group", nameof(facts)),
-                    layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator)
-                : zeros([]);
-            loss = -elbo.mean() - classification * options.Alpha + mmd * options.MmdWeight;
+            // Labelled rows: rec − cost; unlabelled rows: Σ_y q(y|z1) L(y) + H(q(y|z1)), in the rows' order; the loss adds
+            // −α log q(y|z1) on the labelled rows.
+            (elbo, loss) = nn.functional.semi_supervised_objective(rec, costs, logQy, Y(rows), Labelled(rows), li, ui, options.Alpha);
+            if (UsesMmd)
+                loss += Mmd.Penalty(q1.Mean, facts.Groups ?? throw new ArgumentException("vfae: the MMD needs each row's s group", nameof(facts)),
+                    layout.SensitiveGroups, options.Mmd, options.Bandwidth, options.RffFeatures, generator) * options.MmdWeight;
             Clock?.Lap("forward: bound, classification, MMD");
         }
         return new ElboTerms(loss.MoveToOuterDisposeScope(), rec.MoveToOuterDisposeScope(), (rec - elbo).MoveToOuterDisposeScope(),

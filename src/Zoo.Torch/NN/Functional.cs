@@ -122,19 +122,24 @@ public static partial class torch
             }
 
             /// <summary>
-            /// The semi-supervised bound with the class summed out where it is unknown (Kingma et al. 2014's M2), per row
-            /// [N]: labelled row <paramref name="labelled"/>[p] scores rec − costs[p]; unlabelled row
-            /// <paramref name="unlabelled"/>[j] scores rec − Σ_c q(c) costs[L + c·U + j] − Σ_c q(c) log q(c), with
-            /// q = exp(<paramref name="logQy"/>) [N, K] and costs [L + K·U] (labelled, then class-major). Every row is
-            /// listed once. One node, with the bits of libtorch's ops composed the same way.
+            /// The semi-supervised objective with the class summed out where it is unknown (Kingma et al. 2014's M2; the
+            /// VFAE's). Bound, per row [N]: labelled row <paramref name="labelledRows"/>[p] scores rec − costs[p]; unlabelled
+            /// row <paramref name="unlabelledRows"/>[j] scores rec − Σ_c q(c) costs[L + c·U + j] − Σ_c q(c) log q(c), with
+            /// q = exp(<paramref name="logQy"/>) [N, K] and costs [L + K·U] (labelled, then class-major); every row is listed
+            /// once. Loss []: −mean(bound) − α · Σ_i labelled_i Σ_c y_ic log q(c) / N, with <paramref name="y"/> [N, K]
+            /// one-hot and <paramref name="labelled"/> [N] 0/1 (the classification term on the labelled rows). One node,
+            /// with the bits of libtorch's ops composed the same way, forward and in every gradient.
             /// </summary>
-            public static unsafe Tensor class_summed_bound(Tensor rec, Tensor costs, Tensor logQy, long[] labelled, long[] unlabelled)
+            public static unsafe (Tensor Bound, Tensor Loss) semi_supervised_objective(Tensor rec, Tensor costs, Tensor logQy, Tensor y,
+                Tensor labelled, long[] labelledRows, long[] unlabelledRows, double alpha)
             {
-                IntPtr r;
-                fixed (long* li = labelled, ui = unlabelled)
-                    r = N.zt_class_summed_bound(rec.Handle, costs.Handle, logQy.Handle, li, labelled.Length, ui, unlabelled.Length);
-                GC.KeepAlive(rec); GC.KeepAlive(costs); GC.KeepAlive(logQy);
-                return Tensor.New(r);
+                var both = stackalloc IntPtr[2];
+                fixed (long* li = labelledRows, ui = unlabelledRows)
+                    N.zt_semi_supervised_objective(rec.Handle, costs.Handle, logQy.Handle, y.Handle, labelled.Handle, li, labelledRows.Length,
+                        ui, unlabelledRows.Length, alpha, both);
+                GC.KeepAlive(rec); GC.KeepAlive(costs); GC.KeepAlive(logQy); GC.KeepAlive(y); GC.KeepAlive(labelled);
+                TorchException.Check();
+                return (Tensor.New(both[0]), Tensor.New(both[1]));
             }
         }
     }

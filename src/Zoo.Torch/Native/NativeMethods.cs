@@ -160,7 +160,8 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr zt_bernoulli_log_prob_rows(IntPtr logits, IntPtr target);
     [DllImport(Lib)] internal static extern IntPtr zt_gaussian_sample(IntPtr mean, IntPtr logvar, IntPtr eps);
     [DllImport(Lib)] internal static extern IntPtr zt_gaussian_kl(IntPtr qMean, IntPtr qLogVar, IntPtr pMean, IntPtr pLogVar, IntPtr qRows);
-    [DllImport(Lib)] internal static extern unsafe IntPtr zt_class_summed_bound(IntPtr rec, IntPtr costs, IntPtr logQy, long* labelled, long l, long* unlabelled, long u);
+    [DllImport(Lib)] internal static extern unsafe void zt_semi_supervised_objective(IntPtr rec, IntPtr costs, IntPtr logQy, IntPtr y, IntPtr labelled,
+        long* labelledRows, long l, long* unlabelledRows, long u, double alpha, IntPtr* out2);
     [DllImport(Lib)] internal static extern unsafe void zt_split_halves(IntPtr stats, IntPtr* halves);
     [DllImport(Lib)] [return: MarshalAs(UnmanagedType.I1)] internal static extern bool zt_adam_eager_begin(IntPtr* @params, IntPtr* ms, IntPtr* vs, long* steps, int n, double lr, double beta1, double beta2, double eps, double weight_decay);
     [DllImport(Lib)] internal static extern void zt_adam_eager_cancel();

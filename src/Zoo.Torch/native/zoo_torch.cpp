@@ -908,80 +908,119 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
   }
 };
 
-// The semi-supervised bound with the class summed out where it is unknown (Kingma et al. 2014's M2; the VFAE's), per
-// row: labelled row li[p] scores rec - costs[p]; unlabelled row ui[j] scores rec - sum_c q(c) costs[l + c u + j] -
-// sum_c q(c) log q(c), with q = exp(log_qy) (the entropy term); rows back in their order. Forward and backward are the
-// libtorch ops, and the gradients' sums, that the model composed before (the same bits), in one node instead of about
-// fifteen, whose launches and autograd nodes were a serial stretch of the VFAE's step while the pair waited.
-struct ClassSummedBound : public torch::autograd::Function<ClassSummedBound> {
-  // Rows `index` of t: t itself when that is every row in order (the model's Rows).
-  static at::Tensor rows(const at::Tensor& t, const at::Tensor& index, int64_t n) {
-    return index.numel() == n ? t : t.index_select(0, index);
-  }
-  // The gradient of t from the gradient g of rows(t, index, n): index_select's backward (zeros, then index_add).
-  static at::Tensor rows_backward(const at::Tensor& g, const at::Tensor& index, at::IntArrayRef sizes) {
-    return index.numel() == sizes[0] ? g : at::zeros(sizes, g.options()).index_add_(0, index, g);
-  }
+// The semi-supervised objective with the class summed out where it is unknown (Kingma et al. 2014's M2; the VFAE's).
+// The bound, per row: labelled row li[p] scores rec - costs[p]; unlabelled row ui[j] scores rec - sum_c q(c)
+// costs[l + c u + j] - sum_c q(c) log q(c), with q = exp(log_qy) (the entropy term); rows back in their order. The loss:
+// -mean(bound) - alpha * sum_i labelled_i * sum_c y_ic log_qy_ic / N, with y one-hot and labelled a 0/1 column.
+// Forward runs the libtorch ops the model composed before; backward writes every gradient in one pass, each value
+// with the float operations (and order) of those ops' backward formulas, so the bits are theirs. One node instead of
+// about twenty-five, whose launches and autograd nodes were a serial stretch of the VFAE's step while the pair waited.
+struct SemiSupervisedObjective : public torch::autograd::Function<SemiSupervisedObjective> {
+  // Rows `index` of t: t itself when the index is every row in order (the model's Rows).
+  static at::Tensor rows(const at::Tensor& t, const at::Tensor& index, bool in_order) { return in_order ? t : t.index_select(0, index); }
 
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& rec, const at::Tensor& costs, const at::Tensor& log_qy,
-                            const at::Tensor& li, const at::Tensor& ui, const at::Tensor& back) {
+  // in_order: li (or ui) is every row, in order; the rows are then taken and given back without copies.
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& rec, const at::Tensor& costs, const at::Tensor& log_qy,
+                               const at::Tensor& y, const at::Tensor& labelled, const at::Tensor& li, const at::Tensor& ui,
+                               const at::Tensor& back, double alpha, bool in_order) {
+    ctx->set_materialize_grads(false);
     int64_t n = rec.size(0), l = li.numel(), u = ui.numel(), k = log_qy.size(1);
-    ctx->saved_data["n"] = n;
+    ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["k"] = k;
+    ctx->saved_data["in_order"] = in_order;
     if (rec.is_meta()) {
       ctx->save_for_backward({li, ui, back});
-      return at::empty({n}, rec.options());
+      return {at::empty({n}, rec.options()), at::empty({}, rec.options())};
     }
-    at::Tensor lb, ub, costs_u, log_qy_u, qy;
-    if (l > 0) lb = rows(rec, li, n) - costs.narrow(0, 0, l);
+    at::Tensor lb, ub, log_qy_u, qy, bound;
+    if (l > 0) lb = rows(rec, li, in_order) - costs.narrow(0, 0, l);
     if (u > 0) {
-      costs_u = costs.narrow(0, l, k * u).reshape({k, u}).t();
-      log_qy_u = rows(log_qy, ui, n);
+      at::Tensor costs_u = costs.narrow(0, l, k * u).reshape({k, u}).t();
+      log_qy_u = rows(log_qy, ui, in_order);
       qy = log_qy_u.exp();
-      ub = rows(rec, ui, n) - (qy * costs_u).sum(1) - (qy * log_qy_u).sum(1);
+      ub = rows(rec, ui, in_order) - (qy * costs_u).sum(1) - (qy * log_qy_u).sum(1);
     }
-    ctx->save_for_backward({li, ui, back, costs_u, log_qy_u, qy});
-    if (!ub.defined()) return lb;
-    if (!lb.defined()) return ub;
-    return at::cat({lb, ub}).index_select(0, back);
+    bound = in_order ? (l > 0 ? lb : ub) : (u == 0 ? lb : l == 0 ? ub : at::cat({lb, ub})).index_select(0, back);
+    at::Tensor classification = ((log_qy * y).sum(1) * labelled).sum() / static_cast<double>(n);
+    at::Tensor loss = -bound.mean() - classification * alpha;
+    ctx->save_for_backward({li, ui, back, costs, log_qy_u, qy, y, labelled});
+    return {bound, loss};
   }
 
+  // grads[0] of the bound (undefined where nothing else used it), grads[1] of the loss.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto saved = ctx->get_saved_variables();
     const at::Tensor &li = saved[0], &ui = saved[1], &back = saved[2];
-    int64_t n = ctx->saved_data["n"].toInt(), k = ctx->saved_data["k"].toInt(), l = li.numel(), u = ui.numel();
-    const at::Tensor& g = grads[0];
-    if (g.is_meta())
-      return {at::empty({n}, g.options()), at::empty({l + k * u}, g.options()), u > 0 ? at::empty({n, k}, g.options()) : at::Tensor(),
-              at::Tensor(), at::Tensor(), at::Tensor()};
-    const at::Tensor &costs_u = saved[3], &log_qy_u = saved[4], &qy = saved[5];
-    // cat and index_select(back) backward: the labelled rows' gradients, then the unlabelled rows'.
-    at::Tensor g_lb = g, g_ub = g;
-    if (l > 0 && u > 0) {
-      at::Tensor g_cat = at::zeros({l + u}, g.options()).index_add_(0, back, g);
-      g_lb = g_cat.narrow(0, 0, l);
-      g_ub = g_cat.narrow(0, l, u);
-    }
-    at::Tensor g_rec, g_costs, g_log_qy;
-    if (l > 0) {
-      g_rec = rows_backward(g_lb, li, {n});
-      g_costs = at::zeros({l + k * u}, g.options());
-      g_costs.narrow(0, 0, l).copy_(-g_lb);
-    }
+    int64_t n = back.numel(), k = ctx->saved_data["k"].toInt(), l = li.numel(), u = ui.numel();
+    const at::Tensor &g_bound = grads[0], &g_loss = grads[1];
+    const at::Tensor& like = g_loss.defined() ? g_loss : g_bound;
+    bool meta = like.is_meta();
+    at::Tensor g_rec = at::empty({n}, like.options()), g_costs = at::empty({l + k * u}, like.options()),
+               g_log_qy = u > 0 || g_loss.defined() ? at::empty({n, k}, like.options()) : at::Tensor();
+    if (meta) return {g_rec, g_costs, g_log_qy, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    const at::Tensor &costs_t = saved[3], &log_qy_u = saved[4], &qy_t = saved[5];
+    at::Tensor y = saved[6].contiguous(), labelled = saved[7].contiguous(), costs = costs_t.contiguous();
+    at::Tensor gb_direct = g_bound.defined() ? g_bound.contiguous() : at::Tensor();
+    // The loss's backward: SubBackward, NegBackward, MeanBackward (-g / N on every row of the bound); MulBackward and
+    // DivBackward on the classification term ((-g * alpha) / N), then its sums' and products' backward.
+    float gl = g_loss.defined() ? g_loss.item<float>() : 0.0f;
+    float from_mean = -gl / static_cast<float>(n);
+    float from_classification = (-gl * static_cast<float>(ctx->saved_data["alpha"].toDouble())) / static_cast<float>(n);
+    const int64_t *lp = li.data_ptr<int64_t>(), *up = ui.data_ptr<int64_t>(), *bp = back.data_ptr<int64_t>();
+    const float* gd = gb_direct.defined() ? gb_direct.data_ptr<float>() : nullptr;
+    // The bound's gradient on row i: the engine's sum of its direct gradient and the mean's (either order: one addition).
+    auto g_row = [&](int64_t i) { return gd == nullptr ? from_mean : g_loss.defined() ? gd[i] + from_mean : gd[i]; };
+    // index_select(back)'s backward: zeros, then index_add (0 + g), unless the rows were in order.
+    bool in_order = ctx->saved_data["in_order"].toBool();
+    auto g_part = [&](int64_t i) { return in_order ? g_row(i) : 0.0f + g_row(i); };
+    float *gr = g_rec.data_ptr<float>(), *gc = g_costs.data_ptr<float>();
+    bool rec_direct_l = in_order && l > 0, rec_direct_u = in_order && u > 0;  // rows_backward is then the identity
+    std::vector<float> g_lb(l), g_ub(u);
+    for (int64_t p = 0; p < l; p++) g_lb[p] = g_part(lp[p]);
+    for (int64_t j = 0; j < u; j++) g_ub[j] = g_part(up[j]);
+    // rec: index_add into zeros per part, then (both parts) their sum.
+    for (int64_t i = 0; i < n; i++) gr[i] = 0.0f;
+    if (l > 0 && rec_direct_l) for (int64_t i = 0; i < n; i++) gr[i] = g_lb[i];
+    else for (int64_t p = 0; p < l; p++) gr[lp[p]] = 0.0f + g_lb[p];
     if (u > 0) {
-      at::Tensor g_rec_u = rows_backward(g_ub, ui, {n});
-      g_rec = g_rec.defined() ? g_rec + g_rec_u : g_rec_u;
-      // ub = rec_u - s1 - s2 with s1 = (qy * costs_u).sum(1), s2 = (qy * log_qy_u).sum(1).
-      at::Tensor g_s = (-g_ub).unsqueeze(1).expand({u, k});
-      at::Tensor g_qy = g_s * costs_u + g_s * log_qy_u;
-      at::Tensor g_s_qy = g_s * qy;  // both products' gradient on their other factor: costs_u's, and s2's on log_qy_u
-      at::Tensor g_log_qy_u = g_s_qy + g_qy * qy;  // s2's direct term and exp's backward (grad * result)
-      g_log_qy = rows_backward(g_log_qy_u, ui, {n, k});
-      at::Tensor g_costs_u = at::zeros({l + k * u}, g.options());
-      g_costs_u.narrow(0, l, k * u).copy_(g_s_qy.t().reshape({k * u}));
-      g_costs = g_costs.defined() ? g_costs + g_costs_u : g_costs_u;
+      std::vector<float> g_rec_u(n, 0.0f);
+      if (rec_direct_u) for (int64_t i = 0; i < n; i++) g_rec_u[i] = g_ub[i];
+      else for (int64_t j = 0; j < u; j++) g_rec_u[up[j]] = 0.0f + g_ub[j];
+      for (int64_t i = 0; i < n; i++) gr[i] = l > 0 ? gr[i] + g_rec_u[i] : g_rec_u[i];
     }
-    return {g_rec, g_costs, g_log_qy, at::Tensor(), at::Tensor(), at::Tensor()};
+    // costs: -g on the labelled part; q(c) * -g on the unlabelled part; each part's zeros added to the other's.
+    for (int64_t p = 0; p < l; p++) gc[p] = u > 0 ? -g_lb[p] + 0.0f : -g_lb[p];
+    float* gq = g_log_qy.defined() ? g_log_qy.data_ptr<float>() : nullptr;
+    if (u > 0) {
+      at::Tensor log_qy_c = log_qy_u.contiguous(), qy_c = qy_t.contiguous();
+      const float *lq = log_qy_c.data_ptr<float>(), *qy = qy_c.data_ptr<float>(), *cu = costs.data_ptr<float>() + l;
+      // rows_backward into zeros (0 + g) unless the unlabelled rows are all of them, in order.
+      for (int64_t i = 0; i < n * k; i++) gq[i] = 0.0f;
+      for (int64_t j = 0; j < u; j++) {
+        float g_s = -g_ub[j];
+        float* out = gq + (rec_direct_u ? j : up[j]) * k;
+        for (int64_t c = 0; c < k; c++) {
+          float cost = cu[c * u + j], q = qy[j * k + c], log_q = lq[j * k + c];
+          float g_qy = g_s * cost + g_s * log_q;
+          float g_s_qy = g_s * q;
+          float g_log_q = g_s_qy + g_qy * q;  // the entropy term's direct part, and exp's backward (grad * result)
+          out[c] = rec_direct_u ? g_log_q : 0.0f + g_log_q;
+          gc[l + c * u + j] = l > 0 ? 0.0f + g_s_qy : g_s_qy;
+        }
+      }
+    }
+    if (g_loss.defined()) {
+      // The classification term's gradient on log q(y), added to the bound's (the engine's sum of the two).
+      const float *yp = y.data_ptr<float>(), *lab = labelled.data_ptr<float>();
+      for (int64_t i = 0; i < n; i++) {
+        float row = from_classification * lab[i];
+        for (int64_t c = 0; c < k; c++) {
+          float v = row * yp[i * k + c];
+          gq[i * k + c] = u > 0 ? gq[i * k + c] + v : v;
+        }
+      }
+    }
+    return {g_rec, g_costs, g_log_qy, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -1224,13 +1263,20 @@ ZT_API T zt_gaussian_kl(T q_mean, T q_logvar, T p_mean, T p_logvar, T q_rows) {
   return nullptr;
 }
 
-// The bound of ClassSummedBound: li (l rows, labelled) and ui (u rows, unlabelled) are host arrays of row positions.
-ZT_API T zt_class_summed_bound(T rec, T costs, T log_qy, const int64_t* li, int64_t l, const int64_t* ui, int64_t u) {
+// SemiSupervisedObjective: li (l rows, labelled) and ui (u rows, unlabelled) are host arrays of row positions; y [N, K]
+// and labelled [N] float columns; out receives the bound [N] and the loss [].
+ZT_API void zt_semi_supervised_objective(T rec, T costs, T log_qy, T y, T labelled, const int64_t* li, int64_t l, const int64_t* ui,
+                                         int64_t u, double alpha, T* out) {
   ZT_TRY(int64_t n = rec->size(0);
          TORCH_CHECK(rec->dim() == 1 && costs->dim() == 1 && log_qy->dim() == 2 && log_qy->size(0) == n,
-                     "class_summed_bound: expected rec [N], costs [L + K*U] and log q(y) [N, K], got ", rec->sizes(), ", ",
+                     "semi_supervised_objective: expected rec [N], costs [L + K*U] and log q(y) [N, K], got ", rec->sizes(), ", ",
                      costs->sizes(), " and ", log_qy->sizes());
-         TORCH_CHECK(l + u == n && costs->size(0) == l + log_qy->size(1) * u, "class_summed_bound: ", l, " labelled and ", u,
+         TORCH_CHECK(y->sizes() == log_qy->sizes() && labelled->dim() == 1 && labelled->size(0) == n,
+                     "semi_supervised_objective: expected y ", log_qy->sizes(), " and labelled [", n, "], got ", y->sizes(), " and ",
+                     labelled->sizes());
+         for (T t : {rec, costs, log_qy, y, labelled})
+           TORCH_CHECK(t->scalar_type() == at::kFloat, "semi_supervised_objective: expected float32 tensors, got ", t->scalar_type());
+         TORCH_CHECK(l + u == n && costs->size(0) == l + log_qy->size(1) * u, "semi_supervised_objective: ", l, " labelled and ", u,
                      " unlabelled rows for ", n, " rows and ", costs->size(0), " costs (L + K*U expected)");
          auto longs = at::TensorOptions().dtype(at::kLong);
          at::Tensor li_t = at::from_blob(const_cast<int64_t*>(li), {l}, longs).clone();
@@ -1240,11 +1286,13 @@ ZT_API T zt_class_summed_bound(T rec, T costs, T log_qy, const int64_t* li, int6
          int64_t* bp = back.data_ptr<int64_t>();
          for (int64_t p = 0; p < l + u; p++) {
            int64_t row = p < l ? li[p] : ui[p - l];
-           TORCH_CHECK(row >= 0 && row < n && bp[row] < 0, "class_summed_bound: row ", row, row >= 0 && row < n ? " listed twice" : " out of range", " (", n, " rows)");
+           TORCH_CHECK(row >= 0 && row < n && bp[row] < 0, "semi_supervised_objective: row ", row, row >= 0 && row < n ? " listed twice" : " out of range", " (", n, " rows)");
            bp[row] = p;
          }
-         return wrap(ClassSummedBound::apply(*rec, *costs, *log_qy, li_t, ui_t, back));)
-  return nullptr;
+         bool in_order = true;
+         for (int64_t p = 0; p < l + u && in_order; p++) in_order = (p < l ? li[p] : ui[p - l]) == p && (l == 0 || u == 0);
+         auto both = SemiSupervisedObjective::apply(*rec, *costs, *log_qy, *y, *labelled, li_t, ui_t, back, alpha, in_order);
+         out[0] = wrap(both[0]); out[1] = wrap(both[1]);)
 }
 
 // ---------------------------------------------------------------- optimizer helpers
