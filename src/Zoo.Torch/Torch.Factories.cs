@@ -53,6 +53,19 @@ public static unsafe partial class torch
     public static Tensor randperm(long n, Generator? generator = null) =>
         Rand(NativeMethods.zt_randperm(n, generator?.Handle ?? IntPtr.Zero), generator);
 
+    /// <summary>
+    /// uint8 codes [R, W] as float32 rows [B, W]: row b is codes[<paramref name="through"/>[<paramref name="rows"/>[b]]]
+    /// (without <paramref name="through"/>, codes[rows[b]]; without <paramref name="rows"/>, every row), its first
+    /// <paramref name="scaledColumns"/> columns divided by <paramref name="divisor"/>, the rest as they are. One pass,
+    /// with the values of index_select, to(float32) and the division.
+    /// </summary>
+    public static Tensor widen_rows(Tensor codes, long scaledColumns, double divisor, Tensor? rows = null, Tensor? through = null)
+    {
+        var r = NativeMethods.zt_widen_rows(codes.Handle, rows?.Handle ?? IntPtr.Zero, through?.Handle ?? IntPtr.Zero, scaledColumns, divisor);
+        GC.KeepAlive(codes); GC.KeepAlive(rows); GC.KeepAlive(through);
+        return Tensor.New(r);
+    }
+
     /// <summary>Draws 0/1 with probabilities <paramref name="p"/> (same dtype as p), e.g. stochastic binarisation.</summary>
     public static Tensor bernoulli(Tensor p, Generator? generator = null)
     {

@@ -190,4 +190,23 @@ public class DataTests
         using var widened = Zoo.Core.Data.ImageDataset.Widen(codes, 100);
         widened.data<float>().ShouldBe(every.Select((v, i) => i % 128 < 100 ? v / 255f : v).ToArray());
     }
+
+    [Fact]
+    public void A_batch_widens_the_rows_it_names_through_the_epoch_list_and_names_a_row_out_of_range()
+    {
+        using var scope = Zoo.Torch.torch.NewDisposeScope();
+        var every = Enumerable.Range(0, 6 * 37).Select(v => (byte)(v * 7 % 256)).ToArray();
+        var codes = Zoo.Torch.torch.tensor((ReadOnlySpan<byte>)every, [6, 37]);
+        var epochRows = Zoo.Torch.torch.tensor(new long[] { 5, 0, 0, 3, 2 });
+        var batch = Zoo.Torch.torch.tensor(new long[] { 4, 1, 2, 0 });
+        // As TrainBatch composed it before: the rows, then the widening of all of them.
+        var expected = Zoo.Core.Data.ImageDataset.Widen(codes.index_select(0, epochRows.index_select(0, batch)), 30);
+        Zoo.Core.Data.ImageDataset.Widen(codes, 30, batch, epochRows).data<float>().ShouldBe(expected.data<float>());
+        Zoo.Core.Data.ImageDataset.Widen(codes, 30, Zoo.Torch.torch.tensor(new long[] { 5, 1 })).data<float>()
+            .ShouldBe(Zoo.Core.Data.ImageDataset.Widen(codes.index_select(0, Zoo.Torch.torch.tensor(new long[] { 5, 1 })), 30).data<float>());
+        Should.Throw<Zoo.Torch.TorchException>(() => Zoo.Core.Data.ImageDataset.Widen(codes, 30, Zoo.Torch.torch.tensor(new long[] { 1, 6 })))
+            .Message.ShouldContain("widen_rows: row 6 of 6 rows");
+        Should.Throw<Zoo.Torch.TorchException>(() => Zoo.Core.Data.ImageDataset.Widen(codes, 30, Zoo.Torch.torch.tensor(new long[] { 5 }), epochRows))
+            .Message.ShouldContain("widen_rows: row 5 of a list of 5");
+    }
 }

@@ -75,22 +75,12 @@ public sealed class ImageDataset : IDisposable
     private const double EightBitMax = 255;
 
     /// <summary>
-    /// uint8 codes as floats: the first <paramref name="eightBitColumns"/> columns as 8-bit pixels (<see cref="FromEightBit"/>),
-    /// the rest as the values they are.
+    /// uint8 codes as floats: the first <paramref name="eightBitColumns"/> columns as 8-bit pixels (<see cref="FromEightBit"/>'s
+    /// division, in one native pass), the rest as the values they are; only rows <paramref name="through"/>[<paramref name="rows"/>[b]]
+    /// when given (a training batch: no copy of the codes' rows first).
     /// </summary>
-    public static Tensor Widen(Tensor codes, int eightBitColumns)
-    {
-        long width = codes.size(1);
-        if (eightBitColumns == width) return FromEightBit(codes);
-        if (eightBitColumns == 0) return codes.to(float32);
-        // FromEightBit's division for the pixels, by 1 (exact) for the rest, in one pass: a batch is widened every step
-        var divisors = new float[width];
-        Array.Fill(divisors, 1f);
-        Array.Fill(divisors, (float)EightBitMax, 0, eightBitColumns);
-        using var by = tensor(divisors, [1, width]);
-        using var floats = codes.to(float32);
-        return floats / by;
-    }
+    public static Tensor Widen(Tensor codes, int eightBitColumns, Tensor? rows = null, Tensor? through = null) =>
+        widen_rows(codes, eightBitColumns, EightBitMax, rows, through);
 
     /// <summary>A dataset over tensors made elsewhere (generated data): [N, C·H·W] pixels in [0, 1] and [N] int64 labels; it takes ownership.</summary>
     public static ImageDataset FromTensors(string name, int height, int width, Tensor images, Tensor labels, int channels = 1) =>

@@ -138,13 +138,10 @@ public sealed class TrainingData : IDisposable
     public Tensor TrainBatch(Tensor index, Generator gen)
     {
         Tensor x;
-        using (var rows = EpochRows?.index_select(0, index))
-            x = TrainInputs.index_select(0, rows ?? index);
-        if (x.dtype == ScalarType.Byte)
-        {
-            var codes = x;
-            using (codes) x = ImageDataset.Widen(codes, TrainInputsEightBitColumns);
-        }
+        if (TrainInputs.dtype == ScalarType.Byte) x = ImageDataset.Widen(TrainInputs, TrainInputsEightBitColumns, index, EpochRows);
+        else
+            using (var rows = EpochRows?.index_select(0, index))
+                x = TrainInputs.index_select(0, rows ?? index);
         if (Binarization != Binarization.Stochastic) return x;
         using (x) return Batches.Binarize(x, Binarization.Stochastic, gen);
     }

