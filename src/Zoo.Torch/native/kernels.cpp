@@ -172,11 +172,11 @@ void adam_update(float* __restrict p, const float* __restrict g, float* __restri
   }
 }
 
-void bernoulli_loglik_rows(const float* __restrict l, const float* __restrict t, int64_t rows, int64_t cols,
+void bernoulli_loglik_rows(const float* __restrict l, const float* __restrict t, int64_t ldt, int64_t rows, int64_t cols,
                            float* __restrict out_rows, float* __restrict grad) {
   for (int64_t r = 0; r < rows; r++) {
     const float* lr = l + r * cols;
-    const float* tr = t + r * cols;
+    const float* tr = t + r * ldt;
     float acc = 0.f;
 #pragma omp simd reduction(+ : acc)
     for (int64_t c = 0; c < cols; c++) acc += tr[c] * lr[c] - softplus(lr[c]);

@@ -39,8 +39,9 @@ void adam_update(float* p, const float* g, float* m, float* v, int64_t n,
                  float bias_correction1, float bias_correction2);
 
 // Per-element Bernoulli log-likelihood terms for logits l and targets t: t*l - softplus(l) (= -BCE-with-logits).
-// Returns the row sums in out_rows (n_rows values) and writes d(sum)/dl = t - sigmoid(l) into grad (may be null).
-void bernoulli_loglik_rows(const float* l, const float* t, int64_t rows, int64_t cols, float* out_rows, float* grad);
+// Returns the row sums in out_rows (n_rows values) and writes d(sum)/dl = t - sigmoid(l) into grad (may be null); t's
+// rows are ldt floats apart (a narrow of wider rows), l's and grad's cols.
+void bernoulli_loglik_rows(const float* l, const float* t, int64_t ldt, int64_t rows, int64_t cols, float* out_rows, float* grad);
 
 // The stream of libtorch's CPU generator (at::mt19937, ATen/core/MT19937RNGEngine.h) in bulk: writes the next n
 // numbers it would return, one call at a time, into out and advances its state (state: its 624 words; left, next:

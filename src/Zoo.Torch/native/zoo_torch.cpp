@@ -547,11 +547,17 @@ void over_row_halves(int64_t rows, int64_t cols, const std::function<void(int64_
 // The pieces LinearAct and LinearActClasses split over the pair, each over a column range [n0, n1) of a layer's
 // n outputs, x's rows k values wide (W's rows ldw floats apart: W may hold more columns than x, as class columns).
 // y[:, n0:n1) = x W[n0:n1)^T + b[n0:n1): the bias filled in first and the GEMM run into it with beta 1, as addmm does.
-void bias_gemm_columns(const float* xp, int64_t m, int64_t k, const float* wp, int64_t ldw, const float* bp, int64_t n0,
+void bias_gemm_columns(const float* xp, int64_t ldx, int64_t m, int64_t k, const float* wp, int64_t ldw, const float* bp, int64_t n0,
                        int64_t n1, float* yp, int64_t n) {
   if (bp)
     for (int64_t r = 0; r < m; r++) std::memcpy(yp + r * n + n0, bp + n0, (n1 - n0) * sizeof(float));
-  zoo_pair::sgemm('T', 'N', n1 - n0, m, k, 1.f, wp + n0 * ldw, ldw, xp, k, bp ? 1.f : 0.f, yp + n0, n);
+  zoo_pair::sgemm('T', 'N', n1 - n0, m, k, 1.f, wp + n0 * ldw, ldw, xp, ldx, bp ? 1.f : 0.f, yp + n0, n);
+}
+
+// t itself when its rows are each contiguous and apart (a narrow of wider rows, read in place with a leading dimension),
+// else a contiguous copy.
+at::Tensor rows_apart(const at::Tensor& t) {
+  return t.dim() == 2 && t.stride(1) == 1 && t.stride(0) >= t.size(1) && t.size(0) > 0 ? t : t.contiguous();
 }
 
 // g_pre[:, n0:n1) = g ⊙ act'(y) over rows rows and, when gb is given, the bias gradient (its column sums).
@@ -596,8 +602,9 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
                             bool has_bias, int64_t act, double param) {
     bool pair = !x.is_meta() && zoo_pair::available();
     ctx->saved_data["pair"] = pair;
-    // The pair's GEMMs read rows ld apart: x made contiguous once, and saved so, for backward's GEMMs too.
-    at::Tensor xs = pair ? x.contiguous() : x;
+    // The pair's GEMMs read x's rows where they are (a narrow of packed rows: the VFAE's [x | s]), else a contiguous
+    // copy made once and saved for backward's GEMMs too.
+    at::Tensor xs = pair ? rows_apart(x) : x;
     at::Tensor y;
     if (pair) {
       y = PairForward(xs, w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
@@ -618,7 +625,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   // runs the GEMM into them (beta 1, as addmm does) and the activation while they are in its core's cache.
   static at::Tensor PairForward(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, bool has_bias, int64_t act,
                                 double param) {
-    int64_t m = x.size(0), k = x.size(1), n = w.size(0);
+    int64_t m = x.size(0), k = x.size(1), n = w.size(0), ldx = x.stride(0);
     at::Tensor y = at::empty({m, n}, x.options());
     const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>(), *bp = has_bias ? b.data_ptr<float>() : nullptr;
     float* yp = y.data_ptr<float>();
@@ -629,7 +636,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     if (cm > 0) {
       zoo_pair::run([&](int i) {
         auto [r0, r1] = half(i, m, cm);
-        bias_gemm_columns(xp + r0 * k, r1 - r0, k, wp, k, bp, 0, n, yp + r0 * n, n);
+        bias_gemm_columns(xp + r0 * ldx, ldx, r1 - r0, k, wp, k, bp, 0, n, yp + r0 * n, n);
         if (act != zoo_kernels::None) zoo_kernels::act_forward_inplace(yp + r0 * n, (r1 - r0) * n, (int)act, (float)param);
       });
       return y;
@@ -638,7 +645,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     if (c == 0 && act != zoo_kernels::None) {
       // A GEMM too small to cut (a decoder's 20-wide first layer) runs whole here; its activation, the larger part
       // of such a layer's time with softplus, still goes over the pair by rows.
-      bias_gemm_columns(xp, m, k, wp, k, bp, 0, n, yp, n);
+      bias_gemm_columns(xp, ldx, m, k, wp, k, bp, 0, n, yp, n);
       over_row_halves(m, n, [&](int64_t r0, int64_t r1) {
         zoo_kernels::act_forward_inplace(yp + r0 * n, (r1 - r0) * n, (int)act, (float)param);
       });
@@ -647,7 +654,7 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     pair_or_here(c, [&](int i) {
       auto [n0, n1] = half(i, n, c);
       if (n1 <= n0) return;
-      bias_gemm_columns(xp, m, k, wp, k, bp, n0, n1, yp, n);
+      bias_gemm_columns(xp, ldx, m, k, wp, k, bp, n0, n1, yp, n);
       if (act != zoo_kernels::None)
         for (int64_t r = 0; r < m; r++) zoo_kernels::act_forward_inplace(yp + r * n + n0, n1 - n0, (int)act, (float)param);
     });
@@ -687,9 +694,9 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
   static void PairBackward(const at::Tensor& x, const at::Tensor& w, const at::Tensor& y, const at::Tensor& g,
                            const at::Tensor& gp, const at::Tensor& gb, bool want_gx, bool want_gw, int64_t act, float param,
                            at::Tensor& gx, at::Tensor& gw) {
-    int64_t m = x.size(0), k = x.size(1), n = w.size(0);
+    int64_t m = x.size(0), k = x.size(1), n = w.size(0), ldx = x.stride(0);
     if (want_gw) gw = at::empty_like(w);
-    if (want_gx) gx = at::empty_like(x);
+    if (want_gx) gx = at::empty(x.sizes(), x.options());
     const float *xp = x.data_ptr<float>(), *wp = w.data_ptr<float>(), *yp = y.data_ptr<float>(), *gop = g.data_ptr<float>();
     float* gpp = gp.data_ptr<float>();
     float* gbp = gb.defined() ? gb.data_ptr<float>() : nullptr;
@@ -709,11 +716,11 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
       if (gwp && gxp && (double)m * (double)n * (double)k >= kWholeGemmsPair) {
         zoo_pair::run([&](int i) {
           if (i == 0) zoo_pair::sgemm('N', 'N', k, m, n, 1.f, wp, k, gpp, n, 0.f, gxp, k);
-          else zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
+          else zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, ldx, gpp, n, 0.f, gwp, k);
         }, /*balance=*/false);
         return;
       }
-      if (gwp) zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, k, gpp, n, 0.f, gwp, k);
+      if (gwp) zoo_pair::sgemm('N', 'T', k, n, m, 1.f, xp, ldx, gpp, n, 0.f, gwp, k);
       if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
       return;
     }
@@ -725,14 +732,14 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
         auto [n0, n1] = half(i, n, cn);
         if (n1 > n0) pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
         auto [k0, k1] = half(i, k, ck);
-        zoo_pair::sgemm('N', 'T', k1 - k0, n, m, 1.f, xp + k0, k, gpp, n, 0.f, gwp + k0, k);
+        zoo_pair::sgemm('N', 'T', k1 - k0, n, m, 1.f, xp + k0, ldx, gpp, n, 0.f, gwp + k0, k);
       });
     } else {
       pair_or_here(cn, [&](int i) {
         auto [n0, n1] = half(i, n, cn);
         if (n1 <= n0) return;
         pre_activation_grad_columns(gop, yp, gpp, gbp, m, n0, n1, n, act, param);
-        if (gwp) zoo_pair::sgemm('N', 'T', k, n1 - n0, m, 1.f, xp, k, gpp + n0, n, 0.f, gwp + n0 * k, k);
+        if (gwp) zoo_pair::sgemm('N', 'T', k, n1 - n0, m, 1.f, xp, ldx, gpp + n0, n, 0.f, gwp + n0 * k, k);
       });
     }
     if (gxp) dx_over_pair(true, gpp, m, n, wp, k, k, gxp);
@@ -771,7 +778,7 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
         if (n1 <= n0) return;
         for (int64_t o = n0; o < n1; o++)
           for (int64_t j = 0; j < k; j++) tp[j * n + o] = wp[o * ldw + ia + j];
-        bias_gemm_columns(ap, m, ia, wp, ldw, bp, n0, n1, bigp, n);
+        bias_gemm_columns(ap, ia, m, ia, wp, ldw, bp, n0, n1, bigp, n);
         zoo_kernels::gather_add_act_rows(bigp + n0, n, srcp, tp + n0, n, clsp, rows, n1 - n0, yp + n0, n, (int)act, (float)param);
       });
     }
@@ -841,8 +848,8 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
 struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbRows> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& logits, const at::Tensor& target) {
     auto l = logits.contiguous();
-    auto t = target.contiguous();
-    auto rows = l.size(0), cols = l.numel() / std::max<int64_t>(rows, 1);
+    auto t = target.dim() == 2 ? rows_apart(target) : target.contiguous();  // the VFAE's x: a narrow of packed rows
+    auto rows = l.size(0), cols = l.numel() / std::max<int64_t>(rows, 1), ldt = t.dim() == 2 ? t.stride(0) : cols;
     auto out = at::empty({rows}, l.options());
     bool need = logits.requires_grad();
     auto grad = need ? at::empty_like(l) : at::Tensor();
@@ -850,7 +857,7 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
       const float *lp = l.data_ptr<float>(), *tp = t.data_ptr<float>();
       float *op = out.data_ptr<float>(), *gp = need ? grad.data_ptr<float>() : nullptr;
       over_row_halves(rows, cols, [&](int64_t r0, int64_t r1) {
-        zoo_kernels::bernoulli_loglik_rows(lp + r0 * cols, tp + r0 * cols, r1 - r0, cols, op + r0, gp ? gp + r0 * cols : nullptr);
+        zoo_kernels::bernoulli_loglik_rows(lp + r0 * cols, tp + r0 * ldt, ldt, r1 - r0, cols, op + r0, gp ? gp + r0 * cols : nullptr);
       });
     }
     ctx->save_for_backward({grad});
