@@ -174,4 +174,31 @@ public class GradientTests
         (reference * w).sum().backward();
         a.grad!.allclose(b.grad!, rtol: 1e-5, atol: 1e-6).ShouldBeTrue();
     }
+
+    /// <summary>
+    /// Two float32 row blocks side by side (the VFAE's [z1 | s], s a narrow of packed rows) go through the shim's own
+    /// node: the values and each block's gradient are libtorch's cat's (here through three blocks, which libtorch runs),
+    /// and a block that needs none gets none.
+    /// </summary>
+    [Fact]
+    public void Two_blocks_side_by_side_give_libtorchs_cat_and_its_gradients()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(3);
+        var z = randn([6, 5], g);
+        var packed = randn([6, 9], g);
+        var weight = randn([6, 8], g);
+        var (z1, z2) = (z.clone().requires_grad_(), z.clone().requires_grad_());
+        var ours = cat([z1, packed.narrow(1, 2, 3)], 1);
+        var libtorchs = cat([z2, packed.narrow(1, 2, 3), zeros([6, 0])], 1);
+        ours.data<float>().ShouldBe(libtorchs.data<float>());
+        (ours * weight).sum().backward();
+        (libtorchs * weight).sum().backward();
+        z1.grad!.data<float>().ShouldBe(z2.grad!.data<float>());
+        var (w1, w2) = (z.clone().requires_grad_(), z.clone().requires_grad_());
+        var (other, weight2) = (packed.narrow(1, 0, 4), randn([6, 9], g));
+        (cat([other, w1], -1) * weight2).sum().backward();
+        (cat([other, w2, zeros([6, 0])], 1) * weight2).sum().backward();
+        w1.grad!.data<float>().ShouldBe(w2.grad!.data<float>());
+    }
 }
