@@ -311,10 +311,6 @@ ZT_API T zt_index_select(T t, int64_t dim, T idx) {
   } return wrap(t->index_select(dim, *idx));)
   return nullptr;
 }
-// uint8 codes [R, W] as float32 rows [B, W]: row b is codes[through[rows[b]]] (through null: codes[rows[b]]; rows
-// null: every row), its first `scaled` columns divided by `divisor` (8-bit pixels to [0, 1]), the rest as they are.
-// One pass for a batch instead of index_select, to(float32) and a division (each a pass and an allocation): the
-// same values, as the division is the same IEEE one (this file is built without -ffast-math).
 // dst[j] = float(src[j]) / d: IEEE's division (this file is built without -ffast-math), eight at a time with AVX2
 // where the CPU has it (x / 1 is x: the unscaled columns take the same path).
 __attribute__((target("avx2"))) static void bytes_to_floats_avx2(const uint8_t* src, float* dst, int64_t n, float d) {
@@ -331,6 +327,10 @@ static void bytes_to_floats(const uint8_t* src, float* dst, int64_t n, float d) 
   if (avx2) return bytes_to_floats_avx2(src, dst, n, d);
   for (int64_t j = 0; j < n; j++) dst[j] = static_cast<float>(src[j]) / d;
 }
+// uint8 codes [R, W] as float32 rows [B, W]: row b is codes[through[rows[b]]] (through null: codes[rows[b]]; rows
+// null: every row), its first `scaled` columns divided by `divisor` (8-bit pixels to [0, 1]), the rest as they are.
+// One pass for a batch instead of index_select, to(float32) and a division (each a pass and an allocation): the
+// same values, as the division is the same IEEE one (this file is built without -ffast-math).
 static at::Tensor widen_rows(const at::Tensor& codes, const at::Tensor* rows, const at::Tensor* through, int64_t scaled, double divisor) {
   TORCH_CHECK(codes.dim() == 2 && codes.scalar_type() == at::kByte, "widen_rows: expected uint8 codes [rows, width], got ",
               codes.scalar_type(), " ", codes.sizes());
@@ -1043,7 +1043,7 @@ struct SemiSupervisedObjective : public torch::autograd::Function<SemiSupervised
     float gl = g_loss.defined() ? g_loss.item<float>() : 0.0f;
     float from_mean = -gl / static_cast<float>(n);
     float from_classification = (-gl * static_cast<float>(ctx->saved_data["alpha"].toDouble())) / static_cast<float>(n);
-    const int64_t *lp = li.data_ptr<int64_t>(), *up = ui.data_ptr<int64_t>(), *bp = back.data_ptr<int64_t>();
+    const int64_t *lp = li.data_ptr<int64_t>(), *up = ui.data_ptr<int64_t>();
     const float* gd = gb_direct.defined() ? gb_direct.data_ptr<float>() : nullptr;
     // The bound's gradient on row i: the engine's sum of its direct gradient and the mean's (either order: one addition).
     auto g_row = [&](int64_t i) { return gd == nullptr ? from_mean : g_loss.defined() ? gd[i] + from_mean : gd[i]; };
