@@ -553,10 +553,15 @@ void bias_gemm_columns(const float* xp, int64_t ldx, int64_t m, int64_t k, const
   zoo_pair::sgemm('T', 'N', n1 - n0, m, k, 1.f, wp + n0 * ldw, ldw, xp, ldx, bp ? 1.f : 0.f, yp + n0, n);
 }
 
-// t itself when its rows are each contiguous and apart (a narrow of wider rows, read in place with a leading dimension),
-// else a contiguous copy.
+// Rows as the GEMMs and kernels read them, a leading dimension apart: t itself when each row's values are adjacent
+// and the rows apart (a narrow of wider rows, a head's half), else a contiguous copy.
 at::Tensor rows_apart(const at::Tensor& t) {
   return t.dim() == 2 && t.stride(1) == 1 && t.stride(0) >= t.size(1) && t.size(0) > 0 ? t : t.contiguous();
+}
+
+// float32 rows on the CPU whose values are adjacent: a memcpy a row copies them (SplitHalves, CatColumns).
+bool memcpy_rows(const at::Tensor& t) {
+  return t.scalar_type() == at::kFloat && t.dim() == 2 && t.device().is_cpu() && !t.is_meta() && t.stride(1) == 1;
 }
 
 // g_pre[:, n0:n1) = g ⊙ act'(y) over rows rows and, when gb is given, the bias gradient (its column sums).
@@ -888,15 +893,11 @@ struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbR
 
 };
 
-// Rows of a [mean | log variance] pair as the kernels read them: float32, 2-D, each row's values adjacent (a view of a
-// head's half qualifies; anything else is copied).
-at::Tensor rows_of(const at::Tensor& t) { return t.stride(1) == 1 ? t : t.contiguous(); }
-
 // The reparameterised draw z = mean + exp(logvar / 2) * eps in one pass forward and one backward, instead of four
 // libtorch ops and their four autograd nodes.
 struct GaussianSample : public torch::autograd::Function<GaussianSample> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& mean, const at::Tensor& logvar, const at::Tensor& eps) {
-    auto m = rows_of(mean), lv = rows_of(logvar), e = eps.contiguous();
+    auto m = rows_apart(mean), lv = rows_apart(logvar), e = eps.contiguous();
     TORCH_CHECK(m.stride(0) == lv.stride(0), "gaussian_sample: mean and log variance must have the same row stride");
     auto z = at::empty(mean.sizes(), mean.options());
     if (!z.is_meta()) {
@@ -936,13 +937,13 @@ struct GaussianKl : public torch::autograd::Function<GaussianKl> {
   // src (int64, one entry per row of p; empty without it) names the row of q that each row of p meets.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qm, const at::Tensor& qlv, const at::Tensor& pm,
                             const at::Tensor& plv, const at::Tensor& src, bool has_p) {
-    auto a = rows_of(qm), la = rows_of(qlv);
+    auto a = rows_apart(qm), la = rows_apart(qlv);
     TORCH_CHECK(a.stride(0) == la.stride(0), "gaussian_kl: q's mean and log variance must have the same row stride");
     at::Tensor b, lb, rows_src = src.numel() > 0 ? src.contiguous() : src;
     int64_t rows = a.size(0);
     if (has_p) {
-      b = rows_of(pm);
-      lb = rows_of(plv);
+      b = rows_apart(pm);
+      lb = rows_apart(plv);
       TORCH_CHECK(b.stride(0) == lb.stride(0), "gaussian_kl: p's mean and log variance must have the same row stride");
       rows = b.size(0);
     }
@@ -1057,7 +1058,7 @@ struct SemiSupervisedObjective : public torch::autograd::Function<SemiSupervised
     for (int64_t j = 0; j < u; j++) g_ub[j] = g_part(up[j]);
     // rec: index_add into zeros per part, then (both parts) their sum.
     for (int64_t i = 0; i < n; i++) gr[i] = 0.0f;
-    if (l > 0 && rec_direct_l) for (int64_t i = 0; i < n; i++) gr[i] = g_lb[i];
+    if (rec_direct_l) for (int64_t i = 0; i < n; i++) gr[i] = g_lb[i];
     else for (int64_t p = 0; p < l; p++) gr[lp[p]] = 0.0f + g_lb[p];
     if (u > 0) {
       std::vector<float> g_rec_u(n, 0.0f);
@@ -1110,7 +1111,7 @@ struct SplitHalves : public torch::autograd::Function<SplitHalves> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& stats) {
     int64_t d = stats.size(1) / 2;
     ctx->saved_data["d"] = d;
-    if (!raw_rows(stats)) return {stats.narrow(1, 0, d).contiguous(), stats.narrow(1, d, d).contiguous()};
+    if (!memcpy_rows(stats)) return {stats.narrow(1, 0, d).contiguous(), stats.narrow(1, d, d).contiguous()};
     int64_t rows = stats.size(0), ld = stats.stride(0);
     at::Tensor mean = at::empty({rows, d}, stats.options()), logvar = at::empty({rows, d}, stats.options());
     const float* sp = stats.data_ptr<float>();
@@ -1126,7 +1127,7 @@ struct SplitHalves : public torch::autograd::Function<SplitHalves> {
     const at::Tensor& g0 = grads[0].defined() ? grads[0] : grads[1];
     at::Tensor g = at::empty({g0.size(0), 2 * d}, g0.options());
     bool raw = true;
-    for (int i = 0; i < 2; i++) raw = raw && (!grads[i].defined() || (raw_rows(grads[i]) && grads[i].stride(0) == d));
+    for (int i = 0; i < 2; i++) raw = raw && (!grads[i].defined() || (memcpy_rows(grads[i]) && grads[i].stride(0) == d));
     if (!raw) {
       for (int i = 0; i < 2; i++) {
         auto half = g.narrow(1, i * d, d);
@@ -1143,10 +1144,6 @@ struct SplitHalves : public torch::autograd::Function<SplitHalves> {
       }
     }
     return {g};
-  }
-  // float32 rows on the CPU whose values are adjacent: a memcpy a row (and a half) copies them.
-  static bool raw_rows(const at::Tensor& t) {
-    return t.scalar_type() == at::kFloat && t.dim() == 2 && t.device().is_cpu() && !t.is_meta() && t.stride(1) == 1;
   }
 };
 
@@ -1185,7 +1182,7 @@ struct CatColumns : public torch::autograd::Function<CatColumns> {
   }
   // Both float32 [rows, w] CPU blocks with contiguous rows: otherwise libtorch's cat.
   static bool fits(const at::Tensor& a, const at::Tensor& b) {
-    return SplitHalves::raw_rows(a) && SplitHalves::raw_rows(b) && a.size(0) == b.size(0) && a.size(0) > 0;
+    return memcpy_rows(a) && memcpy_rows(b) && a.size(0) == b.size(0) && a.size(0) > 0;
   }
 };
 
@@ -1410,8 +1407,9 @@ ZT_API void zt_semi_supervised_objective(T rec, T costs, T log_qy, T y, T labell
            TORCH_CHECK(row >= 0 && row < n && bp[row] < 0, "semi_supervised_objective: row ", row, row >= 0 && row < n ? " listed twice" : " out of range", " (", n, " rows)");
            bp[row] = p;
          }
-         bool in_order = true;
-         for (int64_t p = 0; p < l + u && in_order; p++) in_order = (p < l ? li[p] : ui[p - l]) == p && (l == 0 || u == 0);
+         // One part only, listing every row in order (the VFAE sorts its lists): no row is moved.
+         bool in_order = l == 0 || u == 0;
+         for (int64_t p = 0; p < l + u && in_order; p++) in_order = (p < l ? li[p] : ui[p - l]) == p;
          auto both = SemiSupervisedObjective::apply(*rec, *costs, *log_qy, *y, *labelled, li_t, ui_t, back, alpha, in_order);
          out[0] = wrap(both[0]); out[1] = wrap(both[1]);)
 }
