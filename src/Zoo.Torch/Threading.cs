@@ -51,6 +51,12 @@ public static class Threading
     }
 
     /// <summary>
+    /// Sends the pair thread to sleep now rather than after its spin (it wakes for the next split): before timing other
+    /// threads' work on the second core, such as OpenBLAS's own second thread, which a spinning pair thread would hold back.
+    /// </summary>
+    public static void ParkPair() => NativeMethods.zt_pair_park();
+
+    /// <summary>
     /// Whether this thread's layers split over the pair now: <see cref="PairThread"/> on, OpenBLAS loaded and libtorch on
     /// exactly 2 threads (with more, OpenBLAS's own threads take the GEMMs, as before; a lane has 1).
     /// </summary>

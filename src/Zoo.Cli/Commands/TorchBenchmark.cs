@@ -11,20 +11,25 @@ namespace Zoo.Cli.Commands;
 /// </summary>
 internal static class TorchBenchmark
 {
-    internal sealed record Result(double GemmGflops784, double GemmGflops500, double StepMs, double ForwardMs, double BackwardMs, double AdamMs, double StepGflops);
-
     private static readonly long[] Sizes = [784, 500, 500, 20, 500, 500, 784];
     private const int Batch = 100;
 
-    public static Result Run(int steps, TextWriter log)
+    // Steps per round: each round first times the GEMMs at the step's shapes again, then its steps, so that both
+    // figures of a round's ratio come from the same stretch of this host, whose speed moves by a quarter and more
+    // within seconds (the GEMMs alone swung from 132 to 279 GFLOP/s between runs of the same binary).
+    private const int RoundSteps = 50;
+
+    public static void Run(int steps, TextWriter log)
     {
         log.WriteLine($"libtorch {version}, intra-op threads {get_num_threads()}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: PASSIVE set natively)"}");
         log.WriteLine($"BLAS: {Threading.BlasConfig} (threads {Threading.BlasThreads})");
         Threading.WriteBlasNote(log);
         log.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}");
 
-        var g784 = Gemm(Batch, 784, 500, log);
-        var g500 = Gemm(Batch, 500, 500, log);
+        using var shapes = new GemmShapes();
+        var (g784, g500) = shapes.Measure(200);
+        log.WriteLine($"GEMM {Batch}x784x500: {g784:F1} GFLOP/s (median of 200)");
+        log.WriteLine($"GEMM {Batch}x500x500: {g500:F1} GFLOP/s (median of 200)");
         Cores(log);
 
         using var gen = new Generator(0);
@@ -32,13 +37,14 @@ internal static class TorchBenchmark
         using var adam = optim.Adam(model.parameters(), lr: 1e-3);
         using var x = rand([Batch, 784], gen).gt(0.5).to(float32);
         double fwd = 0, bwd = 0, opt = 0;
-        var sw = new Stopwatch();
-        int warm = Math.Min(20, steps / 5);
         var times = new List<double>();
-        for (int i = 0; i < steps + warm; i++)
+        // The step's GEMM work: forward 2·B·Σ in·out; backward dW for every layer and dX for all but the first.
+        double fwdFlops = 0, firstLayer = 2.0 * Batch * Sizes[0] * Sizes[1];
+        for (int l = 0; l + 1 < Sizes.Length; l++) fwdFlops += 2.0 * Batch * Sizes[l] * Sizes[l + 1];
+        double stepFlops = fwdFlops * 3 - firstLayer;
+        double Step(bool timed)
         {
             using var scope = NewDisposeScope();
-            if (i == warm) Threading.TakePairStatistics();  // from here on, the timed steps'
             var t0 = Stopwatch.GetTimestamp();
             adam.zero_grad();
             var logits = model.forward(x);
@@ -49,29 +55,46 @@ internal static class TorchBenchmark
             var t2 = Stopwatch.GetTimestamp();
             adam.step();
             var t3 = Stopwatch.GetTimestamp();
-            if (i < warm) continue;
-            fwd += Ms(t0, t1); bwd += Ms(t1, t2); opt += Ms(t2, t3);
-            times.Add(Ms(t0, t3));
+            if (timed) { fwd += Ms(t0, t1); bwd += Ms(t1, t2); opt += Ms(t2, t3); }
+            return Ms(t0, t3);
+        }
+
+        for (int i = Math.Min(20, steps / 5); i > 0; i--) Step(timed: false);
+        Threading.TakePairStatistics(); // from here on, the timed steps'
+        int rounds = Math.Max(1, steps / RoundSteps);
+        var shares = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            int count = steps / rounds + (r < steps % rounds ? 1 : 0);
+            Threading.ParkPair(); // the reference's second core is OpenBLAS's own thread, not a spinning pair thread
+            var (r784, r500) = shapes.Measure(30);
+            for (int i = 0; i < 2; i++) Step(timed: false); // the step's weights back in cache after the reference's
+            var round = new List<double>();
+            for (int i = 0; i < count; i++) round.Add(Step(timed: true));
+            times.AddRange(round);
+            shares.Add(stepFlops / (Median(round) * 1e6) / ((r784 + r500) / 2));
         }
         var pair = Threading.TakePairStatistics();
         double timedMs = times.Sum();
-        times.Sort();
-        double median = times[times.Count / 2];
-        // GEMM work of one step: forward 2·B·Σ in·out; backward dW for every layer and dX for all but the first.
-        double fwdFlops = 0, firstLayer = 2.0 * Batch * Sizes[0] * Sizes[1];
-        for (int l = 0; l + 1 < Sizes.Length; l++) fwdFlops += 2.0 * Batch * Sizes[l] * Sizes[l + 1];
-        double stepFlops = fwdFlops * 3 - firstLayer;
+        double median = Median(times);
         double stepGflops = stepFlops / (median * 1e6);
         double gemm = (g784 + g500) / 2;
         log.WriteLine($"MLP AE step (batch {Batch}, {string.Join("-", Sizes)}, softplus, Bernoulli, Adam), {steps} steps:");
         log.WriteLine($"  median {median:F2} ms  [forward {fwd / steps:F2} | backward {bwd / steps:F2} | adam {opt / steps:F2}] (means)");
         // An epoch costs the mean, not the median: a step that waits on a preempted core shows here first.
+        times.Sort();
         log.WriteLine($"  mean {times.Average():F2} ms, 10th percentile {times[times.Count / 10]:F2}, 90th {times[times.Count * 9 / 10]:F2}, 99th {times[times.Count * 99 / 100]:F2}");
-        log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes ({gemm:F1} GFLOP/s)");
+        log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes measured before the steps ({gemm:F1} GFLOP/s)");
+        log.WriteLine($"  in {rounds} rounds of GEMMs then {steps / rounds} steps: the step at {100 * Median(shares):F0}% of the round's GEMM throughput (median; rounds {100 * shares.Min():F0}-{100 * shares.Max():F0}%)");
         log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
         log.WriteLine("  " + pair.Describe(steps, TimeSpan.FromMilliseconds(timedMs)));
         ConvStep(steps, log);
-        return new Result(g784, g500, median, fwd / steps, bwd / steps, opt / steps, stepGflops);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
     }
 
     /// <summary>
@@ -140,24 +163,39 @@ internal static class TorchBenchmark
         return 2.0 * Batch * 784 * 500 * count / (sw.Elapsed.TotalSeconds * 1e9);
     }
 
-    /// <summary>GFLOP/s of x[m,k] @ W[n,k]^T, as a Linear layer computes it (median of repeated runs).</summary>
-    private static double Gemm(long m, long k, long n, TextWriter log)
+    /// <summary>The step's two GEMM shapes as a Linear layer computes them, x[100,k] @ W[500,k]^T for k = 784 and 500.</summary>
+    private sealed class GemmShapes : IDisposable
     {
-        using var scope = NewDisposeScope();
-        using var gen = new Generator(1);
-        var a = randn([m, k], gen);
-        var w = randn([n, k], gen);
-        var wt = w.t();
-        var times = new List<double>();
-        for (int i = 0; i < 220; i++)
+        private readonly Tensor a784, wt784, a500, wt500;
+
+        public GemmShapes()
         {
-            var t0 = Stopwatch.GetTimestamp();
-            using var c = a.mm(wt);
-            if (i >= 20) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
+            using var scope = NewDisposeScope();
+            using var gen = new Generator(1);
+            a784 = scope.Detach(randn([Batch, 784], gen));
+            wt784 = scope.Detach(randn([500, 784], gen).t()); // W^T as a view, as Linear computes it
+            a500 = scope.Detach(randn([Batch, 500], gen));
+            wt500 = scope.Detach(randn([500, 500], gen).t());
         }
-        times.Sort();
-        double gflops = 2.0 * m * k * n / (times[times.Count / 2] * 1e6);
-        log.WriteLine($"GEMM {m}x{k}x{n}: {gflops:F1} GFLOP/s (median of {times.Count})");
-        return gflops;
+
+        /// <summary>GFLOP/s of each shape: the median of <paramref name="count"/> runs after 10 untimed ones.</summary>
+        public (double G784, double G500) Measure(int count) => (Rate(a784, wt784, count), Rate(a500, wt500, count));
+
+        private static double Rate(Tensor a, Tensor wt, int count)
+        {
+            var times = new List<double>();
+            for (int i = 0; i < count + 10; i++)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                using var c = a.mm(wt);
+                if (i >= 10) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
+            }
+            return 2.0 * a.shape[0] * a.shape[1] * wt.shape[1] / (Median(times) * 1e6);
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in new[] { a784, wt784, a500, wt500 }) t.Dispose();
+        }
     }
 }

@@ -33,6 +33,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern void zt_pair_stats(long* values, bool reset);
     [DllImport(Lib)] internal static extern double zt_pair_share();
     [DllImport(Lib)] internal static extern void zt_pair_set_share(double share);
+    [DllImport(Lib)] internal static extern void zt_pair_park();
     [DllImport(Lib)] internal static extern IntPtr zt_lanes_enter();
     [DllImport(Lib)] internal static extern void zt_lanes_leave(IntPtr holder);
     [DllImport(Lib)] internal static extern IntPtr zt_blas_config();

@@ -331,6 +331,9 @@ ZT_API bool zt_pair_available() { return zoo_pair::available(); }
 // lets it follow the halves' times again.
 ZT_API double zt_pair_share() { return zoo_pair::g_share.load(); }
 ZT_API void zt_pair_set_share(double share) { zoo_pair::PinShare(share); }
+// Sends the pair thread to sleep now, before other threads are timed on the second core (zoo bench torch's GEMM
+// reference between its rounds of steps).
+ZT_API void zt_pair_park() { zoo_pair::park(); }
 // For Threading.SideBySide's lanes, which need OpenBLAS on one thread too (the same count as the pair's) and the
 // second core free of a spinning pair thread. The handle goes back to zt_lanes_leave.
 ZT_API void* zt_lanes_enter() {
