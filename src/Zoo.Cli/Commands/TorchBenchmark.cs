@@ -14,7 +14,7 @@ internal static class TorchBenchmark
     private static readonly long[] Sizes = [784, 500, 500, 20, 500, 500, 784];
     private const int Batch = 100;
 
-    // Steps per round: each round first times the GEMMs at the step's shapes again, then its steps, so that both
+    // Steps per round: the GEMMs at the step's shapes are timed again before and after each round's steps, so that both
     // figures of a round's ratio come from the same stretch of this host, whose speed moves by a quarter and more
     // within seconds (the GEMMs alone swung from 132 to 279 GFLOP/s between runs of the same binary).
     private const int RoundSteps = 50;
@@ -63,16 +63,23 @@ internal static class TorchBenchmark
         Threading.TakePairStatistics(); // from here on, the timed steps'
         int rounds = Math.Max(1, steps / RoundSteps);
         var shares = new List<double>();
+        double Reference()
+        {
+            Threading.ParkPair(); // the reference's second core is OpenBLAS's own thread, not a spinning pair thread
+            var (r784, r500) = shapes.Measure(30);
+            return (r784 + r500) / 2;
+        }
+        double before = Reference();
         for (int r = 0; r < rounds; r++)
         {
             int count = steps / rounds + (r < steps % rounds ? 1 : 0);
-            Threading.ParkPair(); // the reference's second core is OpenBLAS's own thread, not a spinning pair thread
-            var (r784, r500) = shapes.Measure(30);
             for (int i = 0; i < 2; i++) Step(timed: false); // the step's weights back in cache after the reference's
             var round = new List<double>();
             for (int i = 0; i < count; i++) round.Add(Step(timed: true));
             times.AddRange(round);
-            shares.Add(stepFlops / (Median(round) * 1e6) / ((r784 + r500) / 2));
+            double after = Reference(); // a round's reference: the GEMMs' rate on either side of its steps
+            shares.Add(stepFlops / (Median(round) * 1e6) / ((before + after) / 2));
+            before = after;
         }
         var pair = Threading.TakePairStatistics();
         double timedMs = times.Sum();
@@ -85,7 +92,7 @@ internal static class TorchBenchmark
         times.Sort();
         log.WriteLine($"  mean {times.Average():F2} ms, 10th percentile {times[times.Count / 10]:F2}, 90th {times[times.Count * 9 / 10]:F2}, 99th {times[times.Count * 99 / 100]:F2}");
         log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes measured before the steps ({gemm:F1} GFLOP/s)");
-        log.WriteLine($"  in {rounds} rounds of GEMMs then {steps / rounds} steps: the step at {100 * Median(shares):F0}% of the round's GEMM throughput (median; rounds {100 * shares.Min():F0}-{100 * shares.Max():F0}%)");
+        log.WriteLine($"  in {rounds} rounds of {steps / rounds} steps between GEMM references: the step at {100 * Median(shares):F0}% of the GEMM throughput around it (median round; rounds {100 * shares.Min():F0}-{100 * shares.Max():F0}%)");
         log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
         log.WriteLine("  " + pair.Describe(steps, TimeSpan.FromMilliseconds(timedMs)));
         ConvStep(steps, log);
