@@ -77,6 +77,22 @@ public class CliTests : IClassFixture<CliTests.TrainedRun>
         ShouldFailWithOneLine(Zoo(), "no command given (zoo --help lists the commands)");
     }
 
+    [Fact]
+    public void Bench_torch_gives_the_steps_share_of_GEMM_throughput_in_rounds_timed_between_references()
+    {
+        var r = Zoo("bench", "torch", "--steps", "100");
+        r.Code.ShouldBe(0, r.Err);
+        var line = r.Out.Split('\n').Single(l => l.Contains("rounds of"));
+        var m = System.Text.RegularExpressions.Regex.Match(line,
+            @"in 2 rounds of 50 steps between GEMM references: the step at (\d+)% of the GEMM throughput around it \(median round; rounds (\d+)-(\d+)%\)");
+        m.Success.ShouldBeTrue(line);
+        int median = int.Parse(m.Groups[1].Value), low = int.Parse(m.Groups[2].Value), high = int.Parse(m.Groups[3].Value);
+        low.ShouldBeLessThanOrEqualTo(median);
+        median.ShouldBeLessThanOrEqualTo(high);
+        low.ShouldBeGreaterThan(0, line);
+        ShouldFailWithOneLine(Zoo("bench", "torch", "--steps", "0"), "--steps must be at least 1, found 0");
+    }
+
     /// <summary>Copies a run folder, so a test can damage its checkpoint without touching the shared run.</summary>
     private static string CopyRun(string from, string to)
     {

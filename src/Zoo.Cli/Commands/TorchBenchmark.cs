@@ -21,6 +21,7 @@ internal static class TorchBenchmark
 
     public static void Run(int steps, TextWriter log)
     {
+        if (steps < 1) throw new ArgumentException($"--steps must be at least 1, found {steps}");
         log.WriteLine($"libtorch {version}, intra-op threads {get_num_threads()}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: PASSIVE set natively)"}");
         log.WriteLine($"BLAS: {Threading.BlasConfig} (threads {Threading.BlasThreads})");
         Threading.WriteBlasNote(log);
