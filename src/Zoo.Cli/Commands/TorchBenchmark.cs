@@ -64,6 +64,7 @@ internal static class TorchBenchmark
         Threading.TakePairStatistics(); // from here on, the timed steps'
         int rounds = Math.Max(1, steps / RoundSteps);
         var shares = new List<double>();
+        double untimedMs = 0; // the steps after each reference, which the pair's statistics count too
         double Reference()
         {
             Threading.ParkPair(); // the reference's second core is OpenBLAS's own thread, not a spinning pair thread
@@ -74,7 +75,7 @@ internal static class TorchBenchmark
         for (int r = 0; r < rounds; r++)
         {
             int count = steps / rounds + (r < steps % rounds ? 1 : 0);
-            for (int i = 0; i < 2; i++) Step(timed: false); // the step's weights back in cache after the reference's
+            for (int i = 0; i < 2; i++) untimedMs += Step(timed: false); // the step's weights back in cache after the reference's
             var round = new List<double>();
             for (int i = 0; i < count; i++) round.Add(Step(timed: true));
             times.AddRange(round);
@@ -83,7 +84,6 @@ internal static class TorchBenchmark
             before = after;
         }
         var pair = Threading.TakePairStatistics();
-        double timedMs = times.Sum();
         double median = Median(times);
         double stepGflops = stepFlops / (median * 1e6);
         double gemm = (g784 + g500) / 2;
@@ -95,7 +95,7 @@ internal static class TorchBenchmark
         log.WriteLine($"  GEMM work {stepFlops / 1e9:F3} GFLOP/step -> {stepGflops:F1} GFLOP/s = {100 * stepGflops / gemm:F0}% of the GEMM throughput at these shapes measured before the steps ({gemm:F1} GFLOP/s)");
         log.WriteLine($"  in {rounds} rounds of {steps / rounds} steps between GEMM references: the step at {100 * Median(shares):F0}% of the GEMM throughput around it (median round; rounds {100 * shares.Min():F0}-{100 * shares.Max():F0}%)");
         log.WriteLine($"  an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
-        log.WriteLine("  " + pair.Describe(steps, TimeSpan.FromMilliseconds(timedMs)));
+        log.WriteLine("  " + pair.Describe(steps + 2 * rounds, TimeSpan.FromMilliseconds(times.Sum() + untimedMs)));
         ConvStep(steps, log);
     }
 
@@ -135,8 +135,7 @@ internal static class TorchBenchmark
             adam.step();
             if (i >= warm) times.Add(Ms(t0, Stopwatch.GetTimestamp()));
         }
-        times.Sort();
-        double median = times[times.Count / 2];
+        double median = Median(times);
         log.WriteLine($"conv AE step (batch {Batch}, 1x28x28 -> conv 32, 64 (k4 s2) -> 256 -> 16 and back, ReLU, Bernoulli, Adam), {count} steps:");
         log.WriteLine($"  median {median:F2} ms; an epoch of MNIST (600 steps) ≈ {median * 600 / 1000:F1} s");
     }
