@@ -564,6 +564,27 @@ bool memcpy_rows(const at::Tensor& t) {
   return t.scalar_type() == at::kFloat && t.dim() == 2 && t.device().is_cpu() && !t.is_meta() && t.stride(1) == 1;
 }
 
+// Columns [start, start + width) of t's rows (memcpy_rows) as a new contiguous [rows, width] tensor.
+at::Tensor columns_of_rows(const at::Tensor& t, int64_t start, int64_t width) {
+  int64_t rows = t.size(0), ld = t.stride(0);
+  at::Tensor out = at::empty({rows, width}, t.options());
+  const float* sp = t.data_ptr<float>() + start;
+  float* op = out.data_ptr<float>();
+  for (int64_t r = 0; r < rows; r++) std::memcpy(op + r * width, sp + r * ld, width * sizeof(float));
+  return out;
+}
+
+// Writes block's rows (memcpy_rows; null: zeros) into columns [start, start + width) of out, a contiguous [rows, n].
+void put_columns(at::Tensor& out, const at::Tensor* block, int64_t start, int64_t width) {
+  int64_t rows = out.size(0), n = out.size(1), ld = block ? block->stride(0) : 0;
+  float* op = out.data_ptr<float>() + start;
+  const float* bp = block ? block->data_ptr<float>() : nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    if (bp) std::memcpy(op + r * n, bp + r * ld, width * sizeof(float));
+    else std::memset(op + r * n, 0, width * sizeof(float));
+  }
+}
+
 // g_pre[:, n0:n1) = g ⊙ act'(y) over rows rows and, when gb is given, the bias gradient (its column sums).
 void pre_activation_grad_columns(const float* gop, const float* yp, float* gpp, float* gbp, int64_t rows, int64_t n0,
                                  int64_t n1, int64_t n, int64_t act, float param) {
@@ -1112,36 +1133,21 @@ struct SplitHalves : public torch::autograd::Function<SplitHalves> {
     int64_t d = stats.size(1) / 2;
     ctx->saved_data["d"] = d;
     if (!memcpy_rows(stats)) return {stats.narrow(1, 0, d).contiguous(), stats.narrow(1, d, d).contiguous()};
-    int64_t rows = stats.size(0), ld = stats.stride(0);
-    at::Tensor mean = at::empty({rows, d}, stats.options()), logvar = at::empty({rows, d}, stats.options());
-    const float* sp = stats.data_ptr<float>();
-    float *mp = mean.data_ptr<float>(), *lp = logvar.data_ptr<float>();
-    for (int64_t r = 0; r < rows; r++) {
-      std::memcpy(mp + r * d, sp + r * ld, d * sizeof(float));
-      std::memcpy(lp + r * d, sp + r * ld + d, d * sizeof(float));
-    }
-    return {mean, logvar};
+    return {columns_of_rows(stats, 0, d), columns_of_rows(stats, d, d)};
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     int64_t d = ctx->saved_data["d"].toInt();
     const at::Tensor& g0 = grads[0].defined() ? grads[0] : grads[1];
     at::Tensor g = at::empty({g0.size(0), 2 * d}, g0.options());
     bool raw = true;
-    for (int i = 0; i < 2; i++) raw = raw && (!grads[i].defined() || (memcpy_rows(grads[i]) && grads[i].stride(0) == d));
-    if (!raw) {
-      for (int i = 0; i < 2; i++) {
-        auto half = g.narrow(1, i * d, d);
-        if (grads[i].defined()) half.copy_(grads[i]); else half.zero_();
-      }
-      return {g};
-    }
-    float* gp = g.data_ptr<float>();
+    for (int i = 0; i < 2; i++) raw = raw && (!grads[i].defined() || memcpy_rows(grads[i]));
     for (int i = 0; i < 2; i++) {
-      const float* hp = grads[i].defined() ? grads[i].data_ptr<float>() : nullptr;
-      for (int64_t r = 0; r < g.size(0); r++) {
-        if (hp) std::memcpy(gp + r * 2 * d + i * d, hp + r * d, d * sizeof(float));
-        else std::memset(gp + r * 2 * d + i * d, 0, d * sizeof(float));
+      if (raw) {
+        put_columns(g, grads[i].defined() ? &grads[i] : nullptr, i * d, d);
+        continue;
       }
+      auto half = g.narrow(1, i * d, d);
+      if (grads[i].defined()) half.copy_(grads[i]); else half.zero_();
     }
     return {g};
   }
@@ -1153,31 +1159,19 @@ struct SplitHalves : public torch::autograd::Function<SplitHalves> {
 // the same (copies).
 struct CatColumns : public torch::autograd::Function<CatColumns> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b) {
-    int64_t rows = a.size(0), wa = a.size(1), wb = b.size(1), lda = a.stride(0), ldb = b.stride(0);
+    int64_t wa = a.size(1), wb = b.size(1);
     ctx->saved_data["wa"] = wa;
     ctx->saved_data["wb"] = wb;
-    at::Tensor out = at::empty({rows, wa + wb}, a.options());
-    const float *ap = a.data_ptr<float>(), *bp = b.data_ptr<float>();
-    float* op = out.data_ptr<float>();
-    for (int64_t r = 0; r < rows; r++) {
-      std::memcpy(op + r * (wa + wb), ap + r * lda, wa * sizeof(float));
-      std::memcpy(op + r * (wa + wb) + wa, bp + r * ldb, wb * sizeof(float));
-    }
+    at::Tensor out = at::empty({a.size(0), wa + wb}, a.options());
+    put_columns(out, &a, 0, wa);
+    put_columns(out, &b, wa, wb);
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     int64_t wa = ctx->saved_data["wa"].toInt(), wb = ctx->saved_data["wb"].toInt();
     at::Tensor g = grads[0].contiguous(), ga, gb;
-    int64_t rows = g.size(0);
-    auto columns = [&](int64_t start, int64_t width) {
-      at::Tensor part = at::empty({rows, width}, g.options());
-      const float* gp = g.data_ptr<float>();
-      float* pp = part.data_ptr<float>();
-      for (int64_t r = 0; r < rows; r++) std::memcpy(pp + r * width, gp + r * (wa + wb) + start, width * sizeof(float));
-      return part;
-    };
-    if (ctx->needs_input_grad(0)) ga = columns(0, wa);
-    if (ctx->needs_input_grad(1)) gb = columns(wa, wb);
+    if (ctx->needs_input_grad(0)) ga = columns_of_rows(g, 0, wa);
+    if (ctx->needs_input_grad(1)) gb = columns_of_rows(g, wa, wb);
     return {ga, gb};
   }
   // Both float32 [rows, w] CPU blocks with contiguous rows: otherwise libtorch's cat.
