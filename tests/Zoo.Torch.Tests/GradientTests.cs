@@ -175,6 +175,18 @@ public class GradientTests
         a.grad!.allclose(b.grad!, rtol: 1e-5, atol: 1e-6).ShouldBeTrue();
     }
 
+    /// <summary>One target row repeated by a stride of 0 (importance sampling's samples of one example) is read in place: the bits of its copies.</summary>
+    [Fact]
+    public void Bernoulli_log_prob_against_one_repeated_row_gives_the_bits_of_its_copies()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(4);
+        var logits = randn([37, 784], g) * 4;
+        var repeated = rand([1, 784], g).gt(0.5).to(float32).expand(37, 784);
+        nn.functional.bernoulli_log_prob(logits, repeated).data<float>()
+            .ShouldBe(nn.functional.bernoulli_log_prob(logits, repeated.contiguous()).data<float>());
+    }
+
     /// <summary>
     /// Two float32 row blocks side by side (the VFAE's [z1 | s], s a narrow of packed rows) go through the shim's own
     /// node: the values and each block's gradient are libtorch's cat's (here through three blocks, which libtorch runs),

@@ -51,6 +51,34 @@ public class PairThreadTests
         return inPlace;
     });
 
+    /// <summary>
+    /// Off the pair (one thread's layers, as in an importance-sampling lane) a fused layer copies its bias into the rows and
+    /// makes addmm's BLAS call itself: the output is libtorch's addmm (or mm without a bias) to the last bit, over contiguous
+    /// rows and over a narrow of wider rows.
+    /// </summary>
+    [Fact]
+    public void Off_the_pair_a_fused_layer_gives_the_bits_of_libtorchs_addmm()
+    {
+        var was = Threading.PairThread;
+        Threading.PairThread = false;
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var g = new Generator(13);
+            var (w, b) = (randn([150, 200], g) * 0.1, randn([150], g));
+            var wide = randn([300, 211], g);
+            foreach (var x in new[] { wide.narrow(1, 0, 200), wide.narrow(1, 0, 200).contiguous() })
+            {
+                nn.functional.linear(x, w, b).data<float>().ShouldBe(addmm(b, x, w.t()).data<float>());
+                nn.functional.linear(x, w).data<float>().ShouldBe(x.mm(w.t()).data<float>());
+            }
+        }
+        finally
+        {
+            Threading.PairThread = was;
+        }
+    }
+
     private static float[][] Run(bool bias, bool eager, bool narrowOfWider = false) => Run(bias, eager, 100, [784, 500, 260, 40, 500, 784],
         [Activation.Softplus, Activation.Tanh, Activation.Identity, Activation.ReLU, Activation.Identity], narrowOfWider);
 

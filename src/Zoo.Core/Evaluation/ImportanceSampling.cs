@@ -80,26 +80,50 @@ public static class ImportanceSampling
 
     /// <summary>
     /// log Σ_i p(x, z_i) / q(z_i | x) over the samples <paramref name="z"/> [s, b, d] of the batch <paramref name="xb"/> [b, D]:
-    /// [b]. The decoder sees the s · b sample-major rows in slices (row r is example r mod b), each repeating its own
-    /// examples' x, so no copy of x for all k samples is ever made. Rows are independent, so the slicing leaves every
-    /// row's figure as it was.
+    /// [b]. The decoder sees the s · b rows in slices. With many samples per example (k in the thousands, a few examples a
+    /// batch) each example's samples go through on their own, against its one row of x repeated by a stride of 0; with
+    /// few, the slices take the rows sample-major (row r is example r mod b), each with its own examples' rows of x
+    /// gathered. Either way no copy of x for all k samples is made. Rows are independent, so neither the slicing nor the
+    /// order leaves a row's figure other than it was.
     /// </summary>
     private static Tensor LaneLogSumExp(IImportanceSampled model, DiagonalGaussian q, Tensor xb, Tensor z, long maxRows)
     {
         long s = z.size(0), b = z.size(1), d = z.size(2), rows = s * b;
-        var zs = z.reshape(rows, d);
         long slice = Math.Min(maxRows, SliceRows);
         var pieces = new List<Tensor>();
-        for (long from = 0; from < rows; from += slice)
+        Tensor logJoint;
+        if (s >= slice / 2)
         {
-            long len = Math.Min(slice, rows - from);
-            var examples = new long[len];
-            for (long i = 0; i < len; i++) examples[i] = (from + i) % b;
-            using var index = tensor(examples);
-            pieces.Add(model.LogJoint(xb.index_select(0, index), zs.narrow(0, from, len)));
+            // The gathered x was 4 % of an IWAE evaluation (k = 5000): 512 rows of 784 floats copied for every slice.
+            for (long e = 0; e < b; e++)
+            {
+                var ze = z.narrow(1, e, 1).reshape(s, d);
+                var xe = xb.narrow(0, e, 1);
+                for (long from = 0; from < s; from += slice)
+                {
+                    long len = Math.Min(slice, s - from);
+                    using var zSlice = ze.narrow(0, from, len).contiguous();
+                    using var xRepeated = xe.expand(len, xb.size(1));
+                    pieces.Add(model.LogJoint(xRepeated, zSlice));
+                }
+            }
+            // Example-major back to sample-major, contiguous: the log-sum-exp then reduces over the same layout as below.
+            logJoint = (pieces.Count == 1 ? pieces[0] : cat(pieces)).reshape(b, s).t().contiguous();
         }
-        var logJoint = pieces.Count == 1 ? pieces[0] : cat(pieces);
-        return (logJoint.reshape(s, b) - q.LogProb(z)).logsumexp(0);
+        else
+        {
+            var zs = z.reshape(rows, d);
+            for (long from = 0; from < rows; from += slice)
+            {
+                long len = Math.Min(slice, rows - from);
+                var examples = new long[len];
+                for (long i = 0; i < len; i++) examples[i] = (from + i) % b;
+                using var index = tensor(examples);
+                pieces.Add(model.LogJoint(xb.index_select(0, index), zs.narrow(0, from, len)));
+            }
+            logJoint = (pieces.Count == 1 ? pieces[0] : cat(pieces)).reshape(s, b);
+        }
+        return (logJoint - q.LogProb(z)).logsumexp(0);
     }
 
     /// <summary>q(z|x) of <paramref name="n"/> rows, encoded in slices of at most <paramref name="maxRows"/>.</summary>

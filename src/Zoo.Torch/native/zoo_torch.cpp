@@ -633,6 +633,15 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     at::Tensor y;
     if (pair) {
       y = PairForward(xs, w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
+    } else if (!x.is_meta() && x.dim() == 2 && x.stride(1) == 1 && x.stride(0) >= x.size(1) && x.size(0) > 0) {
+      // addmm's call, with the bias rows copied in by memcpy rather than libtorch's broadcast copy: one thread's layer
+      // (an importance-sampling lane's 512-row slices) spent 8 % of its time in that copy.
+      at::Tensor wc = w.contiguous(), bc = has_bias ? b.contiguous() : b;
+      int64_t m = x.size(0), n = wc.size(0);
+      y = at::empty({m, n}, x.options());
+      bias_gemm_columns(x.data_ptr<float>(), x.stride(0), m, x.size(1), wc.data_ptr<float>(), x.size(1),
+                        has_bias ? bc.data_ptr<float>() : nullptr, 0, n, y.data_ptr<float>(), n);
+      if (act != zoo_kernels::None) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
     } else {
       // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
       // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
@@ -873,7 +882,10 @@ struct LinearActClasses : public torch::autograd::Function<LinearActClasses> {
 struct BernoulliLogProbRows : public torch::autograd::Function<BernoulliLogProbRows> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& logits, const at::Tensor& target) {
     auto l = logits.contiguous();
-    auto t = target.dim() == 2 ? rows_apart(target) : target.contiguous();  // the VFAE's x: a narrow of packed rows
+    // x's rows where they are: a narrow of packed rows (the VFAE's x), or one row repeated by a stride of 0 (importance
+    // sampling's samples of one example).
+    bool repeated = target.dim() == 2 && target.stride(0) == 0 && target.stride(1) == 1;
+    auto t = repeated ? target : target.dim() == 2 ? rows_apart(target) : target.contiguous();
     auto rows = l.size(0), cols = l.numel() / std::max<int64_t>(rows, 1), ldt = t.dim() == 2 ? t.stride(0) : cols;
     auto out = at::empty({rows}, l.options());
     bool need = logits.requires_grad();
