@@ -175,6 +175,40 @@ public class GradientTests
         a.grad!.allclose(b.grad!, rtol: 1e-5, atol: 1e-6).ShouldBeTrue();
     }
 
+    /// <summary>
+    /// The row sums take the log1p terms as the logarithm of each lane's product, every 64 vectors and at the row's end: rows
+    /// shorter than a vector, with a remainder, and longer than one product (3,072 = 3 × 64 × 16) against the sum in double,
+    /// with saturated logits (±100, whose terms are 0 and −100) among them and a row of logits near 0.
+    /// </summary>
+    [Theory]
+    [InlineData(7)]
+    [InlineData(784)]
+    [InlineData(3072)]
+    [InlineData(3090)]
+    public void Bernoulli_log_prob_row_sums_match_the_sum_in_double(int cols)
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)cols);
+        var logits = randn([3, cols], g) * 8;
+        logits.narrow(0, 2, 1).mul_(0.03); // near 0: factors near 2, whose product 3,072 of them would overflow
+        logits.narrow(1, 0, 1).fill_(100.0);
+        logits.narrow(1, cols - 1, 1).fill_(-100.0);
+        var target = rand([3, cols], g).gt(0.5).to(float32);
+        var got = nn.functional.bernoulli_log_prob(logits, target).data<float>();
+        var (l, t) = (logits.data<float>(), target.data<float>());
+        for (int r = 0; r < 3; r++)
+        {
+            double exact = 0, scale = 0;
+            for (int c = r * cols; c < (r + 1) * cols; c++)
+            {
+                double a = l[c], term = t[c] * a - (Math.Max(a, 0) + Math.Log(1 + Math.Exp(-Math.Abs(a))));
+                exact += term;
+                scale += Math.Abs(term);
+            }
+            ((double)got[r]).ShouldBe(exact, 1e-6 * scale + 1e-5, $"row {r} of {cols}");
+        }
+    }
+
     /// <summary>One target row repeated by a stride of 0 (importance sampling's samples of one example) is read in place: the bits of its copies.</summary>
     [Fact]
     public void Bernoulli_log_prob_against_one_repeated_row_gives_the_bits_of_its_copies()

@@ -172,15 +172,67 @@ void adam_update(float* __restrict p, const float* __restrict g, float* __restri
   }
 }
 
+// A row's sum of t*l - softplus(l) = t*l - max(l, 0) - log1p(e^-|l|). The log1p terms are summed as the log of a
+// product: each of the 16 lanes multiplies its factors 1 + e^-|l|, each in [1, 2], and takes a logarithm every
+// kLogEvery vectors (the product then at most 2^64) and at the row's end: 16 logarithms for a row of 784 instead of
+// 784. glibc's vector log1pf was half the cost of the importance-sampling decoder's Bernoulli pass, 17 % of a
+// `zoo eval --k 5000`. The product rounds once per factor, as each log1pf did once per term; the error stays within
+// the float32 row sum's own (both within 3e-4 of the exact sum of 784 terms in double, rows of about -2,000). The
+// gradient t - sigmoid(l) is computed as before, so training steps are unchanged; only the reported values move in their
+// last bits. The row's last cols % 16 terms go through the same lanes from a copy padded with l = 80, t = 1, whose terms
+// are 0 (80 - 80 - log 1).
+namespace {
+constexpr int64_t kLogEvery = 64;
+
+struct BernoulliLanes {
+  float linear[kLanes] = {}, logs[kLanes] = {}, product[kLanes];
+  int64_t since_log = 0;
+  BernoulliLanes() {
+    for (int64_t j = 0; j < kLanes; j++) product[j] = 1.f;
+  }
+  void add(const float* __restrict l, const float* __restrict t) {
+#pragma omp simd
+    for (int64_t j = 0; j < kLanes; j++) {
+      float a = l[j];
+      linear[j] += t[j] * a - std::fmax(a, 0.f);
+      product[j] *= 1.f + exp_clamped(-std::fabs(a));
+    }
+    if (++since_log == kLogEvery) take_logs();
+  }
+  void take_logs() {
+#pragma omp simd
+    for (int64_t j = 0; j < kLanes; j++) {
+      logs[j] += logf(product[j]);
+      product[j] = 1.f;
+    }
+    since_log = 0;
+  }
+  float sum() {
+    take_logs();
+    float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t j = 0; j < kLanes; j++) acc += linear[j] - logs[j];
+    return acc;
+  }
+};
+}  // namespace
+
 void bernoulli_loglik_rows(const float* __restrict l, const float* __restrict t, int64_t ldt, int64_t rows, int64_t cols,
                            float* __restrict out_rows, float* __restrict grad) {
+  int64_t body = cols - cols % kLanes;
   for (int64_t r = 0; r < rows; r++) {
     const float* lr = l + r * cols;
     const float* tr = t + r * ldt;
-    float acc = 0.f;
-#pragma omp simd reduction(+ : acc)
-    for (int64_t c = 0; c < cols; c++) acc += tr[c] * lr[c] - softplus(lr[c]);
-    out_rows[r] = acc;
+    BernoulliLanes lanes;
+    for (int64_t c = 0; c < body; c += kLanes) lanes.add(lr + c, tr + c);
+    if (body < cols) {
+      float lt[kLanes], tt[kLanes];
+      for (int64_t j = 0; j < kLanes; j++) lt[j] = 80.f, tt[j] = 1.f;
+      std::memcpy(lt, lr + body, (cols - body) * sizeof(float));
+      std::memcpy(tt, tr + body, (cols - body) * sizeof(float));
+      lanes.add(lt, tt);
+    }
+    out_rows[r] = lanes.sum();
     if (grad) {
       float* gr = grad + r * cols;
 #pragma omp simd
