@@ -5,6 +5,7 @@ Each part of bench.sh leaves its runs' results in one folder; this reads them ba
     python3 bench/summary.py vfae OUT AS_SET   # vfae-zoo-N.json, vfae-pytorch-KERNEL.json
     python3 bench/summary.py eval OUT          # eval-zoo-N.txt (zoo eval's lines), eval-pytorch-KERNEL-THREADS.json
     python3 bench/summary.py rounds OUT PART   # round-PART-N-zoo.json, round-PART-N-pytorch.json (PART: vae or vfae)
+    python3 bench/summary.py baseline OUT      # baseline-N-zoo.txt, baseline-N-before.txt (zoo eval's lines)
 AS_SET names the kernel the environment set (OPENBLAS_CORETYPE=...); KERNEL is "as-set" or "unset".
 The vae and vfae parts also write PART-best (the fastest peer's KERNEL and its flags) for bench.sh's rounds: Zoo and
 that peer back to back, whose ratios, each between two runs minutes apart at most, are the figure this host's drift
@@ -99,13 +100,27 @@ def rounds(out, part):
           f"{max(zoo_rss) / max(peer_rss):.2f}x")
 
 
+def samples_per_second(path):
+    return float(re.search(r"\(([0-9,]+) samples/s\)", open(path).read()).group(1).replace(",", ""))
+
+
 def evaluation(out):
-    zoo = [float(re.search(r"\(([0-9,]+) samples/s\)", open(p).read()).group(1).replace(",", ""))
-           for p in files(out, "eval-zoo-*.txt")]
+    zoo = [samples_per_second(p) for p in files(out, "eval-zoo-*.txt")]
     peers = {os.path.basename(p)[len("eval-pytorch-"):-len(".json")]: load(p)["samples_per_second"]
              for p in files(out, "eval-pytorch-*.json")}
     best_name, ratio = report(peers, zoo, "samples/s", lambda v: f"{v:,.0f}", lower_is_better=False)
     print(f"  Zoo / PyTorch at its best ({best_name}): {ratio}")
+
+
+def baseline(out):
+    """Today's zoo eval against issue 16's baseline binary, round by round: the throughput ratio and its median."""
+    ratios = []
+    for z in files(out, "baseline-*-zoo.txt"):
+        today, before = samples_per_second(z), samples_per_second(z[:-len("zoo.txt")] + "before.txt")
+        ratios.append(today / before)
+        print(f"  round {len(ratios)}: today {today:,.0f} samples/s, issue 16's baseline {before:,.0f}: {today / before:.2f}x")
+    print(f"  today / issue 16's baseline, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}x the throughput "
+          f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; target 2x)")
 
 
 if __name__ == "__main__":
@@ -118,5 +133,7 @@ if __name__ == "__main__":
         evaluation(out)
     elif part == "rounds":
         rounds(out, sys.argv[3])
+    elif part == "baseline":
+        baseline(out)
     else:
-        sys.exit(f"bench/summary.py: unknown part '{part}' (expected vae, vfae, eval or rounds)")
+        sys.exit(f"bench/summary.py: unknown part '{part}' (expected vae, vfae, eval, rounds or baseline)")

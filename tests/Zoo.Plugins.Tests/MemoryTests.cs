@@ -131,12 +131,12 @@ public class MemoryTests
     }
 
     /// <summary>
-    /// One chunk of 1,500 samples × 3 examples is split into two lanes of 750 samples (2,250 decoder rows each), and each
-    /// example's 750 rows there into slices of 512 and 238, against its row of x repeated by a stride of 0: the estimate
-    /// equals, to the last bit, one direct computation over the gathered rows from the same draws.
+    /// One chunk of 1,500 samples × 3 examples: each example's 1,500 decoder rows in slices of 512, 512 and 476 against its
+    /// row of x repeated by a stride of 0, the nine slices taken by both cores as they come. The estimate equals, to the
+    /// last bit, one direct computation over the gathered rows from the same draws.
     /// </summary>
     [Fact]
-    public void Importance_sampling_in_lanes_and_slices_matches_a_direct_computation_from_the_same_draws()
+    public void Importance_sampling_in_slices_over_both_cores_matches_a_direct_computation_from_the_same_draws()
     {
         using var sp = Zoo.Services();
         var run = sp.Catalog().SmallRun("bernoulli-vae", "latent=8");

@@ -11,8 +11,7 @@ namespace Zoo.Core.Evaluation;
 /// log (1/k) Σ_i p(x, z_i) / q(z_i | x), z_i ~ q(z | x). It is a lower bound that tightens as k grows, and with
 /// k = 5000 it is the figure papers report as the test NLL. The k samples of a batch are drawn in chunks of at most
 /// <see cref="RowBudget"/> decoder rows, each reduced to a log-sum-exp at once, so memory stays bounded whatever k is.
-/// A chunk's samples are split into two lanes that run side by side, one per core, each sending its samples of all the
-/// batch's examples through the decoder in cache-sized slices.
+/// A chunk's decoder rows are cut into cache-sized slices, which both cores take one at a time until none is left.
 /// </summary>
 public static class ImportanceSampling
 {
@@ -48,19 +47,10 @@ public static class ImportanceSampling
                 using var chunkScope = NewDisposeScope();
                 int kc = Math.Min(perChunk, k - done);
                 // z: [kc, b, d], the same q for each of the kc samples. The draws come first, in the generator's
-                // order; the rest of the chunk runs as two lanes side by side.
+                // order; then the decoder rows, in slices over both cores.
                 var z = q.Sample(generator, kc);
-                Tensor Lane(int first, int count) => LaneLogSumExp(model, q, xb, z.narrow(0, first, count), maxRows);
-                if (kc >= 2 && kc * b >= SideBySideRows)
-                {
-                    var (early, late) = Threading.SideBySide(() => Lane(0, kc / 2), () => Lane(kc / 2, kc - kc / 2));
-                    partial.Add(early.MoveToOuterDisposeScope());
-                    partial.Add(late.MoveToOuterDisposeScope());
-                }
-                else
-                {
-                    partial.Add(Lane(0, kc).MoveToOuterDisposeScope());
-                }
+                using var logJoint = LogJointInSlices(model, xb, z, maxRows);
+                partial.Add((logJoint - q.LogProb(z)).logsumexp(0).MoveToOuterDisposeScope());
             }
             var total = stack(partial).logsumexp(0) - Math.Log(k);
             total.to(float64).data<double>().CopyTo(result.AsSpan((int)start, (int)b));
@@ -68,7 +58,7 @@ public static class ImportanceSampling
         return result;
     }
 
-    /// <summary>Decoder rows of a chunk from which its samples are split into two lanes, one per core (Threading.SideBySide).</summary>
+    /// <summary>Decoder rows of a chunk from which its slices go over both cores (Threading.SideBySide).</summary>
     private const long SideBySideRows = 2048;
 
     /// <summary>
@@ -79,51 +69,55 @@ public static class ImportanceSampling
     private const long SliceRows = 512;
 
     /// <summary>
-    /// log Σ_i p(x, z_i) / q(z_i | x) over the samples <paramref name="z"/> [s, b, d] of the batch <paramref name="xb"/> [b, D]:
-    /// [b]. The decoder sees the s · b rows in slices. With many samples per example (k in the thousands, a few examples a
-    /// batch) each example's samples go through on their own, against its one row of x repeated by a stride of 0; with
-    /// few, the slices take the rows sample-major (row r is example r mod b), each with its own examples' rows of x
-    /// gathered. Either way no copy of x for all k samples is made. Rows are independent, so neither the slicing nor the
-    /// order leaves a row's figure other than it was.
+    /// log p(x, z) of the samples <paramref name="z"/> [s, b, d] of the batch <paramref name="xb"/> [b, D]: [s, b]. The
+    /// decoder sees the s · b rows in slices, which both cores take one at a time until none is left: a core the host
+    /// holds up costs at most the slice it holds. (The samples cut in two fixed halves, one per core, left one core
+    /// waiting out the other for 15–20 % of the time on this VM.) With many samples per example (k in the thousands, a
+    /// few examples a batch) a slice is one example's samples against its row of x repeated by a stride of 0; with few,
+    /// a slice takes rows sample-major (row r is example r mod b) with its own examples' rows of x gathered. Either way
+    /// no copy of x for all k samples is made. Rows are independent, so neither the slicing, nor the order, nor which
+    /// core takes a slice leaves a row's figure other than it was.
     /// </summary>
-    private static Tensor LaneLogSumExp(IImportanceSampled model, DiagonalGaussian q, Tensor xb, Tensor z, long maxRows)
+    private static Tensor LogJointInSlices(IImportanceSampled model, Tensor xb, Tensor z, long maxRows)
     {
         long s = z.size(0), b = z.size(1), d = z.size(2), rows = s * b;
         long slice = Math.Min(maxRows, SliceRows);
-        var pieces = new List<Tensor>();
-        Tensor logJoint;
-        if (s >= slice / 2)
+        // The gathered x was 4 % of an IWAE evaluation (k = 5000): 512 rows of 784 floats copied for every slice.
+        bool perExample = s >= slice / 2;
+        var slices = new List<(long Example, long From, long Length)>();
+        for (long e = 0; e < (perExample ? b : 1); e++)
+            for (long from = 0, end = perExample ? s : rows; from < end; from += slice)
+                slices.Add((perExample ? e : -1, from, Math.Min(slice, end - from)));
+        var pieces = new Tensor[slices.Count];
+        int next = -1;
+        int TakeSlices()
         {
-            // The gathered x was 4 % of an IWAE evaluation (k = 5000): 512 rows of 784 floats copied for every slice.
-            for (long e = 0; e < b; e++)
-            {
-                var ze = z.narrow(1, e, 1).reshape(s, d);
-                var xe = xb.narrow(0, e, 1);
-                for (long from = 0; from < s; from += slice)
-                {
-                    long len = Math.Min(slice, s - from);
-                    using var zSlice = ze.narrow(0, from, len).contiguous();
-                    using var xRepeated = xe.expand(len, xb.size(1));
-                    pieces.Add(model.LogJoint(xRepeated, zSlice));
-                }
-            }
-            // Example-major back to sample-major, contiguous: the log-sum-exp then reduces over the same layout as below.
-            logJoint = (pieces.Count == 1 ? pieces[0] : cat(pieces)).reshape(b, s).t().contiguous();
+            for (int i; (i = Interlocked.Increment(ref next)) < slices.Count;) pieces[i] = Piece(slices[i]);
+            return 0;
         }
-        else
+        if (slices.Count >= 2 && rows >= SideBySideRows) Threading.SideBySide(TakeSlices, TakeSlices);
+        else TakeSlices();
+        using var all = pieces.Length == 1 ? pieces[0].alias() : cat(pieces);
+        foreach (var piece in pieces) piece.Dispose();
+        // Example-major back to sample-major, contiguous: the log-sum-exp then reduces over one layout either way.
+        return perExample ? all.reshape(b, s).t().contiguous() : all.reshape(s, b);
+
+        Tensor Piece((long Example, long From, long Length) p)
         {
-            var zs = z.reshape(rows, d);
-            for (long from = 0; from < rows; from += slice)
+            if (p.Example >= 0)
             {
-                long len = Math.Min(slice, rows - from);
-                var examples = new long[len];
-                for (long i = 0; i < len; i++) examples[i] = (from + i) % b;
-                using var index = tensor(examples);
-                pieces.Add(model.LogJoint(xb.index_select(0, index), zs.narrow(0, from, len)));
+                using var samples = z.narrow(1, p.Example, 1).reshape(s, d);
+                using var zSlice = samples.narrow(0, p.From, p.Length).contiguous();
+                using var xRepeated = xb.narrow(0, p.Example, 1).expand(p.Length, xb.size(1));
+                return model.LogJoint(xRepeated, zSlice);
             }
-            logJoint = (pieces.Count == 1 ? pieces[0] : cat(pieces)).reshape(s, b);
+            var examples = new long[p.Length];
+            for (long i = 0; i < p.Length; i++) examples[i] = (p.From + i) % b;
+            using var index = tensor(examples);
+            using var xs = xb.index_select(0, index);
+            using var zs = z.reshape(rows, d).narrow(0, p.From, p.Length);
+            return model.LogJoint(xs, zs);
         }
-        return (logJoint - q.LogProb(z)).logsumexp(0);
     }
 
     /// <summary>q(z|x) of <paramref name="n"/> rows, encoded in slices of at most <paramref name="maxRows"/>.</summary>
