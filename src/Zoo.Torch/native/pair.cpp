@@ -312,6 +312,8 @@ void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alph
   Sgemm()(&transa, &transb, &im, &in, &ik, &alpha, a, &ilda, b, &ildb, &beta, c, &ildc);
 }
 
+bool has_sgemm() { return Sgemm() != nullptr; }
+
 }  // namespace zoo_pair
 
 ZT_API void zt_set_pair(bool on) { zoo_pair::g_on.store(on); }

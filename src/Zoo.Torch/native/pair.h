@@ -56,5 +56,7 @@ int64_t cut_rows(int64_t rows);
 // calls, with the same arguments for the whole matrix, so a block computed here has the bits at::mm would give it.
 void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+// Whether that BLAS exports sgemm_ (a libtorch built against another BLAS may not): sgemm needs it.
+bool has_sgemm();
 
 }  // namespace zoo_pair

@@ -633,9 +633,10 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
     at::Tensor y;
     if (pair) {
       y = PairForward(xs, w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
-    } else if (!x.is_meta() && x.dim() == 2 && x.stride(1) == 1 && x.stride(0) >= x.size(1) && x.size(0) > 0) {
-      // addmm's call, with the bias rows copied in by memcpy rather than libtorch's broadcast copy: one thread's layer
-      // (an importance-sampling lane's 512-row slices) spent 8 % of its time in that copy.
+    } else if (!x.is_meta() && x.dim() == 2 && x.stride(1) == 1 && x.stride(0) >= x.size(1) && x.size(0) > 0 &&
+               zoo_pair::has_sgemm()) {
+      // addmm's call, with the bias rows copied in by memcpy rather than libtorch's broadcast copy (a TensorIterator
+      // over stride-0 rows): 4 % of an importance-sampling estimate, whose slices' layers run here, one per core.
       at::Tensor wc = w.contiguous(), bc = has_bias ? b.contiguous() : b;
       int64_t m = x.size(0), n = wc.size(0);
       y = at::empty({m, n}, x.options());
