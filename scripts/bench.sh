@@ -39,13 +39,18 @@ rss() { # rss NAME COMMAND...: runs it, keeping its peak resident set (KiB) in $
   /usr/bin/time -f "%M" -o "$out/$name.rss" "$@"
 }
 label() { [ "$1" = unset ] && echo "OPENBLAS_CORETYPE unset" || echo "$as_set"; }
+alternate() { # alternate ROUND FIRST SECOND: both commands with the round's number, FIRST first in odd rounds
+  if [ $(($1 % 2)) = 1 ]; then $2 "$1"; $3 "$1"; else $3 "$1"; $2 "$1"; fi
+}
 in_rounds() { # in_rounds PART ZOO_COMMAND PEER_COMMAND: Zoo and the peer back to back, $rounds times, then the ratios
   local part=$1 zoo_run=$2 peer_run=$3
   echo "== $part in $rounds rounds: Zoo and PyTorch at its best ($(cat "$out/$part-best")) back to back"
-  for r in $(seq 1 "$rounds"); do
-    if [ $((r % 2)) = 1 ]; then $zoo_run "$r"; $peer_run "$r"; else $peer_run "$r"; $zoo_run "$r"; fi
-  done
+  for r in $(seq 1 "$rounds"); do alternate "$r" "$zoo_run" "$peer_run"; done
   $py bench/summary.py rounds "$out" "$part"
+}
+iwae_eval() { # iwae_eval RUN FILE ZOO...: the IWAE estimate (k = 5000) of RUN by that zoo, its NLL and rate kept in FILE
+  local run=$1 file=$2; shift 2
+  "$@" eval --run "$run" --k 5000 --limit "$eval_images" | grep -E "NLL|samples/s" | tee "$file"
 }
 
 echo "== step: Zoo (C#, libtorch shim)"
@@ -100,7 +105,7 @@ echo "== IWAE estimate, k = 5000, $eval_images test images: a run of the IWAE pa
 $zoo train vae encoder.hidden=200,200 encoder.activation=tanh decoder.hidden=200,200 decoder.activation=tanh latent=50 \
   dataset.binarize=stochastic dataset.validation=0 epochs=1 --plain --out "$out/iwae-run" | tail -1
 # Interleaved: Zoo, each PyTorch configuration (kernel x 1 or 2 threads), Zoo again.
-zoo_eval() { $zoo eval --run "$out/iwae-run" --k 5000 --limit "$eval_images" | grep -E "NLL|samples/s" | tee "$out/eval-zoo-$1.txt"; }
+zoo_eval() { iwae_eval "$out/iwae-run" "$out/eval-zoo-$1.txt" $zoo; }
 echo "== IWAE estimate: Zoo (zoo eval)"
 zoo_eval 1
 for k in "${kernels[@]}"; do
@@ -136,10 +141,10 @@ baseline_zoo() { (cd "$baseline" && dotnet src/Zoo.Cli/bin/Release/net10.0/zoo.d
 echo "== IWAE estimate against issue 16's baseline ($baseline_commit): its own one-epoch run of the same set-up"
 baseline_zoo train vae encoder.hidden=200,200 encoder.activation=tanh decoder.hidden=200,200 decoder.activation=tanh \
   latent=50 dataset.binarize=stochastic epochs=1 --plain --out "$out/iwae-baseline-run" | tail -1
-before_eval() { baseline_zoo eval --run "$out/iwae-baseline-run" --k 5000 --limit "$eval_images" | grep -E "NLL|samples/s" | tee "$out/baseline-$1-before.txt"; }
-today_eval() { $zoo eval --run "$out/iwae-baseline-run" --k 5000 --limit "$eval_images" | grep -E "NLL|samples/s" | tee "$out/baseline-$1-zoo.txt"; }
+before_eval() { iwae_eval "$out/iwae-baseline-run" "$out/baseline-$1-before.txt" baseline_zoo; }
+today_eval() { iwae_eval "$out/iwae-baseline-run" "$out/baseline-$1-zoo.txt" $zoo; }
 for r in $(seq 1 "$rounds"); do
   echo "== IWAE estimate against the baseline, round $r"
-  if [ $((r % 2)) = 1 ]; then before_eval "$r"; today_eval "$r"; else today_eval "$r"; before_eval "$r"; fi
+  alternate "$r" before_eval today_eval
 done
 $py bench/summary.py baseline "$out"

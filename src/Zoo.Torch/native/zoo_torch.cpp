@@ -627,26 +627,28 @@ struct LinearAct : public torch::autograd::Function<LinearAct> {
                             bool has_bias, int64_t act, double param) {
     bool pair = !x.is_meta() && zoo_pair::available();
     ctx->saved_data["pair"] = pair;
-    // The pair's GEMMs read x's rows where they are (a narrow of packed rows: the VFAE's [x | s]), else a contiguous
-    // copy made once and saved for backward's GEMMs too.
-    at::Tensor xs = pair ? rows_apart(x) : x;
+    // Off the pair, the whole GEMM is still made here, with addmm's call: the bias rows copied in by memcpy rather than
+    // libtorch's broadcast copy (a TensorIterator over stride-0 rows), 4 % of an importance-sampling estimate, whose
+    // slices' layers run on one thread per core.
+    bool whole = !pair && !x.is_meta() && x.numel() > 0 && zoo_pair::has_sgemm();
+    // These GEMMs read x's rows where they are (a narrow of packed rows: the VFAE's [x | s]), else a contiguous copy
+    // made once and saved for backward's GEMMs too.
+    at::Tensor xs = pair || whole ? rows_apart(x) : x;
     at::Tensor y;
     if (pair) {
       y = PairForward(xs, w.contiguous(), has_bias ? b.contiguous() : b, has_bias, act, param);
-    } else if (!x.is_meta() && x.dim() == 2 && x.stride(1) == 1 && x.stride(0) >= x.size(1) && x.size(0) > 0 &&
-               zoo_pair::has_sgemm()) {
-      // addmm's call, with the bias rows copied in by memcpy rather than libtorch's broadcast copy (a TensorIterator
-      // over stride-0 rows): 4 % of an importance-sampling estimate, whose slices' layers run here, one per core.
-      at::Tensor wc = w.contiguous(), bc = has_bias ? b.contiguous() : b;
-      int64_t m = x.size(0), n = wc.size(0);
-      y = at::empty({m, n}, x.options());
-      bias_gemm_columns(x.data_ptr<float>(), x.stride(0), m, x.size(1), wc.data_ptr<float>(), x.size(1),
-                        has_bias ? bc.data_ptr<float>() : nullptr, 0, n, y.data_ptr<float>(), n);
-      if (act != zoo_kernels::None) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
     } else {
-      // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
-      // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
-      y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+      if (whole) {
+        at::Tensor wc = w.contiguous(), bc = has_bias ? b.contiguous() : b;
+        int64_t m = xs.size(0), k = xs.size(1), n = wc.size(0);
+        y = at::empty({m, n}, xs.options());
+        bias_gemm_columns(xs.data_ptr<float>(), xs.stride(0), m, k, wc.data_ptr<float>(), k,
+                          has_bias ? bc.data_ptr<float>() : nullptr, 0, n, y.data_ptr<float>(), n);
+      } else {
+        // addmm, not mm + a fused bias pass (which saves libtorch's broadcast copy of the bias, ~12 us a layer): with
+        // beta = 0 a row's bits came to depend on the batch size (MemoryTests' slice test), so the bias stays in the GEMM.
+        y = has_bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+      }
       if (act != zoo_kernels::None && !y.is_meta()) zoo_kernels::act_forward_inplace(y.data_ptr<float>(), y.numel(), (int)act, (float)param);
     }
     ctx->saved_data["act"] = act;
