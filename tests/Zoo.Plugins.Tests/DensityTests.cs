@@ -99,6 +99,28 @@ public class DensityTests
         }
     }
 
+    /// <summary>
+    /// Importance sampling's draws with their log densities: the draws are Sample's, to the bit, from the same generator,
+    /// and log q taken from ε is LogProb of the draws up to float rounding (a row's terms reach ±60 here).
+    /// </summary>
+    [Fact]
+    public void Draws_with_their_log_density_are_samples_draws_and_log_prob_of_them()
+    {
+        const int n = 3, d = 5, samples = 400;
+        using var scope = NewDisposeScope();
+        var q = new DiagonalGaussian(tensor(Uniform(n * d, -2, 2, 8), [n, d]), tensor(Uniform(n * d, -6, 3, 9), [n, d]));
+        Tensor expected;
+        using (var g = new Generator(4)) expected = q.Sample(g, samples);
+        using var same = new Generator(4);
+        var (z, logQ) = q.SampleWithLogProb(same, samples);
+        z.shape.ShouldBe([samples, n, d]);
+        z.data<float>().ToArray().ShouldBe(expected.data<float>().ToArray());
+        logQ.shape.ShouldBe([samples, n]);
+        var got = logQ.data<float>().ToArray();
+        var want = q.LogProb(z).data<float>().ToArray();
+        for (int i = 0; i < got.Length; i++) got[i].ShouldBe(want[i], 1e-4f * Math.Max(1, Math.Abs(want[i])), $"draw {i}");
+    }
+
     [Fact]
     public void Monte_carlo_kl_agrees_with_the_closed_form_within_three_standard_errors()
     {

@@ -153,9 +153,9 @@ public class MemoryTests
         using var noGrad = no_grad();
         using var same = new Generator(11);
         var q = sampled.Encode(x);
-        var z = q.Sample(same, k);                                                   // [k, 3, d]
+        var (z, logQ) = q.SampleWithLogProb(same, k);                               // [k, 3, d], [k, 3]
         var xs = x.unsqueeze(0).expand(k, 3, x.size(1)).reshape(k * 3, x.size(1));
-        var logW = sampled.LogJoint(xs, z.reshape(k * 3, z.size(2))).reshape(k, 3) - q.LogProb(z);
+        var logW = sampled.LogJoint(xs, z.reshape(k * 3, z.size(2))).reshape(k, 3) - logQ;
         var expected = (logW.logsumexp(0) - Math.Log(k)).to(float64).data<double>().ToArray();
         for (int i = 0; i < 3; i++) got[i].ShouldBe(expected[i], $"example {i}");
     }

@@ -30,10 +30,13 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
         return Sample(eps);
     }
 
-    /// <summary>μ + σ·<paramref name="eps"/> for standard normal draws taken elsewhere (one fused node for rows × d).</summary>
+    /// <summary>
+    /// μ + σ·<paramref name="eps"/> for standard normal draws taken elsewhere: rows × d (one fused node), or
+    /// [samples, N, d] for several draws per row.
+    /// </summary>
     public Tensor Sample(Tensor eps)
     {
-        if (IsRows) return nn.functional.gaussian_sample(Mean, LogVar, eps);
+        if (IsRows && eps.dim() == 2) return nn.functional.gaussian_sample(Mean, LogVar, eps);
         using var std = (LogVar * 0.5).exp();
         using var scaled = std * eps;
         return Mean + scaled;
@@ -48,9 +51,23 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
     public Tensor Sample(Generator generator, long samples)
     {
         using var eps = randn([samples, .. Mean.shape], generator);
-        using var std = (LogVar * 0.5).exp();
-        using var scaled = std * eps;
-        return Mean + scaled;
+        return Sample(eps);
+    }
+
+    /// <summary>
+    /// <paramref name="samples"/> draws per row, [samples, N, d], the same as <see cref="Sample(Generator, long)"/>'s, and
+    /// log q of each, [samples, N]. log q comes from the standard normal draws ε: z − μ = σ·ε, so the quadratic term is
+    /// Σ ε², and Σ (log σ² + log 2π) is one figure per row. It equals <see cref="LogProb"/> of the draws up to float
+    /// rounding, in two passes over [samples, N, d] where LogProb makes six.
+    /// </summary>
+    public (Tensor Z, Tensor LogProb) SampleWithLogProb(Generator generator, long samples)
+    {
+        using var scope = NewDisposeScope();
+        var eps = randn([samples, .. Mean.shape], generator);
+        var z = Sample(eps);
+        var perRow = (LogVar + Log2Pi).sum(-1);
+        var logProb = (eps.square().sum(-1) + perRow) * -0.5;
+        return (z.MoveToOuterDisposeScope(), logProb.MoveToOuterDisposeScope());
     }
 
     /// <summary>log q(z) summed over the last dimension: [N].</summary>
