@@ -1,7 +1,7 @@
 namespace Zoo.Torch.Tests;
 
 /// <summary>
-/// The fused diagonal-Gaussian ops (nn.functional.gaussian_sample, gaussian_kl) against libtorch's composed ops,
+/// The fused diagonal-Gaussian ops (nn.functional.gaussian_sample, gaussian_kl, standard_normal_log_prob) against libtorch's composed ops,
 /// forward and every gradient, with mean and log variance as the two halves of one head, as encoders give them.
 /// </summary>
 public class GaussianOpsTests
@@ -31,6 +31,28 @@ public class GaussianOpsTests
         (fused * w).sum().backward();
         (composed * w).sum().backward();
         ShouldMatch(a.grad!, b.grad!, "gradient of the head");
+    }
+
+    /// <summary>
+    /// log N(z; 0, I) a row, over the mean half of a head (rows a leading dimension apart) and over 600 rows of 50 (the
+    /// pair's halves): the composed ops' value, and their gradient to the bit.
+    /// </summary>
+    [Theory]
+    [InlineData(5L, 4L)]
+    [InlineData(600L, 50L)]
+    public void Standard_normal_log_density_equals_the_composed_ops_with_their_gradient(long rows, long d)
+    {
+        using var scope = NewDisposeScope();
+        var (a, ma, _) = Head(rows, d, 8);
+        var (b, mb, _) = Head(rows, d, 8);
+        using var g = new Generator(9);
+        var w = randn([rows], g);
+        var fused = nn.functional.standard_normal_log_prob(ma);
+        var composed = (mb.square() + Math.Log(2 * Math.PI)).sum(-1) * -0.5;
+        ShouldMatch(fused, composed, "log density");
+        (fused * w).sum().backward();
+        (composed * w).sum().backward();
+        a.grad!.data<float>().ToArray().ShouldBe(b.grad!.data<float>().ToArray());
     }
 
     [Fact]

@@ -7,14 +7,7 @@ namespace Zoo.Plugins.Priors.StandardNormal;
 /// <summary>p(z) = N(0, I); the KL from a diagonal Gaussian has a closed form.</summary>
 public sealed class StandardNormalPrior : IPrior, IFactorizedPrior
 {
-    private static readonly double Log2Pi = Math.Log(2 * Math.PI);
-
-    public Tensor LogProb(Tensor z)
-    {
-        using var sq = z.square();
-        using var s = (sq + Log2Pi).sum(-1);
-        return s * -0.5;
-    }
+    public Tensor LogProb(Tensor z) => DiagonalGaussian.StandardLogProb(z);
 
     public Tensor Sample(long n, long latentDim, Generator generator) => randn([n, latentDim], generator);
 

@@ -56,18 +56,35 @@ public sealed record DiagonalGaussian(Tensor Mean, Tensor LogVar)
 
     /// <summary>
     /// <paramref name="samples"/> draws per row, [samples, N, d], the same as <see cref="Sample(Generator, long)"/>'s, and
-    /// log q of each, [samples, N]. log q comes from the standard normal draws ε: z − μ = σ·ε, so the quadratic term is
-    /// Σ ε², and Σ (log σ² + log 2π) is one figure per row. It equals <see cref="LogProb"/> of the draws up to float
-    /// rounding, in two passes over [samples, N, d] where LogProb makes six.
+    /// log q of each, [samples, N]. log q comes from the standard normal draws ε: z − μ = σ·ε, so it is log N(ε; 0, I)
+    /// − ½ Σ log σ², the latter one figure per row. It equals <see cref="LogProb"/> of the draws up to float rounding,
+    /// in one pass over [samples, N, d] where LogProb makes six.
     /// </summary>
     public (Tensor Z, Tensor LogProb) SampleWithLogProb(Generator generator, long samples)
     {
         using var scope = NewDisposeScope();
         var eps = randn([samples, .. Mean.shape], generator);
         var z = Sample(eps);
-        var perRow = (LogVar + Log2Pi).sum(-1);
-        var logProb = (eps.square().sum(-1) + perRow) * -0.5;
+        var logProb = StandardLogProb(eps) - LogVar.sum(-1) * 0.5;
         return (z.MoveToOuterDisposeScope(), logProb.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// log N(z; 0, I) summed over the last dimension: −½ (Σ z² + d log 2π). float32 in one native pass over the rows
+    /// (libtorch's square, add, sum over the last dimension and scale were a tenth of importance sampling's time).
+    /// </summary>
+    public static Tensor StandardLogProb(Tensor z)
+    {
+        if (z.dtype == ScalarType.Float32 && z.dim() >= 1)
+        {
+            using var rows = z.reshape(-1, z.size(-1));
+            using var perRow = nn.functional.standard_normal_log_prob(rows);
+            return perRow.reshape(z.shape[..^1]);
+        }
+        using var square = z.square();
+        using var terms = square + Log2Pi;
+        using var sum = terms.sum(-1);
+        return sum * -0.5;
     }
 
     /// <summary>log q(z) summed over the last dimension: [N].</summary>

@@ -107,6 +107,17 @@ public static partial class torch
             }
 
             /// <summary>
+            /// log N(z; 0, I) of each row of a float32 (rows, d) tensor, −½ (Σ z² + d log 2π): [rows], one pass forward
+            /// and one backward.
+            /// </summary>
+            public static Tensor standard_normal_log_prob(Tensor z)
+            {
+                var r = N.zt_standard_normal_log_prob(z.Handle);
+                GC.KeepAlive(z);
+                return Tensor.New(r);
+            }
+
+            /// <summary>
             /// KL(q ‖ p) per row between diagonal Gaussians of float32 (rows, d) tensors, ½ Σ (log σp² − log σq² +
             /// (σq² + (μq − μp)²) / σp² − 1), fused into one pass forward and one backward; with p null, KL(q ‖ N(0, I)).
             /// Row r of p is compared with row <paramref name="qRows"/>[r] of q (int64, one for each row of p), or without

@@ -160,6 +160,7 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr zt_upsample_bilinear2d(IntPtr x, long* size, bool alignCorners);
     [DllImport(Lib)] internal static extern IntPtr zt_bernoulli_log_prob_rows(IntPtr logits, IntPtr target);
     [DllImport(Lib)] internal static extern IntPtr zt_gaussian_sample(IntPtr mean, IntPtr logvar, IntPtr eps);
+    [DllImport(Lib)] internal static extern IntPtr zt_standard_normal_log_prob(IntPtr z);
     [DllImport(Lib)] internal static extern IntPtr zt_gaussian_kl(IntPtr qMean, IntPtr qLogVar, IntPtr pMean, IntPtr pLogVar, IntPtr qRows);
     [DllImport(Lib)] internal static extern IntPtr zt_widen_rows(IntPtr codes, IntPtr rows, IntPtr through, long scaled, double divisor);
     [DllImport(Lib)] internal static extern unsafe void zt_semi_supervised_objective(IntPtr rec, IntPtr costs, IntPtr logQy, IntPtr y, IntPtr labelled,

@@ -318,6 +318,18 @@ void gaussian_sample_backward(const float* __restrict g, const float* __restrict
   }
 }
 
+void standard_normal_log_prob_rows(const float* __restrict z, int64_t ld, int64_t r0, int64_t r1, int64_t d,
+                                   float* __restrict out) {
+  const float constant = (float)d * 1.8378770664093453f;  // d log 2 pi
+  for (int64_t r = r0; r < r1; r++) {
+    const float* zr = z + r * ld;
+    float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t j = 0; j < d; j++) acc += zr[j] * zr[j];
+    out[r] = -0.5f * (acc + constant);
+  }
+}
+
 void gaussian_kl_rows(const float* __restrict qm, const float* __restrict qlv, int64_t qld, int64_t q_rows,
                       const int64_t* __restrict src, const float* __restrict pm, const float* __restrict plv, int64_t pld,
                       int64_t r0, int64_t r1, int64_t d, float* __restrict out) {

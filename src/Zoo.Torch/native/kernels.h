@@ -60,6 +60,9 @@ void gaussian_sample(const float* m, const float* lv, int64_t ld, const float* e
 void gaussian_sample_backward(const float* g, const float* lv, int64_t ld, const float* eps, int64_t rows, int64_t d,
                               float* glv);
 
+// out[r] = log N(z_r; 0, I) = -1/2 (sum_j z_rj^2 + d log 2 pi), rows [r0, r1) of z (rows ld floats apart).
+void standard_normal_log_prob_rows(const float* z, int64_t ld, int64_t r0, int64_t r1, int64_t d, float* out);
+
 // out[r] = KL(q_r || p_r) = 1/2 sum_j (plv - qlv + (exp(qlv) + (qm - pm)^2) exp(-plv) - 1), where q_r is q's row
 // src[r], or without src its row r mod q_rows (p may hold several copies' worth of rows, copy-major), or
 // KL(q_r || N(0, I)) = 1/2 sum_j (qm^2 + exp(qlv) - qlv - 1) when pm is null. Rows [r0, r1) only (the pair takes a

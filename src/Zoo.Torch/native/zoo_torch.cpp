@@ -966,6 +966,30 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
   }
 };
 
+// log N(z; 0, I) per row in one pass forward and one backward, where libtorch's square, add, sum over the last
+// dimension and scale were four passes and allocations: on importance sampling's slices of 512 rows of 50 latents,
+// a tenth of the time. The backward, -g z per value, has the bits of those ops' backward ((g * -0.5) * 2z, both
+// scalings exact).
+struct StandardNormalLogProb : public torch::autograd::Function<StandardNormalLogProb> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& z) {
+    auto zr = rows_apart(z);
+    auto out = at::empty({zr.size(0)}, z.options());
+    if (!out.is_meta()) {
+      const float* zp = zr.data_ptr<float>();
+      float* op = out.data_ptr<float>();
+      over_row_halves(zr.size(0), zr.size(1), [&](int64_t r0, int64_t r1) {
+        zoo_kernels::standard_normal_log_prob_rows(zp, zr.stride(0), r0, r1, zr.size(1), op);
+      });
+    }
+    ctx->save_for_backward({zr});
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto z = ctx->get_saved_variables()[0];
+    return {-(grads[0].unsqueeze(1) * z)};
+  }
+};
+
 // KL(q || p) per row between diagonal Gaussians, or to N(0, I) without p (has_p false, pm and plv placeholders), in
 // one pass forward and one backward instead of some ten libtorch ops and nodes. p may hold k copies of q's rows'
 // worth (row r against q's row r mod q_rows): each row of q meets k Gaussians without being copied k times.
@@ -1355,6 +1379,11 @@ ZT_API T zt_gaussian_sample(T mean, T logvar, T eps) {
          TORCH_CHECK(mean->sizes() == logvar->sizes() && mean->sizes() == eps->sizes(), "gaussian_sample: mean ",
                      mean->sizes(), ", log variance ", logvar->sizes(), " and noise ", eps->sizes(), " must have one shape");
          return wrap(GaussianSample::apply(*mean, *logvar, *eps));)
+  return nullptr;
+}
+
+ZT_API T zt_standard_normal_log_prob(T z) {
+  ZT_TRY(check_rows(*z, "standard_normal_log_prob"); return wrap(StandardNormalLogProb::apply(*z));)
   return nullptr;
 }
 
