@@ -967,9 +967,10 @@ struct GaussianSample : public torch::autograd::Function<GaussianSample> {
 };
 
 // log N(z; 0, I) per row in one pass forward and one backward, where libtorch's square, add, sum over the last
-// dimension and scale were four passes and allocations: on importance sampling's slices of 512 rows of 50 latents,
-// a tenth of the time. The backward, -g z per value, has the bits of those ops' backward ((g * -0.5) * 2z, both
-// scalings exact).
+// dimension and scale were four passes and allocations. In importance sampling (the prior on slices of 512 rows of
+// 50 latents, log q on the draws) the fused op ran at 1.05x the throughput of those ops (8 pairs), and leaving the
+// prior out altogether at 1.1x. The backward, -g z per value, has the bits of those ops' backward ((g * -0.5) * 2z,
+// both scalings exact).
 struct StandardNormalLogProb : public torch::autograd::Function<StandardNormalLogProb> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& z) {
     auto zr = rows_apart(z);
