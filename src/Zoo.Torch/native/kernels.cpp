@@ -175,11 +175,11 @@ void adam_update(float* __restrict p, const float* __restrict g, float* __restri
 // A row's sum of t*l - softplus(l) = t*l - max(l, 0) - log1p(e^-|l|). The log1p terms are summed as the log of a
 // product: each of the 16 lanes multiplies its factors 1 + e^-|l|, each in [1, 2], and takes a logarithm every
 // kLogEvery vectors (the product then at most 2^64) and at the row's end: 16 logarithms for a row of 784 instead of
-// 784. glibc's vector log1pf was 10 % of a `zoo eval --k 5000`, more than half of its Bernoulli pass. The product rounds once per factor, as each log1pf did once per term; the error stays within
-// the float32 row sum's own (both within 3e-4 of the exact sum of 784 terms in double, rows of about -2,000). The
-// gradient t - sigmoid(l) is computed as before, so training steps are unchanged; only the reported values move in their
-// last bits. The row's last cols % 16 terms go through the same lanes from a copy padded with l = 80, t = 1, whose terms
-// are 0 (80 - 80 - log 1).
+// 784. glibc's vector log1pf was 10 % of a `zoo eval --k 5000`, more than half of its Bernoulli pass. The product
+// rounds once per factor, as each log1pf did once per term; the error stays within the float32 row sum's own (both
+// within 3e-4 of the exact sum of 784 terms in double, rows of about -2,000). The gradient t - sigmoid(l) is computed
+// as before, so training steps are unchanged; only the reported values move in their last bits. The row's last
+// cols % 16 terms go through the same lanes from a copy padded with l = 80, t = 1, whose terms are 0 (80 - 80 - log 1).
 namespace {
 constexpr int64_t kLogEvery = 64;
 
